@@ -1,0 +1,104 @@
+"""File helpers shared by every reader and writer.
+
+Text inputs may arrive plain, gzip- or bgzip-compressed, with CRLF line endings or a UTF-8
+byte-order mark; binary junk is rejected with the project's error type rather than a
+UnicodeDecodeError. Outputs are written atomically (temporary file in the same folder, then
+rename) so a killed run never leaves a half-written report behind.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+import tempfile
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import InputError
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def is_gzipped(path: str | Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(2) == GZIP_MAGIC
+
+
+def check_readable(path: str | Path, code: str = "input_missing") -> Path:
+    """Return ``path`` as a Path, or raise InputError if it is missing, a folder or empty."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(p, "file does not exist", code=code)
+    if p.is_dir():
+        raise InputError(p, "is a folder, not a file", code=code)
+    if p.stat().st_size == 0:
+        raise InputError(p, "file is empty", code="input_empty")
+    return p
+
+
+def read_text_lines(path: str | Path) -> list[str]:
+    """Read a small-to-medium text file fully, decompressing gzip/bgzip, without line endings.
+
+    Raises InputError naming the file for truncated compression, binary content or bad
+    encoding.
+    """
+    p = check_readable(path)
+    try:
+        raw = p.read_bytes()
+        if raw[:2] == GZIP_MAGIC:
+            raw = gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(p, f"compressed file is truncated or corrupt: {exc}", code="input_corrupt") from exc
+    if b"\x00" in raw[:65536]:
+        raise InputError(p, "binary content where text was expected", code="input_binary")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        try:
+            text = raw.decode("latin-1")
+        except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes any byte
+            raise InputError(p, f"not valid text: {exc}", code="input_binary") from exc
+    return text.splitlines()
+
+
+def iter_text_lines(path: str | Path) -> Iterator[str]:
+    """Stream lines of a (possibly gzipped) text file without line endings."""
+    p = check_readable(path)
+    opener = gzip.open if is_gzipped(p) else open
+    try:
+        with opener(p, "rb") as handle:  # type: ignore[operator]
+            wrapper = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline=None)
+            for line in wrapper:
+                yield line.rstrip("\n").rstrip("\r")
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(p, f"compressed file is truncated or corrupt: {exc}", code="input_corrupt") from exc
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def atomic_write(path: str | Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file and rename (atomic on POSIX)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise

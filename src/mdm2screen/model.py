@@ -1,0 +1,200 @@
+"""Evidence data model shared by the layers: readers -> evidence -> decision -> reports.
+
+Coordinates are 1-based and inclusive everywhere in this model, whatever the source format
+used (each reader converts and documents its own convention). Contig names are plain
+(``12``, ``17``, ``X``); see :func:`mdm2screen.genome.normalize_contig`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+# Kinds of raw copy-number value a file can carry.
+ValueKind = Literal["log2", "log10", "copy_number", "fold_change"]
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason behind a call or a status: a stable code plus a sentence for people."""
+
+    code: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+# --------------------------------------------------------------------------- copy number
+
+
+@dataclass
+class Segment:
+    chrom: str  # normalised contig name
+    start: int  # 1-based inclusive
+    end: int  # 1-based inclusive
+    value: float  # raw value as in the file (log2, log10, fold change or copy number)
+    value_kind: ValueKind
+    copy_number: float | None = None  # absolute total copy number if the file states it
+    n_probes: int | None = None
+    major_cn: float | None = None
+    minor_cn: float | None = None
+    line: int | None = None  # line number in the source file (1-based)
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start + 1
+
+
+@dataclass
+class GeneRow:
+    """A row of a gene-level table (e.g. PURPLE purple.cnv.gene.tsv)."""
+
+    gene: str
+    chrom: str
+    start: int
+    end: int
+    min_copy_number: float
+    max_copy_number: float
+    line: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CopyNumberProfile:
+    """Everything a copy-number reader extracts from one file for one sample."""
+
+    path: str
+    format: str  # e.g. "cnvkit_cns", "purple_somatic", "seg", "ascat" ...
+    sample: str | None
+    segments: list[Segment]  # sorted by (chrom, start); may be bins for .cnr
+    purity: float | None = None  # stated by the file itself (PURPLE, FACETS, Sequenza)
+    ploidy: float | None = None
+    contig_lengths: dict[str, int] | None = None  # from a header, names normalised
+    gene_rows: dict[str, GeneRow] | None = None  # gene-level tables only
+    is_bin_level: bool = False  # CNVkit .cnr: bins, summarised per gene by median
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AmplificationRule:
+    """How a gene's copy number is judged; one per gene, from config."""
+
+    mode: Literal["absolute", "relative_ploidy", "log2", "fold_change"] = "absolute"
+    amplified_at: float = 8.0  # value >= this: amplified
+    gain_at: float = 5.0  # gain_at <= value < amplified_at: equivocal (gain, not amplification)
+    summary: Literal["max", "weighted"] = "max"
+    min_covered_fraction: float = 0.5
+    min_purity: float = 0.2
+    deletion_at: float = 0.5  # copy number <= this: homozygous deletion (used for TP53)
+
+
+@dataclass
+class GeneCopyNumber:
+    gene: str
+    build: str
+    chrom: str
+    start: int
+    end: int
+    # amplified | equivocal | not_amplified | deleted | not_assessable
+    call: str
+    amplified: bool | None  # None when not assessable; never False for missing evidence
+    copy_number: float | None  # absolute tumour copy number used for the call
+    raw_value: float | None  # as in the file (log2 / log10 / fold change / copy number)
+    raw_kind: str | None
+    method: str  # e.g. "max over overlapping segments", "coverage-weighted mean", "PURPLE gene table"
+    threshold: dict[str, Any]  # mode, amplified_at, gain_at, compared value
+    covered_fraction: float  # fraction of the gene body covered by segments, 0..1
+    segments: list[dict[str, Any]]  # segments used, with overlap_bp and line
+    purity: float | None = None
+    ploidy: float | None = None
+    purity_source: str | None = None  # "sample sheet", "file", None
+    reasons: list[Reason] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["reasons"] = [r.to_dict() for r in self.reasons]
+        return d
+
+
+# --------------------------------------------------------------------------- variants
+
+
+@dataclass
+class VariantCall:
+    """One variant record in the TP53 region, whatever its fate."""
+
+    chrom: str
+    pos: int  # 1-based, VCF-style (normalised, left-aligned)
+    ref: str
+    alt: str
+    filters: list[str]  # ["PASS"], ["."], or the failed filters
+    vaf: float | None
+    depth: int | None
+    alt_count: int | None
+    consequence: str  # project class, see variants.consequence.CONSEQUENCE_CLASSES
+    hgvs_c: str | None
+    hgvs_p: str | None
+    annotation_source: str  # "VEP", "SnpEff", "MAF", "computed"
+    rsid: str | None = None
+    line: int | None = None
+    # Filled by the TP53 assessment:
+    decides: bool = False
+    category: str = ""  # deciding | below_vaf | filtered | germline | benign_polymorphism | non_deciding_consequence | vaf_unknown
+    why: str = ""
+
+    def key(self) -> tuple[str, int, str, str]:
+        return (self.chrom, self.pos, self.ref, self.alt)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class VariantSource:
+    """What a variant reader found for TP53 in one sample's VCF or MAF."""
+
+    path: str
+    format: str  # "vcf" or "maf"
+    sample: str | None  # tumour column / barcode used
+    variants: list[VariantCall]  # every record overlapping the TP53 region (+ splice margin)
+    records_on_tp53_chrom: int  # records (any FILTER) on TP53's chromosome; 0 means no evidence
+    indexed: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CoverageEvidence:
+    """Whether TP53 was examined: from BAM/CRAM, mosdepth, or an assay's targets."""
+
+    verified: bool  # True when some coverage evidence was evaluated
+    adequate: bool | None  # None when not verified
+    method: str | None  # "bam", "mosdepth", "assay_targets", "gene_panel", None
+    fraction_covered: float | None = None  # fraction of TP53 coding bases at >= min_depth / targeted
+    min_depth: int | None = None
+    detail: str = ""
+
+
+@dataclass
+class TP53Evidence:
+    status: Literal["wild_type", "mutated", "not_assessable"]
+    variants: list[VariantCall]  # every TP53 variant seen, each with decides/category/why
+    coverage: CoverageEvidence
+    reasons: list[Reason] = field(default_factory=list)
+    copy_number: GeneCopyNumber | None = None  # TP53 gene-level CN (homozygous deletion check)
+    source: str | None = None  # path of the VCF/MAF
+
+    @property
+    def deciding(self) -> list[VariantCall]:
+        return [v for v in self.variants if v.decides]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "variants": [v.to_dict() for v in self.deciding],
+            "all_variants": [v.to_dict() for v in self.variants],
+            "coverage": asdict(self.coverage),
+            "reasons": [r.to_dict() for r in self.reasons],
+            "copy_number": self.copy_number.to_dict() if self.copy_number else None,
+            "source": self.source,
+        }

@@ -1,0 +1,57 @@
+"""Gene coordinates and TP53 reference data shipped in ``resources/reference/``.
+
+Sources are documented in ``resources/reference/README.md``. Coordinates are 1-based,
+inclusive, canonical-transcript extents, with plain contig names.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .genome import BUILDS
+from .paths import resource_path
+
+
+@dataclass(frozen=True)
+class GeneLocus:
+    gene: str
+    build: str
+    chrom: str  # plain style, e.g. "12"
+    start: int  # 1-based inclusive
+    end: int  # 1-based inclusive
+    strand: str  # "+" or "-"
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start + 1
+
+    def label(self) -> str:
+        return f"{self.gene} chr{self.chrom}:{self.start:,}-{self.end:,} ({self.build})"
+
+
+@lru_cache(maxsize=None)
+def gene_loci(build: str) -> dict[str, GeneLocus]:
+    if build not in BUILDS:
+        raise ValueError(f"unknown genome build {build!r}")
+    key = build.lower()
+    loci = {}
+    with open(resource_path("reference", "genes.tsv"), newline="") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            loci[row["gene"]] = GeneLocus(
+                gene=row["gene"],
+                build=build,
+                chrom=row["chrom"],
+                start=int(row[f"{key}_start"]),
+                end=int(row[f"{key}_end"]),
+                strand=row["strand"],
+            )
+    return loci
+
+
+def gene_locus(gene: str, build: str) -> GeneLocus:
+    loci = gene_loci(build)
+    if gene not in loci:
+        raise KeyError(f"gene {gene!r} has no coordinates in resources/reference/genes.tsv (have {', '.join(sorted(loci))})")
+    return loci[gene]
