@@ -36,3 +36,12 @@ def safe_child(base: Path, name: str, suffix: str = "") -> Path:
     if base.resolve() not in child.parents:
         raise ValueError(f"refusing to write {child}: outside {base}")
     return child
+
+
+def repo_root() -> Path:
+    """The repository (or installed data) root holding config/, workflow/ and resources/."""
+    return resources_dir().parent
+
+
+def repo_path(*parts: str) -> Path:
+    return repo_root().joinpath(*parts)

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Create .venv with Python 3.11 and install mdm2screen with its test tools, once; reinstall
+# only when pyproject.toml changes. Sourced by scripts/demo.sh and scripts/test.sh.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${MDM2SCREEN_VENV:-$ROOT/.venv}"
+PYTHON="${PYTHON:-$(command -v python3.11 || command -v python3)}"
+if ! "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)'; then
+    echo "mdm2screen needs Python >= 3.11; found $("$PYTHON" --version 2>&1)" >&2
+    exit 1
+fi
+if [ ! -x "$VENV/bin/python" ]; then
+    echo "Creating $VENV ..."
+    "$PYTHON" -m venv "$VENV"
+fi
+STAMP="$VENV/.mdm2screen-installed"
+WANT="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)"
+if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
+    echo "Installing mdm2screen and its dependencies into $VENV ..."
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet -e "$ROOT[test,slurm]"
+    echo "$WANT" > "$STAMP"
+fi
+export PATH="$VENV/bin:$PATH"

@@ -1,0 +1,120 @@
+"""The ``mdm2screen`` command.
+
+Exit codes (documented in the README, "Exit codes"):
+  0  the run finished; INDETERMINATE patients are results, not failures
+  1  an unexpected internal error
+  2  the configuration, sample sheet, IHC table or arms file is broken (every problem listed)
+  3  another nightly run holds the lock on the output folder
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import yaml
+
+from . import __version__
+from .errors import ConfigError
+
+EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_LOCKED = 0, 1, 2, 3
+
+
+def _load_config(path: str, overrides: list[str]) -> dict:
+    p = Path(path)
+    try:
+        raw = yaml.safe_load(p.read_text()) or {}
+    except FileNotFoundError:
+        raise ConfigError([f"{p}: configuration file does not exist"]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{p}: malformed YAML: {exc}"]) from None
+    if not isinstance(raw, dict):
+        raise ConfigError([f"{p}: expected a mapping of keys to values"])
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError([f"--set {item!r}: expected KEY=VALUE"])
+        raw[key] = yaml.safe_load(value)
+    return raw
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .pipeline import prepare
+
+    cohort = prepare(_load_config(args.config, args.set), source=args.config)
+    n_samples = len(cohort.rows)
+    print(f"OK: {len(cohort.patients)} patients, {n_samples} samples, {len(cohort.batches())} batches; outputs go to {cohort.outdir}")
+    for problem in cohort.problems:
+        print(f"warning: {problem}")
+    return EXIT_OK
+
+
+def cmd_screen(args: argparse.Namespace) -> int:
+    """Screen a whole cohort in this process (no Snakemake): for scripts and small cohorts."""
+    from .pipeline import prepare, run_batch, summarize
+
+    cohort = prepare(_load_config(args.config, args.set), source=args.config)
+    batches = cohort.batches()
+    tables = []
+    for batch in batches:
+        table = cohort.outdir / "batches" / f"{batch.id}.tsv"
+        run_batch(cohort, batch.patients, table)
+        tables.append(table)
+    written = summarize(cohort, tables)
+    print(f"Screened {len(cohort.patients)} patients. Reports: {cohort.outdir / 'patients'}; summary: {written.get('html', cohort.outdir / 'cohort')}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mdm2screen", description="MDM2-inhibitor trial eligibility screening")
+    parser.add_argument("--version", action="version", version=f"mdm2screen {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every patient decided")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    check = sub.add_parser("check", help="validate config, sample sheet(s), IHC table and arms; list every problem")
+    screen = sub.add_parser("screen", help="screen the whole cohort in one process (Snakemake is the usual way)")
+    for p in (check, screen):
+        p.add_argument("--config", "-c", default="config/config.yaml", help="configuration YAML (default: %(default)s)")
+        p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a top-level config key")
+    check.set_defaults(func=cmd_check)
+    screen.set_defaults(func=cmd_screen)
+
+    # These commands parse their own arguments (see their modules).
+    for name, helptext in (
+        ("nightly", "screen only what is new or changed since the last run (for cron)"),
+        ("history", "show a patient's decisions over time from the registry"),
+        ("list", "list patients from the registry by status and date"),
+        ("import-cbioportal", "turn a cBioPortal/GENIE study folder into a sample sheet"),
+    ):
+        sub.add_parser(name, help=helptext, add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    delegated = {
+        "nightly": ("mdm2screen.nightly", "main_nightly"),
+        "history": ("mdm2screen.nightly", "main_history"),
+        "list": ("mdm2screen.nightly", "main_list"),
+        "import-cbioportal": ("mdm2screen.cbioportal", "main_import"),
+    }
+    try:
+        if argv and argv[0] in delegated:
+            import importlib
+
+            module, function = delegated[argv[0]]
+            return getattr(importlib.import_module(module), function)(argv[1:])
+        args = build_parser().parse_args(argv)
+        if args.verbose:
+            logging.getLogger("mdm2screen").setLevel(logging.INFO)
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"mdm2screen: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,189 @@
+"""Cohort-level orchestration shared by the Snakemake rules and the ``mdm2screen`` command.
+
+``prepare`` validates the configuration, sample sheet(s), IHC table and arms file together
+and raises one ConfigError listing every problem before any work. ``run_batch`` screens a
+batch of patients in one process and writes one JSON and one HTML report per patient plus a
+batch TSV of summary rows; ``summarize`` merges batch TSVs into the cohort summary.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+import math
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .config import Settings, load_settings
+from .criteria import Arms, load_arms
+from .errors import ConfigError
+from .fileio import atomic_write
+from .ihc import IHCTable, read_ihc
+from .paths import safe_child
+from .sheet import SampleRow, cross_sheet_problems, group_by_patient, read_sheet, sheet_paths
+
+log = logging.getLogger("mdm2screen")
+
+
+@dataclass
+class Batch:
+    id: str
+    patients: list[str]
+    files: list[Path]  # existing data files of the batch's samples (Snakemake inputs)
+    fingerprint: str  # changes when a row, IHC row or the config of this batch changes
+
+
+@dataclass
+class Cohort:
+    settings: Settings
+    arms: Arms
+    ihc: IHCTable
+    rows: list[SampleRow]
+    patients: dict[str, list[SampleRow]]
+    sheets: list[Path]
+    problems: list[str] = field(default_factory=list)  # cohort-level, non-fatal (orphan IHC rows)
+
+    @property
+    def outdir(self) -> Path:
+        return self.settings.outdir
+
+    def patient_fingerprint(self, patient_id: str) -> str:
+        """What a decision for this patient depends on, apart from file contents."""
+        parts = [self.settings.sha256(self.arms.text)]
+        parts += [r.fingerprint() for r in self.patients[patient_id]]
+        parts += [json.dumps(r.to_dict(), sort_keys=True) for r in self.ihc.for_patient(patient_id)]
+        parts += self.ihc.patient_problems.get(patient_id, [])
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+    def batches(self) -> list[Batch]:
+        size = self.settings["batch_size"]
+        n = max(1, math.ceil(len(self.patients) / size))
+        width = len(str(n - 1))
+        members: dict[int, list[str]] = {i: [] for i in range(n)}
+        # A stable hash keeps a patient in its batch when others are added.
+        for pid in sorted(self.patients):
+            members[zlib.crc32(pid.encode()) % n].append(pid)
+        out = []
+        for i, pids in members.items():
+            if not pids:
+                continue
+            files: list[Path] = []
+            for pid in pids:
+                for row in self.patients[pid]:
+                    files.extend(p for _, p in row.files() if p.is_file())
+            digest = hashlib.sha256("\n".join(self.patient_fingerprint(p) for p in pids).encode()).hexdigest()
+            out.append(Batch(f"b{i:0{width}d}", pids, sorted(set(files)), digest))
+        return out
+
+
+def prepare(config: dict[str, Any], *, source: str = "config") -> Cohort:
+    """Validate everything up front; ConfigError lists every problem found."""
+    problems: list[str] = []
+    try:
+        settings = load_settings(config, source)
+    except ConfigError as exc:
+        raise ConfigError(exc.problems) from None
+    arms = None
+    try:
+        arms = load_arms(settings.arms_file)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+    for name, bed in settings["assays"].items():
+        if not Path(bed).is_file():
+            problems.append(f"{source}: config key 'assays.{name}': target BED {bed} does not exist")
+    paths = sheet_paths(settings["samples"])
+    if not paths:
+        problems.append(f"{settings['samples']}: the folder holds no *.tsv sample sheet")
+    results = [read_sheet(p) for p in paths]
+    problems.extend(p for r in results for p in r.problems)
+    problems.extend(cross_sheet_problems(results))
+    rows = [row for r in results for row in r.rows]
+    patients = group_by_patient(rows)
+    ihc = IHCTable(None)
+    try:
+        ihc = read_ihc(settings["ihc"], {p: {r.sample_id for r in rs} for p, rs in patients.items()})
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise ConfigError(problems)
+    assert arms is not None
+    return Cohort(settings, arms, ihc, rows, patients, paths, problems=list(ihc.orphan_problems))
+
+
+def report_paths(outdir: Path, patient_id: str) -> tuple[Path, Path]:
+    base = Path(outdir) / "patients"
+    return safe_child(base, patient_id, ".json"), safe_child(base, patient_id, ".html")
+
+
+def write_patient_outputs(report: dict[str, Any], outdir: Path, title: str) -> tuple[Path, Path]:
+    """Write the patient's HTML, then JSON (each atomically). JSON last: its presence means complete."""
+    from .report import render_patient_html
+
+    json_path, html_path = report_paths(outdir, report["patient_id"])
+    atomic_write(html_path, render_patient_html(report, title=title))
+    atomic_write(json_path, json.dumps(report, indent=1, sort_keys=False) + "\n")
+    return json_path, html_path
+
+
+def run_batch(cohort: Cohort, patient_ids: Iterable[str], rows_path: Path | None = None) -> list[dict[str, str]]:
+    """Screen the given patients, write their reports, return (and optionally write) summary rows."""
+    from .report import SUMMARY_COLUMNS, summary_row
+    from .screen import Screener
+
+    screener = Screener(cohort.settings, cohort.arms, cohort.ihc)
+    title = cohort.settings["report"]["title"]
+    summary: list[dict[str, str]] = []
+    for pid in patient_ids:
+        report = screener.screen_patient(pid, cohort.patients[pid])
+        write_patient_outputs(report, cohort.outdir, title)
+        summary.append(summary_row(report))
+        log.info("%s: %s", pid, report["status"])
+    if rows_path is not None:
+        write_rows(rows_path, summary, SUMMARY_COLUMNS)
+    return summary
+
+
+def write_rows(path: Path, rows: list[dict[str, str]], columns: Iterable[str]) -> None:
+    columns = list(columns)
+    extra = sorted({k for r in rows for k in r} - set(columns))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns + extra, delimiter="\t", lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write(path, buffer.getvalue())
+
+
+def read_rows(paths: Iterable[Path]) -> Iterable[dict[str, str]]:
+    for path in paths:
+        with open(path, newline="") as handle:
+            yield from csv.DictReader(handle, delimiter="\t")
+
+
+def summarize(cohort: Cohort, batch_tables: Iterable[Path]) -> dict[str, Path]:
+    from .report import write_cohort_summary
+
+    rows = sorted(read_rows(batch_tables), key=lambda r: r["patient_id"])
+    concordance = None
+    cna_paths = sorted({str(r.gistic_cna) for r in cohort.rows if r.gistic_cna is not None})
+    if cna_paths:
+        from .concordance import gistic_concordance, write_concordance_tsv
+
+        calls = []
+        by_patient = {r["patient_id"]: r for r in rows}
+        for row in cohort.rows:
+            summary = by_patient.get(row.patient_id)
+            if summary is None or row.gistic_cna is None or summary.get("decision_sample") != row.sample_id:
+                continue
+            for gene in ("MDM2", "CDK4"):
+                cn = summary.get(f"{gene.lower()}_copy_number", "NA")
+                calls.append({"sample_id": row.sample_id, "gene": gene, "call": summary.get(f"{gene.lower()}_call", "not_assessable"), "copy_number": None if cn in ("", "NA") else float(cn)})
+        concordance = gistic_concordance(calls, cna_paths[0])
+        write_concordance_tsv(concordance, cohort.outdir / "cohort" / "gistic_concordance.tsv")
+    arms = [{"id": a.id, "title": a.title} for a in sorted(cohort.arms.arms, key=lambda a: a.id != cohort.arms.default_arm)]
+    return write_cohort_summary(rows, cohort.outdir, title=cohort.settings["report"]["title"], arms=arms, concordance=concordance, problems=cohort.problems)

@@ -1,0 +1,270 @@
+"""Sample sheets: read, validate every row, report every problem at once.
+
+A sheet is a TSV with one row per tumour sample. Relative file paths are resolved against
+the sheet's own folder. Per-sample *files* are not opened here: a missing or broken data
+file makes only that patient INDETERMINATE at screening time. Structural problems (missing
+columns, bad IDs, duplicate samples, unknown builds, out-of-range values) stop the run.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import hashlib
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ConfigError
+from .genome import BUILDS, canonical_build
+from .paths import ID_PATTERN_TEXT, is_valid_id
+
+REQUIRED_COLUMNS = ("patient_id", "sample_id", "build", "cn_file", "vcf")
+OPTIONAL_COLUMNS = (
+    "cn_format",
+    "cn_sample",
+    "tumor_sample",
+    "purity",
+    "ploidy",
+    "assay",
+    "collection_date",
+    "tumor_type",
+    "bam",
+    "coverage",
+    "gene_panel",
+    "gistic_cna",
+)
+PATH_COLUMNS = ("cn_file", "vcf", "bam", "coverage", "gistic_cna")
+KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+MAX_PLOIDY = 12.0
+GENE_PANEL_KEYWORDS = ("WES", "WGS")
+
+
+@dataclass(frozen=True)
+class SampleRow:
+    patient_id: str
+    sample_id: str
+    build: str
+    cn_file: Path | None
+    vcf: Path | None
+    sheet: Path
+    line: int
+    cn_format: str | None = None
+    cn_sample: str | None = None
+    tumor_sample: str | None = None
+    purity: float | None = None
+    ploidy: float | None = None
+    assay: str | None = None
+    collection_date: dt.date | None = None
+    tumor_type: str | None = None
+    bam: Path | None = None
+    coverage: Path | None = None
+    gene_panel: str | None = None  # WES / WGS, or a resolved path to a gene panel file
+    gistic_cna: Path | None = None
+    raw: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+    def fingerprint(self) -> str:
+        """Hash of the row's own text (not of the files it names)."""
+        return hashlib.sha256(repr(sorted(self.raw)).encode()).hexdigest()
+
+    def files(self) -> list[tuple[str, Path]]:
+        """(role, path) of every data file this row names."""
+        out = []
+        for role in PATH_COLUMNS:
+            value = getattr(self, role)
+            if value is not None:
+                out.append((role, value))
+        if self.gene_panel and self.gene_panel not in GENE_PANEL_KEYWORDS:
+            out.append(("gene_panel", Path(self.gene_panel)))
+        return out
+
+
+@dataclass
+class SheetResult:
+    path: Path
+    rows: list[SampleRow]
+    problems: list[str]
+
+
+def _cn_formats() -> tuple[str, ...]:
+    from .cn import FORMATS
+
+    return tuple(FORMATS)
+
+
+def _resolve(base: Path, value: str) -> Path:
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else (base / p)
+
+
+def _parse_float(value: str, column: str, where: str, problems: list[str], low: float, high: float, low_open: bool) -> float | None:
+    try:
+        number = float(value)
+    except ValueError:
+        problems.append(f"{where}, column '{column}': expected a number, found {value!r}")
+        return None
+    if math.isnan(number) or math.isinf(number) or number > high or number < low or (low_open and number == low):
+        bound = f"{'>' if low_open else '>='} {low} and <= {high}"
+        problems.append(f"{where}, column '{column}': expected a value {bound}, found {value!r}")
+        return None
+    return number
+
+
+def read_sheet(path: str | Path) -> SheetResult:
+    """Read one sample sheet; never raises for content problems (they are returned)."""
+    sheet = Path(path)
+    problems: list[str] = []
+    if not sheet.is_file():
+        return SheetResult(sheet, [], [f"{sheet}: sample sheet does not exist"])
+    try:
+        text = sheet.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return SheetResult(sheet, [], [f"{sheet}: not a UTF-8 text file ({exc})"])
+    if "\x00" in text:
+        return SheetResult(sheet, [], [f"{sheet}: binary content, expected a tab-separated sample sheet"])
+    lines = text.splitlines()
+    # Leading '#' lines are comments.
+    first = 0
+    while first < len(lines) and (lines[first].startswith("#") or not lines[first].strip()):
+        first += 1
+    if first >= len(lines):
+        return SheetResult(sheet, [], [f"{sheet}: no header line; expected columns {', '.join(REQUIRED_COLUMNS)}"])
+    reader = csv.reader(lines[first:], delimiter="\t")
+    header = [h.strip() for h in next(reader)]
+    if len(header) == 1 and ("," in header[0] or " " in header[0]):
+        problems.append(f"{sheet}, line {first + 1}: the header has one column ({header[0]!r}); a sample sheet is tab-separated")
+        return SheetResult(sheet, [], problems)
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    for column in missing:
+        problems.append(f"{sheet}, line {first + 1}: required column '{column}' is missing (found: {', '.join(header)})")
+    for column in header:
+        if column not in KNOWN_COLUMNS:
+            close = difflib.get_close_matches(column, KNOWN_COLUMNS, n=1, cutoff=0.75)
+            if close:
+                problems.append(f"{sheet}, line {first + 1}: unknown column '{column}'; did you mean '{close[0]}'?")
+    duplicates = {c for c in header if header.count(c) > 1}
+    for column in sorted(duplicates):
+        problems.append(f"{sheet}, line {first + 1}: column '{column}' appears more than once")
+    if missing or duplicates:
+        return SheetResult(sheet, [], problems)
+
+    formats = None
+    rows: list[SampleRow] = []
+    base = sheet.parent
+    for offset, cells in enumerate(reader, start=first + 2):
+        if not cells or all(not c.strip() for c in cells) or cells[0].startswith("#"):
+            continue
+        where = f"{sheet}, line {offset}"
+        if len(cells) != len(header):
+            problems.append(f"{where}: expected {len(header)} tab-separated fields, found {len(cells)}")
+            continue
+        record = {h: c.strip() for h, c in zip(header, cells, strict=True)}
+        row_problems: list[str] = []
+        for column in ("patient_id", "sample_id"):
+            value = record[column]
+            if not value:
+                row_problems.append(f"{where}, column '{column}': empty; every row needs one")
+            elif not is_valid_id(value):
+                row_problems.append(f"{where}, column '{column}': {value!r} is not a valid ID ({ID_PATTERN_TEXT})")
+        build = canonical_build(record["build"])
+        if build is None:
+            row_problems.append(f"{where}, column 'build': expected one of {', '.join(BUILDS)}, found {record['build']!r}")
+        cn_format = record.get("cn_format") or None
+        if cn_format is not None:
+            formats = formats if formats is not None else _cn_formats()
+            if cn_format not in formats:
+                close = difflib.get_close_matches(cn_format, formats, n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                row_problems.append(f"{where}, column 'cn_format': unknown format {cn_format!r} (known: {', '.join(formats)}){hint}")
+        purity = ploidy = None
+        if record.get("purity"):
+            purity = _parse_float(record["purity"], "purity", where, row_problems, 0.0, 1.0, low_open=True)
+        if record.get("ploidy"):
+            ploidy = _parse_float(record["ploidy"], "ploidy", where, row_problems, 0.0, MAX_PLOIDY, low_open=True)
+        date = None
+        if record.get("collection_date"):
+            try:
+                date = dt.date.fromisoformat(record["collection_date"])
+            except ValueError:
+                row_problems.append(f"{where}, column 'collection_date': expected an ISO date (YYYY-MM-DD), found {record['collection_date']!r}")
+        panel = record.get("gene_panel") or None
+        if panel is not None and panel.upper() in GENE_PANEL_KEYWORDS:
+            panel = panel.upper()
+        elif panel is not None:
+            panel = str(_resolve(base, panel))
+        if row_problems:
+            problems.extend(row_problems)
+            continue
+        paths = {c: (_resolve(base, record[c]) if record.get(c) else None) for c in PATH_COLUMNS}
+        rows.append(
+            SampleRow(
+                patient_id=record["patient_id"],
+                sample_id=record["sample_id"],
+                build=build or "",
+                cn_file=paths["cn_file"],
+                vcf=paths["vcf"],
+                sheet=sheet,
+                line=offset,
+                cn_format=cn_format,
+                cn_sample=record.get("cn_sample") or None,
+                tumor_sample=record.get("tumor_sample") or None,
+                purity=purity,
+                ploidy=ploidy,
+                assay=record.get("assay") or None,
+                collection_date=date,
+                tumor_type=record.get("tumor_type") or None,
+                bam=paths["bam"],
+                coverage=paths["coverage"],
+                gene_panel=panel,
+                gistic_cna=paths["gistic_cna"],
+                raw=tuple(sorted(record.items())),
+            )
+        )
+    if not rows and not problems:
+        problems.append(f"{sheet}: the sample sheet has a header but no sample rows")
+    return SheetResult(sheet, rows, problems)
+
+
+def sheet_paths(samples: str | Path) -> list[Path]:
+    """The sheets named by the config's ``samples``: one file, or every *.tsv in a folder."""
+    p = Path(samples)
+    if p.is_dir():
+        return sorted(x for x in p.glob("*.tsv") if x.is_file() and not x.name.startswith("."))
+    return [p]
+
+
+def cross_sheet_problems(results: list[SheetResult]) -> list[str]:
+    """Problems spanning rows: a sample ID used twice, one sample under two patients."""
+    problems = []
+    seen: dict[str, SampleRow] = {}
+    for result in results:
+        for row in result.rows:
+            first = seen.get(row.sample_id)
+            if first is not None:
+                problems.append(
+                    f"{row.sheet}, line {row.line}, column 'sample_id': duplicate sample ID {row.sample_id!r} "
+                    f"(first at {first.sheet}, line {first.line})"
+                )
+            else:
+                seen[row.sample_id] = row
+    return problems
+
+
+def load_samples(samples: str | Path) -> list[SampleRow]:
+    """Read every sheet; raise ConfigError listing every problem when any sheet is broken."""
+    paths = sheet_paths(samples)
+    if not paths:
+        raise ConfigError([f"{samples}: the folder holds no *.tsv sample sheet"])
+    results = [read_sheet(p) for p in paths]
+    problems = [p for r in results for p in r.problems] + cross_sheet_problems(results)
+    if problems:
+        raise ConfigError(problems)
+    return [row for r in results for row in r.rows]
+
+
+def group_by_patient(rows: list[SampleRow]) -> dict[str, list[SampleRow]]:
+    patients: dict[str, list[SampleRow]] = {}
+    for row in rows:
+        patients.setdefault(row.patient_id, []).append(row)
+    return patients

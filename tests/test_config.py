@@ -1,0 +1,54 @@
+import pytest
+
+from mdm2screen.config import load_settings, load_settings_file
+from mdm2screen.errors import ConfigError
+
+
+def test_defaults_fill_every_section():
+    s = load_settings({"samples": "x.tsv"})
+    assert s["outdir"] == "results"
+    assert s["ihc"] is None
+    rule = s.amplification_rule("MDM2")
+    assert (rule.mode, rule.amplified_at, rule.gain_at, rule.summary) == ("absolute", 8.0, 6.0, "weighted")
+    assert s["tp53"]["min_vaf"] == 0.05
+    assert s["tp53"]["accepted_filters"] == ["PASS", "."]
+    assert s["policy"]["mdm2_ihc_negative"] == "NOT_ELIGIBLE"
+    assert s.genes()[:2] == ["MDM2", "CDK4"]
+
+
+def test_per_gene_threshold_overrides_default():
+    s = load_settings({"samples": "x", "copy_number": {"thresholds": {"MDM2": {"mode": "absolute", "amplified_at": 12, "gain_at": 8}}}})
+    assert s.amplification_rule("MDM2").amplified_at == 12
+    assert s.amplification_rule("CDK4").amplified_at == 8  # schema default still applies
+
+
+def test_every_problem_listed_at_once_with_typo_hints():
+    with pytest.raises(ConfigError) as info:
+        load_settings({"sample": "x", "copy_numbr": {}, "tp53": {"min_vaf": 2, "min_vf": 1}, "batch_size": 0})
+    text = str(info.value)
+    assert "did you mean 'samples'" in text
+    assert "did you mean 'copy_number'" in text
+    assert "did you mean 'min_vaf'" in text
+    assert "tp53.min_vaf" in text and "batch_size" in text
+    assert len(info.value.problems) >= 5
+
+
+def test_gain_above_amplified_is_rejected():
+    with pytest.raises(ConfigError, match="gain_at"):
+        load_settings({"samples": "x", "copy_number": {"thresholds": {"default": {"mode": "absolute", "amplified_at": 5, "gain_at": 9}}}})
+
+
+def test_malformed_yaml_names_the_file(tmp_path):
+    bad = tmp_path / "c.yaml"
+    bad.write_text("samples: [unclosed\n")
+    with pytest.raises(ConfigError, match="malformed YAML") as info:
+        load_settings_file(bad)
+    assert str(bad) in str(info.value)
+
+
+def test_config_hash_changes_with_a_threshold():
+    a = load_settings({"samples": "x"})
+    b = load_settings({"samples": "x", "tp53": {"min_vaf": 0.1}})
+    c = load_settings({"samples": "y", "outdir": "elsewhere"})
+    assert a.sha256() != b.sha256()
+    assert a.sha256() == c.sha256()  # where inputs and outputs live does not change a decision

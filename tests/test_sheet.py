@@ -1,0 +1,85 @@
+import datetime as dt
+
+import pytest
+
+from mdm2screen.errors import ConfigError
+from mdm2screen.sheet import load_samples, read_sheet
+
+HEADER = ["patient_id", "sample_id", "build", "cn_file", "vcf", "purity", "collection_date", "cn_format"]
+
+
+def test_reads_rows_and_resolves_paths_relative_to_the_sheet(write_tsv, tmp_path):
+    sheet = write_tsv("s.tsv", [HEADER, ["P1", "S1", "hg19", "cn/a.cns", "/abs/v.vcf", "0.6", "2024-01-02", ""]])
+    result = read_sheet(sheet)
+    assert result.problems == []
+    row = result.rows[0]
+    assert row.build == "GRCh37"
+    assert row.cn_file == tmp_path / "cn" / "a.cns"
+    assert str(row.vcf) == "/abs/v.vcf"
+    assert row.purity == 0.6 and row.collection_date == dt.date(2024, 1, 2)
+    assert row.line == 2
+
+
+def test_every_problem_listed_with_file_line_and_column(write_tsv):
+    sheet = write_tsv(
+        "bad.tsv",
+        [
+            HEADER,
+            ["P1", "S1", "GRCh36", "a", "b", "1.5", "02/01/2024", "cnvkitt"],
+            ["../evil", "S2", "GRCh38", "a", "b", "", "", ""],
+            ["P3", "S1", "GRCh38", "a", "b", "abc", "", ""],
+        ],
+    )
+    with pytest.raises(ConfigError) as info:
+        load_samples(sheet)
+    text = str(info.value)
+    assert f"{sheet}, line 2, column 'build'" in text and "GRCh36" in text
+    assert "line 2, column 'purity'" in text
+    assert "line 2, column 'collection_date'" in text
+    assert "line 2, column 'cn_format'" in text and "did you mean 'cnvkit'" in text
+    assert "line 3, column 'patient_id'" in text and "'../evil'" in text
+    assert "line 4, column 'purity'" in text
+    assert len(info.value.problems) == 6
+
+
+def test_duplicate_sample_ids_across_rows(write_tsv):
+    sheet = write_tsv("d.tsv", [HEADER[:5], ["P1", "S1", "GRCh38", "a", "b"], ["P2", "S1", "GRCh38", "a", "b"]])
+    with pytest.raises(ConfigError, match="duplicate sample ID 'S1'.*first at .*line 2"):
+        load_samples(sheet)
+
+
+def test_missing_required_column_and_typo_column(write_tsv):
+    sheet = write_tsv("m.tsv", [["patient_id", "sample_id", "build", "cn_file", "tumour_sample"], ["P", "S", "GRCh38", "a", "x"]])
+    result = read_sheet(sheet)
+    assert any("required column 'vcf' is missing" in p for p in result.problems)
+    assert any("did you mean 'tumor_sample'" in p for p in result.problems)
+
+
+def test_comma_separated_sheet_is_explained(write_tsv, tmp_path):
+    sheet = tmp_path / "c.tsv"
+    sheet.write_text("patient_id,sample_id,build,cn_file,vcf\nP,S,GRCh38,a,b\n")
+    result = read_sheet(sheet)
+    assert result.problems and "tab-separated" in result.problems[0]
+
+
+def test_crlf_bom_and_comment_lines(tmp_path):
+    sheet = tmp_path / "w.tsv"
+    sheet.write_bytes("\ufeff# exported by LIMS\r\npatient_id\tsample_id\tbuild\tcn_file\tvcf\r\nP\tS\tGRCh38\ta\tb\r\n".encode())
+    result = read_sheet(sheet)
+    assert result.problems == [] and result.rows[0].sample_id == "S"
+
+
+def test_folder_of_sheets(write_tsv, tmp_path):
+    write_tsv("run1.tsv", [HEADER[:5], ["P1", "S1", "GRCh38", "a", "b"]])
+    write_tsv("run2.tsv", [HEADER[:5], ["P2", "S2", "GRCh37", "a", "b"]])
+    rows = load_samples(tmp_path)
+    assert [r.sample_id for r in rows] == ["S1", "S2"]
+
+
+def test_empty_or_binary_sheet(tmp_path):
+    empty = tmp_path / "e.tsv"
+    empty.write_text("")
+    assert "no header" in read_sheet(empty).problems[0]
+    junk = tmp_path / "j.tsv"
+    junk.write_bytes(b"\x00\x01\x02binary")
+    assert "binary" in read_sheet(junk).problems[0]

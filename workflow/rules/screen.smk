@@ -1,0 +1,36 @@
+# One job per batch of patients (config `batch_size`): one Python process screens the whole
+# batch and writes one JSON and one HTML report per patient, so 10,000 samples cost tens
+# of jobs, not 10,000 interpreter start-ups. Batches are fixed at parse time from the sample
+# sheet, hence one rule per batch.
+for _batch in BATCHES:
+
+    rule:
+        name:
+            f"screen_{_batch.id}"
+        input:
+            config_files=CONFIG_INPUTS,
+            data=[str(p) for p in _batch.files],
+        output:
+            rows=f"{OUTDIR}/batches/{_batch.id}.tsv",
+            json=patient_outputs(_batch, ".json"),
+            html=[
+                report(
+                    path,
+                    caption="../report/patient.rst",
+                    category="Patient reports",
+                    labels={"patient": Path(path).stem},
+                )
+                for path in patient_outputs(_batch, ".html")
+            ],
+        params:
+            patients=_batch.patients,
+            fingerprint=_batch.fingerprint,
+        log:
+            f"{OUTDIR}/logs/screen/{_batch.id}.log",
+        group:
+            "screen"
+        resources:
+            mem_mb=1000,
+            runtime=30,
+        script:
+            "../scripts/screen_batch.py"

@@ -1,0 +1,32 @@
+rule cohort_summary:
+    input:
+        rows=[f"{OUTDIR}/batches/{batch.id}.tsv" for batch in BATCHES],
+    output:
+        tsv=report(
+            f"{OUTDIR}/cohort/summary.tsv",
+            caption="../report/summary.rst",
+            category="Cohort summary",
+        ),
+        html=report(
+            f"{OUTDIR}/cohort/summary.html",
+            caption="../report/summary.rst",
+            category="Cohort summary",
+        ),
+        csv=f"{OUTDIR}/cohort/summary.csv",
+        cn_plot=report(
+            f"{OUTDIR}/cohort/mdm2_cn_by_tp53.svg",
+            caption="../report/plots.rst",
+            category="Cohort summary",
+        ),
+        status_plot=report(
+            f"{OUTDIR}/cohort/status_counts.svg",
+            caption="../report/plots.rst",
+            category="Cohort summary",
+        ),
+    log:
+        f"{OUTDIR}/logs/cohort_summary.log",
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    script:
+        "../scripts/summarize.py"
