@@ -48,6 +48,7 @@ class Cohort:
     patients: dict[str, list[SampleRow]]
     sheets: list[Path]
     problems: list[str] = field(default_factory=list)  # cohort-level, non-fatal (orphan IHC rows)
+    skipped_sheets: dict[str, list[str]] = field(default_factory=dict)  # nightly: broken sheets left out
 
     @property
     def outdir(self) -> Path:
@@ -82,8 +83,13 @@ class Cohort:
         return out
 
 
-def prepare(config: dict[str, Any], *, source: str = "config") -> Cohort:
-    """Validate everything up front; ConfigError lists every problem found."""
+def prepare(config: dict[str, Any], *, source: str = "config", skip_bad_sheets: bool = False) -> Cohort:
+    """Validate everything up front; ConfigError lists every problem found.
+
+    With ``skip_bad_sheets`` (nightly mode, ``samples`` a folder of sheets) a broken sheet is
+    left out and reported in ``Cohort.skipped_sheets`` instead of stopping the run; a sample ID
+    that collides with an earlier sheet's also skips the later sheet.
+    """
     problems: list[str] = []
     try:
         settings = load_settings(config, source)
@@ -101,8 +107,22 @@ def prepare(config: dict[str, Any], *, source: str = "config") -> Cohort:
     if not paths:
         problems.append(f"{settings['samples']}: the folder holds no *.tsv sample sheet")
     results = [read_sheet(p) for p in paths]
-    problems.extend(p for r in results for p in r.problems)
-    problems.extend(cross_sheet_problems(results))
+    skipped: dict[str, list[str]] = {}
+    if skip_bad_sheets:
+        kept = []
+        for result in results:
+            issues = result.problems or cross_sheet_problems([*kept, result])
+            if issues:
+                skipped[str(result.path)] = issues
+            else:
+                kept.append(result)
+        results = kept
+        if not results:
+            problems.append(f"{settings['samples']}: no usable sample sheet ({len(skipped)} skipped)")
+            problems.extend(p for issues in skipped.values() for p in issues)
+    else:
+        problems.extend(p for r in results for p in r.problems)
+        problems.extend(cross_sheet_problems(results))
     rows = [row for r in results for row in r.rows]
     patients = group_by_patient(rows)
     ihc = IHCTable(None)
@@ -113,7 +133,8 @@ def prepare(config: dict[str, Any], *, source: str = "config") -> Cohort:
     if problems:
         raise ConfigError(problems)
     assert arms is not None
-    return Cohort(settings, arms, ihc, rows, patients, paths, problems=list(ihc.orphan_problems))
+    sheets = [r.path for r in results]
+    return Cohort(settings, arms, ihc, rows, patients, sheets, problems=list(ihc.orphan_problems), skipped_sheets=skipped)
 
 
 def report_paths(outdir: Path, patient_id: str) -> tuple[Path, Path]:

@@ -1,0 +1,103 @@
+"""The workflow as a user runs it: lint, formatting, a dry run and a full run on the demo cohort."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conftest import REPO
+
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+EXPECTED = {
+    "DEMO-01": "ELIGIBLE",
+    "DEMO-02": "NOT_ELIGIBLE",
+    "DEMO-03": "NOT_ELIGIBLE",
+    "DEMO-04": "NOT_ELIGIBLE",
+    "DEMO-05": "PENDING_CONFIRMATION",
+    "DEMO-06": "INDETERMINATE",
+    "DEMO-07": "NOT_ELIGIBLE",
+    "DEMO-08": "ELIGIBLE",
+    "DEMO-09": "INDETERMINATE",
+    "DEMO-10": "ELIGIBLE",
+    "DEMO-11": "INDETERMINATE",
+    "DEMO-12": "NOT_ELIGIBLE",
+}
+
+
+def run(cmd: list[str], cwd: Path = REPO, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory) -> Path:
+    """Run the whole workflow once on the demo cohort into a fresh outdir."""
+    outdir = tmp_path_factory.mktemp("demo") / "results"
+    config = outdir.parent / "config.yaml"
+    config.write_text(
+        f"samples: {REPO / 'resources/demo/samples.tsv'}\nihc: {REPO / 'resources/demo/ihc.tsv'}\noutdir: {outdir}\n"
+        f"assays:\n  DEMO_PANEL: {REPO / 'resources/demo/demo_panel_targets.bed'}\nbatch_size: 5\n"
+    )
+    result = run([*SNAKEMAKE, "--cores", "2", "--configfile", str(config), "--directory", str(REPO)])
+    assert result.returncode == 0, result.stderr[-4000:]
+    return outdir
+
+
+def test_snakemake_lint_is_clean():
+    result = run([*SNAKEMAKE, "--lint"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Lints for" not in result.stdout, result.stdout
+
+
+def test_snakefmt_clean():
+    if shutil.which("snakefmt") is None and not (Path(sys.executable).parent / "snakefmt").exists():
+        pytest.fail("snakefmt is not installed: it is part of the test extras (pip install -e .[test])")
+    exe = str(Path(sys.executable).parent / "snakefmt") if (Path(sys.executable).parent / "snakefmt").exists() else "snakefmt"
+    result = run([exe, "--check", "Snakefile", "workflow/rules"])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dry_run_of_the_demo_config():
+    result = run([*SNAKEMAKE, "--dry-run", "--quiet", "rules"])
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "cohort_summary" in result.stdout
+
+
+def test_broken_sheet_stops_before_any_work(tmp_path):
+    sheet = tmp_path / "s.tsv"
+    sheet.write_text("patient_id\tsample_id\tbuild\tcn_file\tvcf\n../x\tS1\tGRCh99\ta\tb\nP2\tS1\tGRCh38\ta\tb\n")
+    config = tmp_path / "c.yaml"
+    config.write_text(f"samples: {sheet}\noutdir: {tmp_path / 'out'}\nbatchsize: 3\n")
+    result = run([*SNAKEMAKE, "--cores", "1", "--configfile", str(config)])
+    assert result.returncode != 0
+    text = result.stdout + result.stderr
+    assert "did you mean 'batch_size'" in text
+    assert not (tmp_path / "out").exists()
+
+
+def test_demo_statuses(demo_run):
+    for pid, expected in EXPECTED.items():
+        report = json.loads((demo_run / "patients" / f"{pid}.json").read_text())
+        assert report["status"] == expected, (pid, report["reasons"])
+        assert (demo_run / "patients" / f"{pid}.html").stat().st_size > 1000
+
+
+def test_every_report_validates_against_the_published_schema(demo_run):
+    schema = json.loads((REPO / "workflow/schemas/patient_report.schema.json").read_text())
+    for path in sorted((demo_run / "patients").glob("*.json")):
+        jsonschema.validate(json.loads(path.read_text()), schema)
+
+
+def test_summary_has_one_row_per_patient(demo_run):
+    lines = (demo_run / "cohort" / "summary.tsv").read_text().splitlines()
+    header = lines[0].split("\t")
+    for column in ("patient_id", "status", "mdm2_copy_number", "mdm2_amplified", "tp53_status", "mdm2_ihc", "cdk4_amplified", "reasons"):
+        assert column in header
+    rows = {line.split("\t")[0]: dict(zip(header, line.split("\t"), strict=True)) for line in lines[1:]}
+    assert {pid: r["status"] for pid, r in rows.items()} == EXPECTED
+    assert (demo_run / "cohort" / "summary.html").exists()
