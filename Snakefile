@@ -8,7 +8,6 @@
 
 from snakemake.utils import min_version
 
-
 min_version("9.0")
 
 
@@ -18,6 +17,6 @@ include: "workflow/rules/summary.smk"
 
 
 rule all:
+    default_target: True
     input:
         rules.cohort_summary.output,
-    default_target: True

@@ -11,7 +11,6 @@ from mdm2screen.errors import ConfigError
 from mdm2screen.pipeline import prepare
 from mdm2screen.sheet import sheet_paths
 
-
 # Without --configfile/--config the demo cohort runs. Loaded here rather than with the
 # `configfile:` directive so that keys left out of another cohort's file (e.g. `ihc`) take
 # schema defaults instead of the demo's values.

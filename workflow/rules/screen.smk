@@ -22,15 +22,17 @@ for _batch in BATCHES:
                 )
                 for path in patient_outputs(_batch, ".html")
             ],
-        params:
-            patients=_batch.patients,
-            fingerprint=_batch.fingerprint,
         log:
             f"{OUTDIR}/logs/screen/{_batch.id}.log",
         group:
             "screen"
+        conda:
+            "../../environment.yml"
         resources:
             mem_mb=1000,
             runtime=30,
+        params:
+            patients=_batch.patients,
+            fingerprint=_batch.fingerprint,
         script:
             "../scripts/screen_batch.py"

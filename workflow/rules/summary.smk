@@ -25,6 +25,8 @@ rule cohort_summary:
         ),
     log:
         f"{OUTDIR}/logs/cohort_summary.log",
+    conda:
+        "../../environment.yml"
     resources:
         mem_mb=2000,
         runtime=30,

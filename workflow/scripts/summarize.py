@@ -1,9 +1,13 @@
 """Snakemake script: merge batch tables into the cohort summary (see workflow/rules/summary.smk)."""
 
 import logging
+import sys
 from pathlib import Path
 
-from mdm2screen.pipeline import prepare, summarize
+# Import the package from this checkout whichever Python runs the script (venv, conda env).
+sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1] / "src"))  # noqa: F821
+
+from mdm2screen.pipeline import prepare, summarize  # noqa: E402
 
 logging.basicConfig(
     filename=snakemake.log[0],  # noqa: F821 - injected by Snakemake
