@@ -151,7 +151,7 @@ def _gene(ev: Evidence, c: Criterion) -> CriterionResult:
     call = ev.genes.get(gene)
     if call is None:
         return CriterionResult(c, "unknown", f"{gene} was not evaluated", Reason(f"{gene.lower()}_not_assessable", f"{gene} copy number was not evaluated"))
-    cn = f"{call.copy_number:.1f}" if call.copy_number is not None else "n/a"
+    cn = f"{call.copy_number:.2f}" if call.copy_number is not None else "n/a"
     thr = call.threshold or {}
     text = f"{gene} copy number {cn} ({call.call.replace('_', ' ')}; amplified at >= {thr.get('amplified_at', '?')} {thr.get('mode', '')})".strip()
     if call.amplified is True:
@@ -274,6 +274,9 @@ class ArmResult:
         lead = order.get(self.status, ("met",))
         first = [r.reason for r in self.results if r.state in lead]
         rest = [r.reason for r in self.results if r.state not in lead]
+        if self.status == "ELIGIBLE":
+            summary = "every criterion met: " + "; ".join(r.criterion.describe() for r in self.results)
+            first.insert(0, Reason("all_criteria_met", summary))
         return first + rest
 
     def to_dict(self) -> dict[str, Any]:

@@ -132,7 +132,7 @@ class VariantCall:
     vaf: float | None
     depth: int | None
     alt_count: int | None
-    consequence: str  # project class, see variants.consequence.CONSEQUENCE_CLASSES
+    consequence: str  # project class, see mdm2screen.variants.CONSEQUENCE_CLASSES
     hgvs_c: str | None
     hgvs_p: str | None
     annotation_source: str  # "VEP", "SnpEff", "MAF", "computed"

@@ -207,4 +207,4 @@ def summarize(cohort: Cohort, batch_tables: Iterable[Path]) -> dict[str, Path]:
         concordance = gistic_concordance(calls, cna_paths[0])
         write_concordance_tsv(concordance, cohort.outdir / "cohort" / "gistic_concordance.tsv")
     arms = [{"id": a.id, "title": a.title} for a in sorted(cohort.arms.arms, key=lambda a: a.id != cohort.arms.default_arm)]
-    return write_cohort_summary(rows, cohort.outdir, title=cohort.settings["report"]["title"], arms=arms, concordance=concordance, problems=cohort.problems)
+    return write_cohort_summary(rows, cohort.outdir, title=cohort.settings["report"]["title"], arms=arms, concordance=concordance, problems=cohort.problems, thresholds=cohort.settings["copy_number"]["thresholds"])

@@ -24,7 +24,7 @@ from .criteria import Arms, ArmResult, Evidence, evaluate_arm
 from .errors import InputError
 from .fileio import sha256_file
 from .ihc import IHCTable, MarkerCall, resolve_marker
-from .model import CopyNumberProfile, CoverageEvidence, GeneCopyNumber, Reason, TP53Evidence
+from .model import CopyNumberProfile, CoverageEvidence, GeneCopyNumber, Reason, TP53Evidence, VariantSource
 from .paths import repo_root
 from .reference import gene_locus
 from .sheet import GENE_PANEL_KEYWORDS, SampleRow
@@ -241,13 +241,21 @@ class Screener:
                     if f["role"] == "vcf":
                         f["format"] = source.format
             except InputError as exc:
-                failure = Reason(exc.code if exc.code.startswith(("vcf_", "maf_", "build_", "input_")) else "variants_unreadable", f"variant file unusable: {exc}")
+                if exc.code == "maf_sample_not_found" and coverage.verified and coverage.adequate:
+                    # A MAF lists only what was found: a sample the gene panel / sequenced case list says was
+                    # sequenced over TP53, with no MAF row at all, had no mutation called.
+                    source = VariantSource(str(row.vcf), "maf", row.tumor_sample or row.sample_id, [], 0, notes=[str(exc)])
+                else:
+                    code = exc.code if exc.code.startswith(("vcf_", "maf_", "build_", "input_")) else "variants_unreadable"
+                    failure = Reason(code, f"variant file unusable: {exc}")
         evidence = assess_tp53(source, coverage, cn=cn, settings=self.tp53_settings, build=row.build)
         if failure is not None:
             errors.append(failure)
             if evidence.status != "mutated":
                 evidence.status = "not_assessable"
-            evidence.reasons.insert(0, failure)
+            evidence.reasons = [failure, *(r for r in evidence.reasons if r.code != "variants_missing")]
+        elif source is not None and source.format == "maf" and source.records_on_tp53_chrom == 0 and source.notes:
+            evidence.reasons.append(Reason("maf_no_rows_sequenced", f"no MAF row for {source.sample}; TP53 was sequenced ({coverage.detail}), so no TP53 mutation was called"))
         return evidence
 
     def evaluate_sample(self, row: SampleRow) -> SampleEvidence:

@@ -1,15 +1,14 @@
 # Load and validate the configuration, sample sheet(s), IHC table and arms file before any
 # work: every problem is listed at once and the run stops (mdm2screen.pipeline.prepare).
 import sys
-import pandas as pd
 from pathlib import Path
 
+import pandas as pd
 import yaml
 from snakemake.utils import validate
 
 from mdm2screen.errors import ConfigError
 from mdm2screen.pipeline import prepare
-from mdm2screen.sheet import sheet_paths
 
 # Without --configfile/--config the demo cohort runs. Loaded here rather than with the
 # `configfile:` directive so that keys left out of another cohort's file (e.g. `ihc`) take
@@ -18,18 +17,18 @@ if not config:
     with open(Path(workflow.basedir) / "config" / "config.yaml") as handle:
         config.update(yaml.safe_load(handle))
 
-validate(config, "../schemas/config.schema.yaml")
-
+# mdm2screen's own checks run first: they list every problem with file, line and column.
 try:
     COHORT = prepare(dict(config), source="config")
 except ConfigError as error:
     sys.exit(f"mdm2screen: {error}")
 
-for _sheet in sheet_paths(config["samples"]):
-    validate(
-        pd.read_csv(_sheet, sep="\t", dtype=str, comment="#").fillna(""),
-        "../schemas/samples.schema.yaml",
-    )
+# The same rules as JSON Schemas, checked the Snakemake way.
+validate(config, "../schemas/config.schema.yaml")
+validate(
+    pd.DataFrame([dict(row.raw) for row in COHORT.rows]).fillna(""),
+    "../schemas/samples.schema.yaml",
+)
 
 OUTDIR = str(COHORT.outdir)
 BATCHES = COHORT.batches()

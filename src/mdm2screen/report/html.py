@@ -1,0 +1,314 @@
+"""Per-patient HTML report: one self-contained page (inline CSS and SVG, no script, no URL).
+
+Every piece of input-derived text reaches the page through Jinja2 autoescaping; the only
+markup inserted unescaped is the SVG that :mod:`.svg` builds (which escapes its own text).
+A Content-Security-Policy forbids scripts and any network fetch, as a second line of
+defence should escaping ever fail.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChainableUndefined, Environment, PackageLoader, Undefined, select_autoescape
+from markupsafe import Markup
+
+from ..fileio import atomic_write
+from .svg import STATUS_STYLE, TP53_STYLE, chr12_profile_svg, status_style
+
+DEFAULT_TITLE = "MDM2 inhibitor eligibility screening"
+NA = "n/a"
+PATIENT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+CRITERION_STATE = {
+    "met": ("\u2713", "met"),
+    "not_met": ("\u2717", "not met"),
+    "unknown": ("?", "unknown"),
+    "pending": ("\u25d4", "pending"),
+}
+IHC_WORDS = {"absent": "no result", "wild_type_pattern": "wild-type pattern", "not_amplified": "not amplified",
+             "not_done": "not done"}
+TP53_WORDS = {"wild_type": "wild type", "mutated": "mutated", "not_assessable": "not assessable"}
+CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+# --------------------------------------------------------------------------- formatting filters
+
+
+def _missing(value: object) -> bool:
+    return value is None or isinstance(value, Undefined) or (isinstance(value, str) and value.strip() == "")
+
+
+def _float(value: object) -> float | None:
+    if _missing(value) or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def fmt_num(value: object, digits: int = 2) -> str:
+    """A number with ``digits`` decimals; text that is not a number is shown as it is."""
+    number = _float(value)
+    if number is None:
+        return NA if _missing(value) else str(value)
+    return f"{number:,.{digits}f}" if abs(number) >= 10_000 else f"{number:.{digits}f}"
+
+
+def fmt_int(value: object) -> str:
+    number = _float(value)
+    if number is None:
+        return NA if _missing(value) else str(value)
+    return f"{int(round(number)):,}"
+
+
+def fmt_pct(value: object, digits: int = 1) -> str:
+    """A 0..1 fraction as a percentage (0.331 -> 33.1%)."""
+    number = _float(value)
+    if number is None:
+        return NA if _missing(value) else str(value)
+    return f"{number * 100:.{digits}f}%"
+
+
+def fmt_text(value: object) -> str:
+    if _missing(value):
+        return NA
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(fmt_text(v) for v in value) or NA
+    return str(value)
+
+
+def fmt_yesno(value: object, unknown: str = "unknown") -> str:
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    return unknown
+
+
+def fmt_words(value: object) -> str:
+    """``not_assessable`` -> ``not assessable``."""
+    return NA if _missing(value) else str(value).replace("_", " ")
+
+
+def fmt_ihc(value: object) -> str:
+    """IHC/FISH state in words (``absent`` -> ``no result``)."""
+    return NA if _missing(value) else IHC_WORDS.get(str(value), str(value).replace("_", " "))
+
+
+def fmt_locus(gene: Mapping[str, Any] | None) -> str:
+    if not isinstance(gene, Mapping) or _missing(gene.get("chrom")):
+        return NA
+    return f"chr{gene.get('chrom')}:{fmt_int(gene.get('start'))}-{fmt_int(gene.get('end'))}"
+
+
+def fmt_short_hash(value: object, n: int = 12) -> str:
+    return NA if _missing(value) else str(value)[:n]
+
+
+def fmt_compact(value: object) -> str:
+    """A config value on one line: JSON for lists/dicts, plain for scalars."""
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def flatten_config(config: object, prefix: str = "") -> list[tuple[str, str]]:
+    """Nested settings as ("copy_number.thresholds.default.amplified_at", "8") rows, in order.
+
+    Lists of scalars stay on one row; the thresholds, which decide the most, come first.
+    """
+    if not isinstance(config, Mapping):
+        return [(prefix or "config", fmt_compact(config))] if config is not None else []
+    rows: list[tuple[str, str]] = []
+    keys = list(config)
+    keys.sort(key=lambda k: (0 if str(k) in ("copy_number", "thresholds", "tp53", "policy") else 1))
+    for key in keys:
+        value = config[key]
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, Mapping) and value:
+            rows.extend(flatten_config(value, path))
+        else:
+            rows.append((path, fmt_compact(value)))
+    return rows
+
+
+# --------------------------------------------------------------------------- environment
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The Jinja2 environment, built once per process (template parsing is the slow part)."""
+    env = Environment(
+        loader=PackageLoader("mdm2screen.report", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html", "j2", "html.j2"), default_for_string=True,
+                                     default=True),
+        undefined=ChainableUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        num=fmt_num, int=fmt_int, pct=fmt_pct, text=fmt_text, yesno=fmt_yesno, words=fmt_words, locus=fmt_locus,
+        short=fmt_short_hash, compact=fmt_compact, ihc=fmt_ihc,
+    )
+    env.globals.update(status_style=status_style, STATUS_STYLE=STATUS_STYLE, CRITERION_STATE=CRITERION_STATE,
+                       TP53_WORDS=TP53_WORDS, TP53_STYLE=TP53_STYLE, NA=NA)
+    return env
+
+
+@lru_cache(maxsize=4)
+def _template(name: str):  # noqa: ANN202 - jinja2.Template
+    return environment().get_template(name)
+
+
+# --------------------------------------------------------------------------- view model
+
+
+def _list(value: object) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
+def _tally(criteria: list[Any]) -> list[tuple[str, str, int]]:
+    counts = {state: 0 for state in CRITERION_STATE}
+    for c in criteria:
+        state = _dict(c).get("state")
+        if state in counts:
+            counts[state] += 1
+    return [(CRITERION_STATE[s][0], CRITERION_STATE[s][1], n) for s, n in counts.items() if n]
+
+
+def _event_level(event: Mapping[str, Any]) -> str:
+    code = str(event.get("code", "")).lower()
+    if any(word in code for word in ("acquired", "mutation", "lost", "loss", "discordant", "conflict")):
+        return "danger"
+    return "info"
+
+
+def _sample_sort_key(sample: Mapping[str, Any]) -> tuple[int, str]:
+    # Oldest first; undated samples after dated ones, in their given order (sort is stable).
+    date = sample.get("collection_date")
+    return (0, str(date)) if isinstance(date, str) and date else (1, "")
+
+
+def _arm_view(arm: Mapping[str, Any], default_arm: object) -> dict[str, Any]:
+    criteria = [_dict(c) for c in _list(arm.get("criteria"))]
+    reasons = [_dict(r) for r in _list(arm.get("reasons"))]
+    return {
+        "arm": arm,
+        "style": status_style(arm.get("status")),
+        "is_default": arm.get("id") == default_arm,
+        "headline": reasons[0].get("message") if reasons else None,
+        "criteria": criteria,
+        "tally": _tally(criteria),
+    }
+
+
+def build_view(report: Mapping[str, Any], title: str) -> dict[str, Any]:
+    """Everything the template needs that is more than a lookup: ordering, styles, plots."""
+    arms = [_dict(a) for a in _list(report.get("arms"))]
+    default_arm = report.get("default_arm") or (arms[0].get("id") if arms else None)
+    arm_views = [_arm_view(a, default_arm) for a in arms]
+    arm_views.sort(key=lambda v: not v["is_default"])  # default arm first, config order otherwise
+    mdm2 = _dict(report.get("mdm2"))
+    samples = sorted((_dict(s) for s in _list(report.get("samples"))), key=_sample_sort_key)
+    genes = _dict(report.get("genes"))
+    other_genes = [(name, _dict(g)) for name, g in genes.items() if str(name).upper() not in ("MDM2", "CDK4")]
+    events = [dict(_dict(e), level=_event_level(_dict(e))) for e in _list(_dict(report.get("history")).get("events"))]
+    tp53 = _dict(report.get("tp53"))
+    variants = [_dict(v) for v in _list(tp53.get("all_variants"))]
+    if not variants:  # older reports may only list the deciding variants
+        variants = [_dict(v) for v in _list(tp53.get("variants"))]
+    # Deciding variants first, then by position (non-numeric positions last).
+    variants.sort(key=lambda v: (not v.get("decides"), _float(v.get("pos")) or math.inf))
+    provenance = _dict(report.get("provenance"))
+    profile = _dict(report.get("chr12_profile"))
+    threshold = _dict(mdm2.get("threshold"))
+    if _float(threshold.get("amplified_at")) is None and _float(profile.get("threshold")) is not None:
+        # The profile may carry the absolute MDM2 cut-off on its own when the gene block has none.
+        threshold = {"mode": "absolute", "amplified_at": profile["threshold"]}
+    plot = chr12_profile_svg(profile or None, threshold=threshold, ploidy=mdm2.get("ploidy"))
+    return {
+        "title": title,
+        "arms": arm_views,
+        "samples": samples,
+        "other_genes": other_genes,
+        "events": events,
+        "variants": variants,
+        "config_rows": flatten_config(provenance.get("config")),
+        "chr12_svg": Markup(plot) if plot else None,  # built by svg.py, which escapes all its text
+        "has_profile_segments": bool(_list(profile.get("segments"))),
+        "csp": Markup(PATIENT_CSP),  # a constant
+        "rendered_by": "mdm2screen " + str(provenance.get("pipeline_version") or ""),
+    }
+
+
+def render_patient_html(report: dict, *, title: str = DEFAULT_TITLE) -> str:
+    """One self-contained HTML document for one patient report dict (schema: patient_report)."""
+    view = build_view(report, title)
+    return _template("patient.html.j2").render(r=report, v=view)
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+def find_chromium() -> str | None:
+    for name in CHROMIUM_CANDIDATES:
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def chromium_args(binary: str, profile_dir: str | Path) -> list[str]:
+    """Headless Chromium without network side traffic, with a throw-away profile."""
+    return [
+        binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage", f"--user-data-dir={profile_dir}",
+    ]
+
+
+def render_patient_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout: float = 120.0) -> bool:
+    """Print an HTML report to PDF with headless Chromium; False when no engine is installed.
+
+    A failing engine (crash, timeout, no output) raises RuntimeError naming the file, since a
+    requested PDF that silently does not appear would look like success.
+    """
+    binary = find_chromium()
+    if binary is None:
+        return False
+    html = Path(html_path).resolve()
+    target = Path(pdf_path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="mdm2screen-chromium-") as profile:
+        tmp_pdf = Path(profile) / "out.pdf"
+        cmd = chromium_args(binary, Path(profile) / "profile") + [
+            "--no-pdf-header-footer", f"--print-to-pdf={tmp_pdf}", html.as_uri(),
+        ]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise RuntimeError(f"{html}: Chromium did not finish printing to PDF within {timeout:g} s") from exc
+        if proc.returncode != 0 or not tmp_pdf.is_file() or tmp_pdf.stat().st_size == 0:
+            tail = (proc.stderr or "").strip().splitlines()[-3:]
+            raise RuntimeError(f"{html}: Chromium could not print to PDF (exit {proc.returncode}): {' | '.join(tail)}")
+        atomic_write(target, tmp_pdf.read_bytes())
+    return True

@@ -1,0 +1,390 @@
+"""MAF reader for the TP53 region (GDC MAF specification and older TCGA/Firehose/Oncotator MAFs).
+
+Conventions, after docs.gdc.cancer.gov/Data/File_Formats/MAF_Format/:
+
+* Coordinates are 1-based. ``-`` stands for an empty allele; an insertion sits between
+  ``Start_Position`` and the next base. Without a reference genome the anchor base of an indel
+  is only known inside TP53's coding exons (from the shipped CDS): there the key is VCF-style and
+  matches a VCF's, elsewhere it keeps the MAF's ``-`` style. Consequence and HGVS are computed
+  from positions when the file's own are missing.
+* Column names are matched case-insensitively (``Start_position`` in old MAFs); ``#version``
+  lines and quoted fields are accepted; a repeated header line (concatenated MAFs) is skipped.
+* A cohort MAF is read once per process: the TP53 rows and per-barcode row counts are cached
+  under (real path, size, mtime), so hundreds of samples naming one MAF cost about one read.
+* Samples are matched exactly (``tumor_sample`` or else ``sample_id`` equals
+  ``Tumor_Sample_Barcode``): never by prefix, since TCGA barcodes of different aliquots share one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputError
+from ..fileio import check_readable, iter_text_lines
+from ..genome import canonical_build, check_position, normalize_contig
+from ..model import VariantCall, VariantSource
+from ..reference import gene_locus
+from .tp53 import TP53Settings, allele_call, tp53_region
+from .transcript import ENSEMBL_TRANSCRIPT, MAF_CLASSES, TP53Model, splice_side, tp53_model
+
+REQUIRED = ("hugo_symbol", "chromosome", "start_position", "reference_allele", "tumor_sample_barcode")
+ALLELES = ("tumor_seq_allele2", "tumor_seq_allele1")
+# Transcript IDs of NM_000546 in MAF transcript columns (uc002gim = UCSC known gene used by Oncotator).
+CANONICAL_IDS = (ENSEMBL_TRANSCRIPT, "NM_000546", "uc002gim")
+TRANSCRIPT_COLUMNS = ("transcript_id", "annotation_transcript", "refseq_mrna_id", "refseq")
+MISSING = ("", ".", "NA", "N/A", "NaN", "nan", "None", "__UNKNOWN__")
+# Rows kept in the cache: TP53 in either build, with room for any splice margin.
+CACHE_PAD = 5000
+_CACHE_SIZE = 8
+
+
+@dataclass
+class MafRow:
+    line: int
+    values: dict[str, str]  # lower-case column name -> value
+
+
+@dataclass
+class MafIndex:
+    """What one MAF holds for TP53, per Tumor_Sample_Barcode."""
+
+    columns: list[str]
+    rows_per_barcode: dict[str, int] = field(default_factory=dict)
+    chrom_rows: dict[str, int] = field(default_factory=dict)  # rows on TP53's chromosome
+    tp53_rows: dict[str, list[MafRow]] = field(default_factory=dict)
+    builds: dict[str, dict[str, int]] = field(default_factory=dict)  # barcode -> NCBI_Build value -> first line
+    max_chrom_pos: dict[str, tuple[int, int]] = field(default_factory=dict)  # barcode -> (pos, line)
+    errors: dict[str, InputError] = field(default_factory=dict)  # first bad TP53-chromosome row per barcode
+
+
+_cache: OrderedDict[tuple[str, int, int], MafIndex] = OrderedDict()
+_lock = threading.Lock()
+reads = 0  # number of times a MAF was parsed (tests check the cache with it)
+
+
+def _split(line: str) -> list[str]:
+    return [f.strip().strip('"').strip() for f in line.split("\t")]
+
+
+def is_maf_header(fields: list[str]) -> bool:
+    names = {f.lower() for f in fields}
+    return "hugo_symbol" in names and "tumor_sample_barcode" in names
+
+
+def _value(values: dict[str, str], key: str) -> str | None:
+    v = values.get(key)
+    if v is None or v.strip() in MISSING:
+        return None
+    return v.strip()
+
+
+def _position(raw: str | None) -> int | None:
+    """A 1-based coordinate, or None when the text is not a positive whole number."""
+    text = (raw or "").strip()
+    return int(text) if text.isdigit() and int(text) >= 1 else None
+
+
+def _windows() -> list[tuple[int, int]]:
+    windows = []
+    for build in ("GRCh37", "GRCh38"):
+        locus = gene_locus("TP53", build)
+        windows.append((locus.start - CACHE_PAD, locus.end + CACHE_PAD))
+    return windows
+
+
+def _parse(path: Path, shown: str) -> MafIndex:
+    global reads
+    reads += 1
+    tp53_chrom = gene_locus("TP53", "GRCh38").chrom
+    windows = _windows()
+    index: MafIndex | None = None
+    columns: list[str] = []
+    for number, line in enumerate(iter_text_lines(path), start=1):
+        if "\x00" in line:
+            raise InputError(
+                shown, "binary content where a MAF text line was expected", line=number, code="maf_unreadable"
+            )
+        if not line.strip():
+            continue
+        if index is None:
+            if line.startswith("#"):
+                continue  # "#version 2.4" and other comment lines before the header
+            columns = [c.lower() for c in _split(line)]
+            missing = [c for c in REQUIRED if c not in columns]
+            if missing or not any(a in columns for a in ALLELES):
+                raise InputError(
+                    shown,
+                    "not a MAF header",
+                    line=number,
+                    expected="tab-separated columns including " + ", ".join(REQUIRED) + " and Tumor_Seq_Allele2",
+                    found=line[:120],
+                    code="maf_header_invalid",
+                )
+            index = MafIndex(columns=columns)
+            continue
+        if line.startswith("#"):
+            continue
+        fields = _split(line)
+        if fields and fields[0].lower() == "hugo_symbol":
+            continue  # repeated header of a concatenated MAF
+        values = dict(zip(columns, fields, strict=False))
+        barcode = values.get("tumor_sample_barcode", "").strip()
+        if not barcode:
+            continue
+        index.rows_per_barcode[barcode] = index.rows_per_barcode.get(barcode, 0) + 1
+        build_value = _value(values, "ncbi_build")
+        if build_value is not None:
+            index.builds.setdefault(barcode, {}).setdefault(build_value, number)
+        chrom = normalize_contig(values.get("chromosome", ""))
+        if chrom != tp53_chrom:
+            continue
+        index.chrom_rows[barcode] = index.chrom_rows.get(barcode, 0) + 1
+        raw = values.get("start_position", "").strip()
+        start = _position(raw)
+        if start is None:
+            index.errors.setdefault(
+                barcode,
+                InputError(
+                    shown,
+                    "start position is not a positive whole number",
+                    line=number,
+                    field="Start_Position",
+                    expected="an integer >= 1",
+                    found=raw,
+                    code="maf_value_invalid",
+                ),
+            )
+            continue
+        if start > index.max_chrom_pos.get(barcode, (0, 0))[0]:
+            index.max_chrom_pos[barcode] = (start, number)
+        if any(lo <= start <= hi for lo, hi in windows):
+            index.tp53_rows.setdefault(barcode, []).append(MafRow(number, values))
+    if index is None:
+        raise InputError(
+            shown,
+            "no MAF header line found",
+            expected="a header with Hugo_Symbol ... Tumor_Sample_Barcode",
+            found="only comments or empty lines",
+            code="maf_header_invalid",
+        )
+    return index
+
+
+def load_maf(path: str | Path) -> MafIndex:
+    """Parsed MAF index, from the per-process cache when the file is unchanged."""
+    p = check_readable(path)
+    real = os.path.realpath(p)
+    stat = os.stat(real)
+    key = (real, stat.st_size, stat.st_mtime_ns)
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    index = _parse(p, str(path))
+    with _lock:
+        _cache[key] = index
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return index
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def _count(shown: str, values: dict[str, str], key: str, line: int) -> int | None:
+    raw = _value(values, key)
+    if raw is None:
+        return None
+    try:
+        number = float(raw)
+    except ValueError as exc:
+        raise InputError(
+            shown,
+            "read count is not a number",
+            line=line,
+            field=key,
+            expected="a non-negative integer",
+            found=raw,
+            code="maf_value_invalid",
+        ) from exc
+    if not math.isfinite(number) or number < 0 or number != int(number):
+        raise InputError(
+            shown,
+            "read count is negative or not whole",
+            line=line,
+            field=key,
+            expected="a non-negative integer",
+            found=raw,
+            code="maf_value_invalid",
+        )
+    return int(number)
+
+
+def _vaf(shown: str, values: dict[str, str], line: int) -> tuple[float | None, int | None, int | None]:
+    alt = _count(shown, values, "t_alt_count", line)
+    ref = _count(shown, values, "t_ref_count", line)
+    depth = _count(shown, values, "t_depth", line)
+    total = alt + ref if alt is not None and ref is not None else depth
+    if alt is None or not total:
+        return None, depth, alt
+    if alt > total:
+        raise InputError(
+            shown,
+            "more alternate reads than reads in total",
+            line=line,
+            field="t_alt_count",
+            expected=f"at most {total}",
+            found=alt,
+            code="maf_value_invalid",
+        )
+    return alt / total, depth if depth is not None else total, alt
+
+
+def _canonical_row(values: dict[str, str]) -> bool:
+    ids = [_value(values, c) for c in TRANSCRIPT_COLUMNS]
+    present = [i for i in ids if i]
+    return not present or any(i.split(".")[0] in CANONICAL_IDS for i in present)
+
+
+def _hgvs(values: dict[str, str]) -> tuple[str | None, str | None]:
+    if not _canonical_row(values):
+        return None, None
+    c = _value(values, "hgvsc") or _value(values, "cdna_change")
+    p = (
+        _value(values, "hgvsp")
+        or _value(values, "hgvsp_short")
+        or _value(values, "protein_change")
+        or _value(values, "amino_acid_change")
+    )
+    strip = lambda t: t.split(":", 1)[-1] if t else None  # noqa: E731 - ENST...:c.840A>T -> c.840A>T
+    return strip(c), strip(p)
+
+
+def read_maf(
+    path: str | Path, *, build: str, tumor_sample: str | None, sample_id: str | None, settings: TP53Settings
+) -> VariantSource:
+    """The TP53 rows of one tumour barcode, and its row count on chromosome 17."""
+    shown = str(path)
+    index = load_maf(path)
+    barcode = tumor_sample or sample_id
+    how = "sample sheet tumor_sample" if tumor_sample else "sample_id"
+    if not barcode or barcode not in index.rows_per_barcode:
+        close = difflib.get_close_matches(barcode or "", list(index.rows_per_barcode), n=5, cutoff=0.5)
+        raise InputError(
+            shown,
+            f"no MAF row has Tumor_Sample_Barcode {barcode!r} ({how}); barcodes are matched exactly, never by prefix"
+            + (f"; closest barcodes: {', '.join(close)}" if close else "")
+            + "; put the full barcode in the sample sheet's tumor_sample column",
+            field="Tumor_Sample_Barcode",
+            expected=barcode or "a barcode",
+            found=", ".join(close) if close else f"{len(index.rows_per_barcode)} other barcodes",
+            code="maf_sample_not_found",
+        )
+    if barcode in index.errors:
+        raise index.errors[barcode]
+    model = tp53_model(build)
+    for value, line in index.builds.get(barcode, {}).items():
+        if canonical_build(value) != model.build:
+            raise InputError(
+                shown,
+                "NCBI_Build of this sample's rows differs from the build the sample sheet declares",
+                line=line,
+                field="NCBI_Build",
+                expected=model.build,
+                found=value,
+                code="build_mismatch",
+            )
+    if barcode in index.max_chrom_pos:
+        pos, line = index.max_chrom_pos[barcode]
+        check_position(shown, model.chrom, pos, model.build, line)
+    chrom, region_start, region_end = tp53_region(model.build, settings)
+    notes = [f"tumour barcode: {barcode} ({how})"]
+    variants: list[VariantCall] = []
+    seen: set[tuple[str, int, str, str]] = set()
+    for row in index.tp53_rows.get(barcode, []):
+        variants.extend(_row_calls(shown, row, model, settings, region_start, region_end, notes, seen))
+    on_chrom = index.chrom_rows.get(barcode, 0)
+    if on_chrom == 0:
+        notes.append(
+            f"the MAF has {index.rows_per_barcode[barcode]} row(s) for {barcode} but none on chromosome {chrom}; "
+            "a MAF lists only what was found, so this says nothing about TP53 coverage"
+        )
+    return VariantSource(
+        path=shown,
+        format="maf",
+        sample=barcode,
+        variants=variants,
+        records_on_tp53_chrom=on_chrom,
+        indexed=False,
+        notes=notes,
+    )
+
+
+def _row_calls(
+    shown: str,
+    row: MafRow,
+    model: TP53Model,
+    settings: TP53Settings,
+    region_start: int,
+    region_end: int,
+    notes: list[str],
+    seen: set[tuple[str, int, str, str]],
+) -> list[VariantCall]:
+    values, line = row.values, row.line
+    start = _position(values["start_position"]) or 1
+    ref = _value(values, "reference_allele") or "-"
+    end = _position(_value(values, "end_position")) or start + max(len(ref.strip("-")), 1) - 1
+    if end < region_start or start > region_end:
+        return []
+    vaf, depth, alt_count = _vaf(shown, values, line)
+    filters = [f for f in (_value(values, "filter") or ".").replace(",", ";").split(";") if f] or ["."]
+    if (_value(values, "mutation_status") or "").lower() == "germline":
+        filters = [*filters, "germline"]
+    rsid = _value(values, "dbsnp_rs")
+    rsid = rsid if rsid and rsid.startswith("rs") else None
+    vc = (_value(values, "variant_classification") or "").lower()
+    hgvs_c, hgvs_p = _hgvs(values)
+    alts: list[str] = []
+    for column in ALLELES:
+        allele = _value(values, column)
+        if allele and allele.upper() != ref.upper() and allele not in alts:
+            alts.append(allele)
+    calls = []
+    for alt in alts:
+        given_class = MAF_CLASSES.get(vc)
+        if vc == "splice_site":
+            given_class = None  # resolved below against the model
+        call = allele_call(
+            model,
+            start,
+            ref,
+            alt,
+            settings=settings,
+            filters=filters,
+            vaf=vaf,
+            depth=depth,
+            alt_count=alt_count,
+            given=(given_class, hgvs_c, hgvs_p),
+            given_source="MAF",
+            rsid=rsid,
+            line=line,
+            notes=notes,
+        )
+        if vc == "splice_site":
+            if call.consequence not in ("splice_donor", "splice_acceptor"):
+                call.consequence = splice_side(model, start, end)
+            call.annotation_source = "MAF"
+        if call.key() in seen:
+            notes.append(f"line {line}: duplicate row for {call.chrom}:{call.pos} {call.ref}>{call.alt} ignored")
+            continue
+        seen.add(call.key())
+        calls.append(call)
+    return calls

@@ -1,0 +1,381 @@
+"""TP53 status from the variant evidence, coverage evidence and TP53 copy number.
+
+Each variant in the TP53 region gets a category and a one-sentence ``why``; the status follows the
+rule "missing or unusable evidence is never evidence": a VCF without chromosome 17 records, or
+coverage shown to be insufficient, makes TP53 *not assessable*, never wild type.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..genome import canonical_build
+from ..model import CoverageEvidence, GeneCopyNumber, Reason, TP53Evidence, VariantCall, VariantSource
+from ..paths import resource_path
+from ..reference import gene_locus
+from .transcript import CONSEQUENCE_LABELS, TP53Model, annotate_change, normalize
+
+DEFAULT_DECIDING = (
+    "missense",
+    "nonsense",
+    "frameshift",
+    "inframe_insertion",
+    "inframe_deletion",
+    "start_lost",
+    "stop_lost",
+    "splice_donor",
+    "splice_acceptor",
+)
+
+# FILTER values that say "germline or seen in normals", from Mutect2 (germline, germline_risk,
+# normal_artifact, artifact_in_normal, panel_of_normals), bcbio/umccrise (PoN, SAGE_PoN,
+# GERMLINE_INDEL, gnomAD_common) and GDC MAFs (common_in_exac, common_in_gnomad, gdc_pon).
+# Compared case-insensitively.
+DEFAULT_GERMLINE_FILTERS = (
+    "germline",
+    "germline_risk",
+    "normal_artifact",
+    "artifact_in_normal",
+    "panel_of_normals",
+    "PoN",
+    "SAGE_PoN",
+    "GERMLINE_INDEL",
+    "gnomAD_common",
+    "common_in_exac",
+    "common_in_gnomad",
+    "gdc_pon",
+)
+
+# Notes a reader leaves for assess_tp53 to turn into reasons; a build-suspect note also keeps TP53
+# from being called wild type.
+REFERENCE_MISMATCH_NOTE = "reference mismatch: "
+BUILD_SUSPECT_NOTE = "build suspect: "
+
+
+@dataclass
+class TP53Settings:
+    """How TP53 variants and coverage are judged (values come from the run configuration)."""
+
+    min_vaf: float = 0.05
+    accepted_filters: tuple[str, ...] = ("PASS", ".")  # "." = caller applied no filter (unfiltered Mutect2)
+    germline_filters: tuple[str, ...] = DEFAULT_GERMLINE_FILTERS
+    deciding_consequences: tuple[str, ...] = DEFAULT_DECIDING
+    splice_site_bases: int = 2  # intronic +/-1..2 -> splice_donor/acceptor
+    splice_region_bases: int = 8  # +/-3..8 intronic (and exonic 1-3) -> splice_region
+    unknown_vaf_decides: bool = True  # a somatic call with no read counts (many MAFs) still decides
+    min_depth: int = 100  # coverage: depth required per TP53 coding base
+    min_coverage_fraction: float = 0.95
+    require_coverage: bool = False  # True: no coverage evidence -> not_assessable
+
+    @property
+    def margin(self) -> int:
+        """Bases added on each side of the TP53 transcript when collecting records."""
+        return max(self.splice_region_bases, self.splice_site_bases, 0)
+
+
+def tp53_region(build: str, settings: TP53Settings) -> tuple[str, int, int]:
+    """(chrom, start, end), 1-based inclusive: the TP53 transcript widened by the splice margin."""
+    locus = gene_locus("TP53", build)
+    return locus.chrom, max(1, locus.start - settings.margin), locus.end + settings.margin
+
+
+# --------------------------------------------------------------------------- benign polymorphisms
+
+
+@dataclass(frozen=True)
+class BenignVariant:
+    hgvs_c: str
+    hgvs_p: str
+    rsid: str
+    status: str
+    keys: frozenset[tuple[str, str, int, str, str]]  # (build, chrom, pos, ref, alt)
+
+
+@lru_cache(maxsize=1)
+def benign_variants() -> tuple[BenignVariant, ...]:
+    """The shipped table of benign TP53 polymorphisms (both builds, VCF-style alleles)."""
+    rows = []
+    with open(resource_path("reference", "tp53_benign_germline.tsv"), newline="") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            keys = set()
+            for build in ("GRCh37", "GRCh38"):
+                b = build.lower()
+                keys.add((build, row[f"{b}_chrom"], int(row[f"{b}_pos"]), row[f"{b}_ref"], row[f"{b}_alt"]))
+            hgvs_c = next(v for k, v in row.items() if k.startswith("hgvs_c"))
+            rows.append(BenignVariant(hgvs_c, row["hgvs_p"], row["rsid"], row["status"], frozenset(keys)))
+    return tuple(rows)
+
+
+def _strip_tx(hgvs: str | None) -> str | None:
+    if not hgvs:
+        return None
+    return hgvs.split(":", 1)[-1].strip()
+
+
+def match_benign(call: VariantCall, build: str) -> BenignVariant | None:
+    """The benign polymorphism ``call`` is, matched by position and alleles or by its HGVS c."""
+    for benign in benign_variants():
+        if (build, call.chrom, call.pos, call.ref, call.alt) in benign.keys:
+            return benign
+        if call.hgvs_c and _strip_tx(call.hgvs_c) == benign.hgvs_c:  # e.g. a MAF row without usable alleles
+            return benign
+    return None
+
+
+# --------------------------------------------------------------------------- per-variant category
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def _threshold_pct(value: float) -> str:
+    return f"{value * 100:g}%"
+
+
+def describe(call: VariantCall) -> str:
+    """Short label: 'c.840A>T p.Arg280Ser (missense)'."""
+    parts = [p for p in (_strip_tx(call.hgvs_c), _strip_tx(call.hgvs_p)) if p]
+    label = " ".join(parts) if parts else f"{call.chrom}:{call.pos} {call.ref}>{call.alt}"
+    return f"TP53 {label} ({CONSEQUENCE_LABELS.get(call.consequence, call.consequence)})"
+
+
+def _in(values: list[str], allowed: tuple[str, ...]) -> list[str]:
+    lowered = {a.lower() for a in allowed}
+    return [v for v in values if v.lower() in lowered]
+
+
+def categorise(call: VariantCall, settings: TP53Settings, build: str) -> None:
+    """Fill ``decides``, ``category`` and ``why`` of one TP53 variant."""
+    label = describe(call)
+    filters = call.filters or ["."]
+    vaf_text = "VAF unknown" if call.vaf is None else f"VAF {_pct(call.vaf)}"
+    call.decides = False
+    benign = match_benign(call, build)
+    if benign is not None:
+        rsid = benign.rsid if benign.rsid.startswith("rs") else "rsID unverified"
+        call.category = "benign_polymorphism"
+        call.why = (
+            f"{label} is the known benign TP53 polymorphism {benign.hgvs_p} ({rsid}; table status: {benign.status}), "
+            "so it does not count as a TP53 mutation."
+        )
+        return
+    germline = _in(filters, settings.germline_filters)
+    if germline:
+        call.category = "germline"
+        call.why = (
+            f"{label} was flagged by the caller as germline or seen in normal samples "
+            f"(FILTER {';'.join(germline)}), so it does not count as a somatic TP53 mutation."
+        )
+        return
+    failed = [f for f in filters if f.lower() not in {a.lower() for a in settings.accepted_filters}]
+    if failed:
+        call.category = "filtered"
+        call.why = f"{label} failed the caller's filters (FILTER {';'.join(failed)}), so it is not counted as evidence."
+        return
+    if call.consequence not in settings.deciding_consequences:
+        call.category = "non_deciding_consequence"
+        call.why = f"{label}: this kind of change is not counted as a TP53 mutation ({vaf_text})."
+        return
+    if call.vaf is not None and call.vaf < settings.min_vaf:
+        call.category = "below_vaf"
+        call.why = f"{label}: subclonal, below threshold: VAF {_pct(call.vaf)} < {_threshold_pct(settings.min_vaf)}."
+        return
+    if call.vaf is None and not settings.unknown_vaf_decides:
+        call.category = "vaf_unknown"
+        call.why = f"{label}: the file gives no read counts, and the configuration requires a VAF to count a call."
+        return
+    call.decides = True
+    call.category = "deciding"
+    if call.vaf is None:
+        call.why = f"{label}, a somatic call without read counts (VAF unknown), counts as a TP53 mutation."
+    else:
+        call.why = (
+            f"{label} with VAF {_pct(call.vaf)} (>= {_threshold_pct(settings.min_vaf)}) and FILTER "
+            f"{';'.join(filters)} counts as a TP53 mutation."
+        )
+
+
+# --------------------------------------------------------------------------- status
+
+
+def assess_tp53(
+    source: VariantSource | None,
+    coverage: CoverageEvidence,
+    *,
+    cn: GeneCopyNumber | None,
+    settings: TP53Settings,
+    build: str,
+) -> TP53Evidence:
+    """TP53 status: mutated, wild_type or not_assessable, with the reasons and every variant judged."""
+    canon = canonical_build(build) or build
+    variants = list(source.variants) if source is not None else []
+    for call in variants:
+        categorise(call, settings, canon)
+    reasons: list[Reason] = []
+    if source is not None:
+        for note in source.notes:
+            if note.startswith(REFERENCE_MISMATCH_NOTE):
+                reasons.append(Reason("tp53_reference_mismatch", note[len(REFERENCE_MISMATCH_NOTE) :]))
+            elif note.startswith(BUILD_SUSPECT_NOTE):
+                reasons.append(Reason("tp53_build_suspect", note[len(BUILD_SUSPECT_NOTE) :]))
+    deciding = [v for v in variants if v.decides]
+    deleted = cn is not None and cn.call == "deleted"
+    evidence = TP53Evidence(
+        status="not_assessable",
+        variants=variants,
+        coverage=coverage,
+        reasons=reasons,
+        copy_number=cn,
+        source=source.path if source is not None else None,
+    )
+    if deciding:
+        listed = "; ".join(f"{describe(v)}, VAF {'unknown' if v.vaf is None else _pct(v.vaf)}" for v in deciding)
+        reasons.insert(0, Reason("tp53_mutated", f"TP53 mutated: {listed}."))
+    if deleted:
+        assert cn is not None
+        value = f" (copy number {cn.copy_number:g})" if cn.copy_number is not None else ""
+        reasons.insert(
+            len(reasons) if deciding else 0,
+            Reason("tp53_homozygous_deletion", f"TP53 homozygously deleted{value}: p53 non-functional."),
+        )
+    if deciding or deleted:
+        evidence.status = "mutated"
+        return evidence
+    if source is None:
+        reasons.insert(0, Reason("variants_missing", "no usable VCF or MAF: TP53 cannot be assessed."))
+        return evidence
+    what = "MAF" if source.format == "maf" else "VCF"
+    if coverage.verified and not coverage.adequate:
+        fraction = (
+            f"{coverage.fraction_covered * 100:.1f}% of TP53 coding bases"
+            if coverage.fraction_covered is not None
+            else "TP53"
+        )
+        reasons.insert(
+            0,
+            Reason(
+                "tp53_coverage_insufficient",
+                f"coverage of TP53 is insufficient ({fraction} covered by {coverage.method}; "
+                f"{_threshold_pct(settings.min_coverage_fraction)} of every coding exon required): {coverage.detail}",
+            ),
+        )
+        return evidence
+    if not coverage.verified and source.records_on_tp53_chrom == 0:
+        if source.format == "maf":
+            text = (
+                "the MAF has no row for this sample on chromosome 17, and a MAF lists only what was found: "
+                "a subset or truncated file as far as TP53 is concerned; supply coverage evidence via the sample "
+                "sheet's `coverage` (mosdepth), `bam` or `assay` columns"
+            )
+        else:
+            text = (
+                "the VCF has no record on chromosome 17: a subset or truncated file as far as TP53 is concerned; "
+                "supply coverage evidence via the sample sheet's `coverage` (mosdepth), `bam` or `assay` columns"
+            )
+        reasons.insert(0, Reason("tp53_chromosome_absent", text))
+        return evidence
+    if not coverage.verified and settings.require_coverage:
+        reasons.insert(
+            0,
+            Reason(
+                "tp53_coverage_not_verified",
+                "coverage of TP53 was not verified and the configuration requires it (require_coverage).",
+            ),
+        )
+        return evidence
+    suspect = [r for r in reasons if r.code == "tp53_build_suspect"]
+    if suspect:
+        # A TP53 mutation written in the other build's coordinates would be missed: never call that wild type.
+        reasons.remove(suspect[0])
+        reasons.insert(0, suspect[0])
+        return evidence
+    evidence.status = "wild_type"
+    listed = len(variants)
+    reasons.insert(
+        0,
+        Reason(
+            "tp53_no_deciding_variant",
+            f"no deciding TP53 variant in the {what} ({source.records_on_tp53_chrom} records on chromosome 17; "
+            f"{listed} TP53 record(s) listed, none deciding).",
+        ),
+    )
+    if coverage.verified:
+        reasons.insert(
+            1, Reason("tp53_coverage_verified", f"coverage of TP53 verified by {coverage.method}: {coverage.detail}")
+        )
+    else:
+        reasons.insert(1, Reason("tp53_coverage_not_verified", "coverage of TP53 was not verified."))
+    return evidence
+
+
+# --------------------------------------------------------------------------- building calls (shared by readers)
+
+
+def allele_call(
+    model: TP53Model,
+    pos: int,
+    ref: str,
+    alt: str,
+    *,
+    settings: TP53Settings,
+    filters: list[str],
+    vaf: float | None,
+    depth: int | None,
+    alt_count: int | None,
+    given: tuple[str | None, str | None, str | None] | None,
+    given_source: str,
+    rsid: str | None,
+    line: int | None,
+    notes: list[str],
+) -> VariantCall:
+    """One VariantCall: normalised key, consequence and HGVS (the file's annotation when usable).
+
+    ``given`` is the file's own (class, HGVS c., HGVS p.) for the canonical transcript, or None.
+    A class of None/"other" is unusable and the transcript model decides; HGVS text from the file
+    is preferred, the model fills what is missing.
+    """
+    try:
+        change = normalize(pos, ref, alt, model)
+    except ValueError:
+        # Symbolic (<DEL>), breakend or non-DNA alleles: listed, never interpreted.
+        cons = given[0] if given and given[0] else "other"
+        return VariantCall(
+            chrom=model.chrom, pos=pos, ref=ref, alt=alt, filters=filters, vaf=vaf, depth=depth,
+            alt_count=alt_count, consequence=cons, hgvs_c=given[1] if given else None,
+            hgvs_p=given[2] if given else None, annotation_source=given_source if given and given[0] else "computed",
+            rsid=rsid, line=line,
+        )  # fmt: skip
+    ann = annotate_change(model, change, settings.splice_site_bases, settings.splice_region_bases)
+    where = f"line {line}" if line else f"{model.chrom}:{pos}"
+    if ann.ref_mismatch:
+        notes.append(f"{REFERENCE_MISMATCH_NOTE}{where}: {ann.ref_mismatch}; check the genome build of the file")
+    consequence, hgvs_c, hgvs_p, source = ann.consequence, ann.hgvs_c, ann.hgvs_p, "computed"
+    if given is not None:
+        hgvs_c = given[1] or hgvs_c
+        hgvs_p = given[2] or hgvs_p
+        if given[0] and given[0] != "other":
+            consequence, source = given[0], given_source
+            if given[0] != ann.consequence and not ann.ref_mismatch:
+                notes.append(
+                    f"{where}: the {given_source} annotation says {given[0]}, the transcript model says "
+                    f"{ann.consequence}; the {given_source} annotation is used"
+                )
+    return VariantCall(
+        chrom=model.chrom,
+        pos=change.key_pos,
+        ref=change.key_ref,
+        alt=change.key_alt,
+        filters=filters,
+        vaf=vaf,
+        depth=depth,
+        alt_count=alt_count,
+        consequence=consequence,
+        hgvs_c=hgvs_c,
+        hgvs_p=hgvs_p,
+        annotation_source=source,
+        rsid=rsid,
+        line=line,
+    )

@@ -1,0 +1,679 @@
+"""VCF reader for the TP53 region (pysam throughout; VCF text is never parsed by hand).
+
+* Plain, bgzipped, BCF and plain-gzip VCFs. htslib cannot open a plain-gzip (non-BGZF) VCF
+  ("seek not implemented"), and it does not recognise a VCF that starts with a UTF-8 byte-order
+  mark; both are decompressed/copied to a temporary file that pysam then reads (deleted after).
+* A bgzipped file without the BGZF end-of-file block is refused as truncated: htslib would
+  otherwise read it silently up to the last complete block.
+* With a .tbi/.csi index no older than the file, only TP53's chromosome is fetched; otherwise the
+  file is streamed and records on other chromosomes are skipped.
+* The tumour column, per-caller VAF fields (Mutect2, Strelka2, VarScan2, VarDict, DRAGEN, PCGR)
+  and VEP ``CSQ`` / SnpEff ``ANN`` annotation of the canonical transcript are handled here.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import re
+import shutil
+import tempfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import pysam
+
+from ..errors import InputError
+from ..fileio import GZIP_MAGIC, check_readable
+from ..genome import check_contig_lengths, check_position, normalize_contig
+from ..model import VariantCall, VariantSource
+from .tp53 import BUILD_SUSPECT_NOTE, TP53Settings, allele_call, tp53_region
+from .transcript import ENSEMBL_TRANSCRIPT, TP53Model, map_so_terms, tp53_model
+
+BOM = b"\xef\xbb\xbf"
+# The 28-byte empty block every BGZF writer (htslib, bgzip, Biopython) appends at the end.
+BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+CANONICAL_TRANSCRIPTS = (ENSEMBL_TRANSCRIPT, "NM_000546")
+
+# SnpEff ANN field order (VCF annotation format v1.0, pcingola.github.io/SnpEff/adds/VCFannotationformat_v1.0.pdf).
+ANN_FIELDS = (
+    "Allele", "Annotation", "Annotation_Impact", "Gene_Name", "Gene_ID", "Feature_Type", "Feature_ID",
+    "Transcript_BioType", "Rank", "HGVS.c", "HGVS.p", "cDNA.pos / cDNA.length", "CDS.pos / CDS.length",
+    "AA.pos / AA.length", "Distance", "ERRORS / WARNINGS / INFO",
+)  # fmt: skip
+
+# pysam/htslib raise these for unreadable or malformed input.
+PYSAM_ERRORS = (
+    OSError,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    UnicodeDecodeError,
+    NotImplementedError,
+    RuntimeError,
+)
+
+
+# --------------------------------------------------------------------------- opening
+
+
+def _is_bgzf(head: bytes) -> bool:
+    # gzip header with FEXTRA whose first subfield is 'BC' (SAM/BAM specification, section 4.1).
+    return len(head) >= 16 and head[:2] == GZIP_MAGIC and head[3] & 4 == 4 and head[12:14] == b"BC"
+
+
+def _copy_plain(src: Path, dst: Path, gz: bool) -> None:
+    """Decompress (gz) or copy ``src`` to ``dst`` without a leading byte-order mark."""
+    opener = gzip.open if gz else open
+    try:
+        with opener(src, "rb") as fin, open(dst, "wb") as fout:  # type: ignore[operator]
+            first = fin.read(3)
+            if first != BOM:
+                fout.write(first)
+            shutil.copyfileobj(fin, fout, 1 << 20)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(src, f"compressed file is truncated or corrupt: {exc}", code="input_corrupt") from exc
+
+
+@contextmanager
+def _readable_copy(path: Path) -> Iterator[tuple[Path, bool]]:
+    """Yield (path pysam can open, whether the original is BGZF)."""
+    with open(path, "rb") as handle:
+        head = handle.read(64)
+    if _is_bgzf(head):
+        with open(path, "rb") as handle:
+            handle.seek(max(0, path.stat().st_size - len(BGZF_EOF)))
+            tail = handle.read()
+        if tail != BGZF_EOF:
+            raise InputError(
+                path,
+                "bgzip file has no end-of-file block: it is truncated (an incomplete copy or download)",
+                expected="the 28-byte BGZF end-of-file marker",
+                found="missing",
+                code="vcf_truncated",
+            )
+        yield path, True
+        return
+    if head[:2] == GZIP_MAGIC or head.startswith(BOM):
+        with tempfile.TemporaryDirectory(prefix="mdm2screen-vcf-") as tmp:
+            copy = Path(tmp) / "input.vcf"
+            _copy_plain(path, copy, gz=head[:2] == GZIP_MAGIC)
+            yield copy, False
+        return
+    yield path, False
+
+
+def _usable_index(path: Path) -> bool:
+    """A .tbi/.csi next to the file that is not older than it (a stale index gives wrong regions)."""
+    for suffix in (".tbi", ".csi"):
+        index = Path(str(path) + suffix)
+        if index.exists() and index.stat().st_mtime_ns >= path.stat().st_mtime_ns:
+            return True
+    return False
+
+
+def _header_lines(path: Path) -> int:
+    """Number of header lines, so records can be reported by line number."""
+    with open(path, "rb") as handle:
+        gz = handle.read(2) == GZIP_MAGIC
+    opener = gzip.open if gz else open
+    count = 0
+    try:
+        with opener(path, "rb") as handle:  # type: ignore[operator]
+            for raw in handle:
+                if not raw.startswith(b"#"):
+                    break
+                count += 1
+    except (OSError, EOFError, zlib.error):
+        return 0
+    return count
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence htslib's stderr warnings (missing contig lines etc.) while reading."""
+    previous = pysam.set_verbosity(0)
+    try:
+        yield
+    finally:
+        pysam.set_verbosity(previous)
+
+
+# --------------------------------------------------------------------------- sample choice
+
+
+def _header_meta(header: pysam.VariantHeader, key: str) -> str | None:
+    for rec in header.records:
+        if rec.key == key and rec.value:
+            return str(rec.value).strip()
+    return None
+
+
+def choose_tumour_sample(
+    path: str | Path, header: pysam.VariantHeader, tumor_sample: str | None
+) -> tuple[str | None, str]:
+    """(tumour column or None for a sites-only VCF, how it was chosen)."""
+    samples = list(header.samples)
+    listed = ", ".join(samples) if samples else "none (sites-only VCF)"
+    if tumor_sample:
+        if tumor_sample in samples:
+            return tumor_sample, "sample sheet tumor_sample"
+        raise InputError(
+            path,
+            f"the sample sheet's tumor_sample {tumor_sample!r} is not a sample column of the VCF",
+            field="tumor_sample",
+            expected=f"one of: {listed}",
+            found=tumor_sample,
+            code="vcf_sample_not_found",
+        )
+    if not samples:
+        return None, "sites-only VCF: INFO fields"
+    declared = _header_meta(header, "tumor_sample")
+    if declared and declared in samples:
+        return declared, "##tumor_sample header line"
+    if len(samples) == 1:
+        how = "the only sample column"
+        if declared:
+            how += f" (##tumor_sample={declared} names no column)"
+        return samples[0], how
+    if len(samples) == 2 and set(samples) == {"TUMOR", "NORMAL"}:
+        return "TUMOR", "Strelka2 TUMOR/NORMAL column names"
+    normal = _header_meta(header, "normal_sample")
+    if len(samples) == 2 and normal in samples:
+        other = samples[1] if samples[0] == normal else samples[0]
+        return other, f"the column that is not ##normal_sample={normal}"
+    raise InputError(
+        path,
+        f"the VCF has {len(samples)} sample columns ({listed}) and nothing says which is the tumour "
+        "(no ##tumor_sample= header line, no TUMOR/NORMAL column names, no ##normal_sample= for a pair); "
+        "name the tumour column in the sample sheet's `tumor_sample` column",
+        field="tumor_sample",
+        expected="a tumour sample column named in the sample sheet",
+        found=listed,
+        code="vcf_tumor_sample_ambiguous",
+    )
+
+
+# --------------------------------------------------------------------------- VAF and depth
+
+
+def _pick(value: Any, index: int, n_alts: int) -> Any:
+    """The value for ALT ``index`` from a scalar or per-allele tuple (None when absent)."""
+    if isinstance(value, tuple):
+        if len(value) == n_alts and index < len(value):
+            return value[index]
+        if len(value) == 1 and n_alts == 1:
+            return value[0]
+        return None
+    return value if n_alts == 1 or value is None else None
+
+
+def _fraction(path: str, value: Any, field: str, line: int | None) -> float | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    percent = text.endswith("%")
+    try:
+        number = float(text.rstrip("%"))
+    except ValueError as exc:
+        raise InputError(
+            path,
+            "allele fraction is not a number",
+            line=line,
+            field=field,
+            expected="a number",
+            found=text,
+            code="vcf_value_invalid",
+        ) from exc
+    if percent:
+        number /= 100.0
+    if math.isnan(number) or number < 0 or number > 1:
+        raise InputError(
+            path,
+            "allele fraction outside 0..1: a corrupt value cannot decide TP53 status",
+            line=line,
+            field=field,
+            expected="a fraction between 0 and 1",
+            found=text,
+            code="vcf_value_invalid",
+        )
+    return number
+
+
+def _count(path: str, value: Any, field: str, line: int | None) -> int | None:
+    if value is None or str(value).strip() in ("", "."):
+        return None
+    try:
+        number = float(str(value).strip())
+    except ValueError as exc:
+        raise InputError(
+            path,
+            "read count is not a number",
+            line=line,
+            field=field,
+            expected="a non-negative integer",
+            found=value,
+            code="vcf_value_invalid",
+        ) from exc
+    if not math.isfinite(number) or number < 0 or number != int(number):
+        raise InputError(
+            path,
+            "read count is negative or not whole",
+            line=line,
+            field=field,
+            expected="a non-negative integer",
+            found=value,
+            code="vcf_value_invalid",
+        )
+    return int(number)
+
+
+def _counts(path: str, values: Any, field: str, line: int | None) -> list[int] | None:
+    if values is None:
+        return None
+    items = values if isinstance(values, tuple) else tuple(str(values).split(","))
+    out = [_count(path, v, field, line) for v in items]
+    if any(v is None for v in out):
+        return None
+    return [int(v) for v in out if v is not None]
+
+
+def _sample_field(data: Any, key: str) -> Any:
+    try:
+        return data[key] if key in data else None
+    except PYSAM_ERRORS:
+        return None
+
+
+def tumour_vaf(
+    path: str, rec: pysam.VariantRecord, sample: str | None, alt_index: int, line: int | None
+) -> tuple[float | None, int | None, int | None, str]:
+    """(VAF, depth, alt read count, source field) of ALT ``alt_index`` in the tumour."""
+    alts = rec.alts or ()
+    n_alts = len(alts)
+    ref, alt = rec.ref or "", alts[alt_index]
+    vaf: float | None = None
+    depth: int | None = None
+    alt_count: int | None = None
+    how = "none"
+    if sample is not None:
+        data = rec.samples[sample]
+        fmt = set(rec.format.keys())
+        dp = _count(path, _pick(_sample_field(data, "DP"), 0, 1), "DP", line) if "DP" in fmt else None
+        if "AF" in fmt:  # Mutect2, VarDict, DRAGEN
+            vaf = _fraction(path, _pick(_sample_field(data, "AF"), alt_index, n_alts), "AF", line)
+            how = "FORMAT/AF" if vaf is not None else how
+        if vaf is None and "FREQ" in fmt:  # VarScan2 "33.1%"
+            vaf = _fraction(path, _pick(_sample_field(data, "FREQ"), alt_index, n_alts), "FREQ", line)
+            how = "FORMAT/FREQ" if vaf is not None else how
+        ad = _counts(path, _sample_field(data, "AD"), "AD", line) if "AD" in fmt else None
+        if ad is not None and len(ad) == n_alts + 1:  # Number=R allele depths
+            alt_count, total = ad[alt_index + 1], sum(ad)
+            if vaf is None and total > 0:
+                vaf, how = alt_count / total, "FORMAT/AD"
+            depth = dp if dp is not None else total
+        elif ad is not None and len(ad) == 1 and "RD" in fmt:  # VarScan2: AD = alt reads, RD = ref reads
+            rd = _count(path, _pick(_sample_field(data, "RD"), 0, 1), "RD", line)
+            alt_count = ad[0]
+            if rd is not None:
+                total = rd + alt_count
+                if vaf is None and total > 0:
+                    vaf, how = alt_count / total, "FORMAT/AD+RD"
+                depth = dp if dp is not None else total
+        if alt_count is None and len(ref) == 1 and len(alt) == 1 and f"{alt}U" in fmt and f"{ref}U" in fmt:
+            # Strelka2 SNVs: tier-1 {ALT}U / ({REF}U + {ALT}U) (Strelka2 user guide, somatic allele frequencies).
+            ref_t = _counts(path, _sample_field(data, f"{ref}U"), f"{ref}U", line)
+            alt_t = _counts(path, _sample_field(data, f"{alt}U"), f"{alt}U", line)
+            if ref_t and alt_t:
+                alt_count, total = alt_t[0], ref_t[0] + alt_t[0]
+                if vaf is None and total > 0:
+                    vaf, how = alt_count / total, f"FORMAT/{alt}U,{ref}U tier 1"
+                depth = total
+        if alt_count is None and "TIR" in fmt and "TAR" in fmt:  # Strelka2 indels: TIR / (TIR + TAR), tier 1
+            tir = _counts(path, _sample_field(data, "TIR"), "TIR", line)
+            tar = _counts(path, _sample_field(data, "TAR"), "TAR", line)
+            if tir and tar:
+                alt_count, total = tir[0], tir[0] + tar[0]
+                if vaf is None and total > 0:
+                    vaf, how = alt_count / total, "FORMAT/TIR,TAR tier 1"
+                depth = total
+        if alt_count is None and "ADT" in fmt:  # PCGR consensus VCFs: tumour allele depths
+            adt = _counts(path, _sample_field(data, "ADT"), "ADT", line)
+            if adt is not None and len(adt) == n_alts + 1:
+                alt_count, total = adt[alt_index + 1], sum(adt)
+                if vaf is None and total > 0:
+                    vaf, how = alt_count / total, "FORMAT/ADT"
+                depth = total
+        if depth is None:
+            depth = dp
+    if vaf is None:  # INFO fallbacks: PCGR TVAF/TDP, bcbio TUMOR_AF/TUMOR_DP
+        for key, dkey in (("TVAF", "TDP"), ("TUMOR_AF", "TUMOR_DP")):
+            if key in rec.header.info and key in rec.info:
+                try:
+                    raw = rec.info[key]
+                except PYSAM_ERRORS:
+                    continue
+                vaf = _fraction(path, _pick(raw, alt_index, n_alts), f"INFO/{key}", line)
+                if vaf is not None:
+                    how = f"INFO/{key}"
+                    if depth is None and dkey in rec.header.info and dkey in rec.info:
+                        try:
+                            depth = _count(path, _pick(rec.info[dkey], 0, 1), f"INFO/{dkey}", line)
+                        except PYSAM_ERRORS:
+                            depth = None
+                    break
+    if vaf is not None:
+        vaf = round(vaf, 6)  # FORMAT/INFO floats are single precision in htslib: 0.331 reads as 0.33100000024
+    return vaf, depth, alt_count, how
+
+
+# --------------------------------------------------------------------------- annotation
+
+
+def _format_fields(header: pysam.VariantHeader, key: str) -> list[str] | None:
+    if key not in header.info:
+        return None
+    description = header.info[key].description or ""
+    if key == "CSQ":
+        match = re.search(r"Format:\s*([^\"]+)", description)
+        return [f.strip() for f in match.group(1).split("|")] if match else None
+    match = re.search(r"'([^']+)'", description)
+    if match and "|" in match.group(1):
+        return [f.strip() for f in match.group(1).split("|")]
+    return list(ANN_FIELDS)
+
+
+def _vep_allele(ref: str, alts: tuple[str, ...], alt: str) -> str:
+    """The Allele VEP writes for ``alt``: the shared first base of all alleles is dropped, '-' if empty."""
+    alleles = (ref, *alts)
+    if (
+        all(a and a[0] == ref[0] for a in alleles)
+        and any(len(a) > 1 for a in alleles)
+        and len(set(len(a) for a in alleles)) > 1
+    ):
+        return alt[1:] or "-"
+    return alt
+
+
+def _is_canonical(feature: str) -> bool:
+    return feature.split(".")[0] in CANONICAL_TRANSCRIPTS
+
+
+def _strip_hgvs(text: str | None) -> str | None:
+    if not text:
+        return None
+    value = unquote(text.split(":", 1)[-1].strip())
+    return value or None
+
+
+def annotation_for(
+    rec: pysam.VariantRecord, fields: dict[str, list[str] | None], alt_index: int
+) -> tuple[tuple[str | None, str | None, str | None], str] | None:
+    """(class, HGVS c., HGVS p.) of the canonical TP53 transcript from CSQ (VEP) or ANN (SnpEff)."""
+    alts = rec.alts or ()
+    alt = alts[alt_index]
+    for key, source in (("CSQ", "VEP"), ("ANN", "SnpEff")):
+        names = fields.get(key)
+        if not names or key not in rec.info:
+            continue
+        try:
+            entries = rec.info[key]
+        except PYSAM_ERRORS:
+            continue
+        if isinstance(entries, str):
+            entries = (entries,)
+        candidates = []
+        for entry in entries or ():
+            values = dict(zip(names, (v.strip() for v in str(entry).split("|")), strict=False))
+            feature = values.get("Feature") or values.get("Feature_ID") or ""
+            if not _is_canonical(feature):
+                continue
+            candidates.append(values)
+        if not candidates:
+            continue
+        chosen = None
+        for values in candidates:
+            if "ALLELE_NUM" in values and values["ALLELE_NUM"].isdigit():
+                if int(values["ALLELE_NUM"]) == alt_index + 1:
+                    chosen = values
+                    break
+                continue
+            allele = values.get("Allele", "")
+            expected = _vep_allele(rec.ref or "", alts, alt) if source == "VEP" else alt
+            if allele in (expected, alt):
+                chosen = values
+                break
+        if chosen is None and len(alts) == 1:
+            chosen = candidates[0]
+        if chosen is None:
+            continue
+        terms = chosen.get("Consequence") or chosen.get("Annotation") or ""
+        hgvs_c = _strip_hgvs(chosen.get("HGVSc") or chosen.get("HGVS.c"))
+        hgvs_p = _strip_hgvs(chosen.get("HGVSp") or chosen.get("HGVS.p"))
+        return (map_so_terms(terms) if terms else None, hgvs_c, hgvs_p), source
+    return None
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _rsid(rec: pysam.VariantRecord) -> str | None:
+    for token in re.split(r"[;,]", rec.id or ""):
+        if token.startswith("rs"):
+            return token
+    return None
+
+
+def _filters(rec: pysam.VariantRecord) -> list[str]:
+    keys = list(rec.filter.keys())
+    return keys if keys else ["."]
+
+
+@dataclass
+class _Collector:
+    """What read_vcf gathers while walking the records."""
+
+    shown: str
+    model: TP53Model
+    settings: TP53Settings
+    sample: str | None
+    fields: dict[str, list[str] | None]
+    region: tuple[str, int, int]
+    notes: list[str] = field(default_factory=list)
+    variants: list[VariantCall] = field(default_factory=list)
+    seen: set[tuple[str, int, str, str]] = field(default_factory=set)
+    on_chrom: int = 0
+    suspect: bool = False
+
+    def add(self, rec: pysam.VariantRecord, line: int | None) -> None:
+        chrom, region_start, region_end = self.region
+        if normalize_contig(rec.chrom) != chrom:
+            return
+        self.on_chrom += 1
+        check_position(self.shown, rec.chrom, rec.pos, self.model.build, line)
+        # Overlap with the region: rec.start is 0-based, rec.stop exclusive.
+        if rec.stop < region_start or rec.start + 1 > region_end:
+            self._check_other_build(rec)
+            return
+        for call in _record_calls(
+            self.shown, rec, self.sample, self.model, self.settings, self.fields, line, self.notes
+        ):
+            if call.key() in self.seen:
+                self.notes.append(f"duplicate record for {call.chrom}:{call.pos} {call.ref}>{call.alt} ignored")
+                continue
+            self.seen.add(call.key())
+            self.variants.append(call)
+
+    def _check_other_build(self, rec: pysam.VariantRecord) -> None:
+        """Leave a note (once) when a record outside TP53 sits in TP53's CDS of the other build."""
+        if self.suspect:
+            return
+        other = tp53_model("GRCh38" if self.model.build == "GRCh37" else "GRCh37")
+        if _in_other_build_cds(rec, other):
+            self.suspect = True
+            alleles = f"{rec.ref}>{','.join(rec.alts or ())}"
+            self.notes.append(
+                f"{BUILD_SUSPECT_NOTE}record {rec.chrom}:{rec.pos} {alleles} lies in TP53's coding sequence in "
+                f"{other.build} with a matching REF, but outside TP53 in the declared {self.model.build}: "
+                "check the sample sheet's build"
+            )
+
+
+def _records(
+    vf: pysam.VariantFile, shown: str, chrom: str, indexed: bool, header_lines: int
+) -> Iterator[tuple[pysam.VariantRecord, int | None]]:
+    """(record, line) pairs: an index fetch of TP53's chromosome, or the whole file streamed."""
+    if indexed:
+        names = {str(n) for n in vf.header.contigs.keys()}
+        try:
+            names |= {str(n) for n in (vf.index or ())}
+        except PYSAM_ERRORS:
+            pass
+        source: Iterator[pysam.VariantRecord] = _fetch_all(
+            vf, [n for n in names if normalize_contig(n) == chrom], shown
+        )
+    else:
+        source = iter(vf)
+    ordinal = 0
+    while True:
+        try:
+            rec = next(source)
+        except StopIteration:
+            return
+        except PYSAM_ERRORS as exc:
+            where = "while fetching chromosome 17" if indexed else f"after record {ordinal}"
+            raise InputError(
+                shown,
+                f"malformed VCF record {where}: {exc}",
+                line=header_lines + ordinal + 1 if header_lines else None,
+                code="vcf_unreadable",
+            ) from exc
+        ordinal += 1
+        yield rec, (header_lines + ordinal if header_lines else None)
+
+
+def read_vcf(path: str | Path, *, build: str, tumor_sample: str | None, settings: TP53Settings) -> VariantSource:
+    """Every record overlapping TP53 (+ splice margin), any FILTER, plus the chromosome-17 record count."""
+    p = check_readable(path)
+    shown = str(path)
+    model = tp53_model(build)
+    region = tp53_region(model.build, settings)
+    with _readable_copy(p) as (readable, bgzf), _quiet():
+        try:
+            vf = pysam.VariantFile(str(readable))
+        except PYSAM_ERRORS as exc:
+            raise InputError(
+                shown,
+                f"not a readable VCF/BCF: {exc}",
+                expected="a VCF (plain, gzip or bgzip) or BCF",
+                code="vcf_unreadable",
+            ) from exc
+        with vf:
+            header = vf.header
+            try:
+                lengths = {normalize_contig(name): c.length for name, c in header.contigs.items() if c.length}
+                check_contig_lengths(shown, lengths, model.build)
+                sample, how = choose_tumour_sample(shown, header, tumor_sample)
+                fields = {"CSQ": _format_fields(header, "CSQ"), "ANN": _format_fields(header, "ANN")}
+            except PYSAM_ERRORS as exc:  # e.g. non-UTF-8 bytes in a header line
+                raise InputError(shown, f"malformed VCF header: {exc}", code="vcf_unreadable") from exc
+            collector = _Collector(shown, model, settings, sample, fields, region)
+            collector.notes.append(f"tumour column: {sample or 'none'} ({how})")
+            # An index that htslib could not load (corrupt, wrong file) leaves vf.index None: stream instead.
+            indexed = bgzf and readable == p and _usable_index(p) and vf.index is not None
+            if _usable_index(p) and not indexed:
+                collector.notes.append("the index next to the VCF could not be used; the file was streamed")
+            header_lines = 0 if indexed else _header_lines(readable)
+            for rec, line in _records(vf, shown, region[0], indexed, header_lines):
+                try:
+                    collector.add(rec, line)
+                except PYSAM_ERRORS as exc:
+                    # e.g. fewer sample columns than the header names, unparsable FORMAT values
+                    raise InputError(shown, f"malformed VCF record: {exc}", line=line, code="vcf_unreadable") from exc
+    if collector.on_chrom == 0:
+        collector.notes.append("no record on chromosome 17 in the VCF")
+    return VariantSource(
+        path=shown,
+        format="vcf",
+        sample=sample,
+        variants=collector.variants,
+        records_on_tp53_chrom=collector.on_chrom,
+        indexed=bool(indexed),
+        notes=collector.notes,
+    )
+
+
+def _in_other_build_cds(rec: pysam.VariantRecord, other: TP53Model) -> bool:
+    """True when the record's REF sits in the other build's TP53 CDS and matches it base for base."""
+    ref = (rec.ref or "").upper()
+    if not ref or len(ref) > 50:
+        return False
+    known = [other.plus_bases.get(rec.pos + i) for i in range(len(ref))]
+    return all(k is not None for k in known) and "".join(k for k in known if k) == ref
+
+
+def _fetch_all(vf: pysam.VariantFile, contigs: list[str], shown: str) -> Iterator[pysam.VariantRecord]:
+    for name in contigs:
+        try:
+            iterator = vf.fetch(name)
+        except ValueError:
+            continue  # contig named in the header but absent from the index: no records
+        except PYSAM_ERRORS as exc:
+            raise InputError(shown, f"index fetch failed: {exc}", code="vcf_unreadable") from exc
+        yield from iterator
+
+
+def _record_calls(
+    shown: str,
+    rec: pysam.VariantRecord,
+    sample: str | None,
+    model: TP53Model,
+    settings: TP53Settings,
+    fields: dict[str, list[str] | None],
+    line: int | None,
+    notes: list[str],
+) -> list[VariantCall]:
+    """One VariantCall per ALT allele of a record (multi-allelic records are split)."""
+    calls = []
+    try:
+        alts = rec.alts or ()
+        ref = rec.ref or ""
+    except PYSAM_ERRORS as exc:
+        raise InputError(shown, f"malformed alleles: {exc}", line=line, code="vcf_unreadable") from exc
+    for index, alt in enumerate(alts):
+        if alt in ("*", ".", "<*>", "<NON_REF>"):
+            continue  # overlapping-deletion placeholder / gVCF reference block: not a variant of its own
+        vaf, depth, alt_count, how = tumour_vaf(shown, rec, sample, index, line)
+        given = annotation_for(rec, fields, index)
+        call = allele_call(
+            model,
+            rec.pos,
+            ref,
+            alt,
+            settings=settings,
+            filters=_filters(rec),
+            vaf=vaf,
+            depth=depth,
+            alt_count=alt_count,
+            given=given[0] if given else None,
+            given_source=given[1] if given else "computed",
+            rsid=_rsid(rec),
+            line=line,
+            notes=notes,
+        )
+        if alt.startswith("<") or "[" in alt or "]" in alt:
+            notes.append(f"{call.chrom}:{call.pos} {alt}: structural-variant allele listed but not interpreted")
+        if how != "none" and vaf is not None:
+            notes.append(f"{call.chrom}:{call.pos} {call.ref}>{call.alt}: VAF from {how}")
+        calls.append(call)
+    return calls
+
+
+def is_vcf_header(first_line: str) -> bool:
+    return first_line.startswith("##fileformat=VCF") or first_line.startswith("#CHROM\tPOS")
