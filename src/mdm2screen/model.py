@@ -65,7 +65,7 @@ class CopyNumberProfile:
     """Everything a copy-number reader extracts from one file for one sample."""
 
     path: str
-    format: str  # e.g. "cnvkit_cns", "purple_somatic", "seg", "ascat" ...
+    format: str  # a name from mdm2screen.cn.FORMATS, e.g. "cnvkit", "purple_somatic", "seg"
     sample: str | None
     segments: list[Segment]  # sorted by (chrom, start); may be bins for .cnr
     purity: float | None = None  # stated by the file itself (PURPLE, FACETS, Sequenza)
@@ -83,7 +83,7 @@ class AmplificationRule:
     mode: Literal["absolute", "relative_ploidy", "log2", "fold_change"] = "absolute"
     amplified_at: float = 8.0  # value >= this: amplified
     gain_at: float = 5.0  # gain_at <= value < amplified_at: equivocal (gain, not amplification)
-    summary: Literal["max", "weighted"] = "max"
+    summary: Literal["max", "weighted"] = "weighted"
     min_covered_fraction: float = 0.5
     min_purity: float = 0.2
     deletion_at: float = 0.5  # copy number <= this: homozygous deletion (used for TP53)

@@ -1,0 +1,21 @@
+"""Copy-number layer: readers for common callers' outputs and the gene-level estimate.
+
+Public API (used by the screening layer)::
+
+    FORMATS                       accepted values of the sample sheet's ``cn_format`` column
+    detect_format(path)           format from content (never the file name)
+    read_copy_number(path, *, fmt=None, sample=None, build) -> CopyNumberProfile
+    gene_copy_number(profile, locus, rule, *, purity, ploidy, purity_source) -> GeneCopyNumber
+    chromosome_profile(profile, chrom, *, purity, ploidy, start=None, end=None) -> list[dict]
+
+Each format lives in its own module whose docstring states the format's own coordinate
+convention; every profile is 1-based inclusive with normalised contig names.
+"""
+
+from __future__ import annotations
+
+from .detect import detect_format
+from .genelevel import chromosome_profile, gene_copy_number
+from .read import FORMATS, read_copy_number
+
+__all__ = ["FORMATS", "chromosome_profile", "detect_format", "gene_copy_number", "read_copy_number"]

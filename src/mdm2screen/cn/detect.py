@@ -1,0 +1,94 @@
+"""Recognise a copy-number file's format from its content, never from its name.
+
+Rules, in order:
+
+1. ``##fileformat=VCF`` first line: ``dragen_vcf`` when the header or records show copy-number
+   content (``##source=DRAGEN_CNV``, ``<DUP>``/``<DEL>``/``<CNV>`` ALT definitions, ``SM``/``FC``
+   fields); any other VCF is not a copy-number file.
+2. GATK SAM-style header lines (``@HD``/``@SQ``/``@RG``) are skipped; then the first line (of the
+   first 400 non-blank ones) whose columns match a format's signature decides. Signatures are
+   tried from the most to the least specific: PURPLE gene table, PURPLE somatic, GATK, CNVkit,
+   ACEseq, Sequenza, FACETS, ASCAT, SEG, BED. Lines before that (comments, an R warning) are
+   allowed.
+3. No header at all but a first line ``chrom <int> <int> <number>``: headerless ``bed``.
+
+``seg_log10`` is never returned: a log10 file looks exactly like a log2 SEG file, and guessing
+the base would change copy numbers by a factor of 3.3 in the exponent. It must be named in the
+sample sheet. When nothing matches, InputError(code='cn_format_unknown') shows what was seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ..errors import InputError
+from ..fileio import read_text_lines
+from . import aceseq, ascat, bed, cnvkit, dragen, facets, gatk, purple, seg, sequenza
+from ._common import guess_delimiter, norm_key, split_fields
+
+# Most specific first: e.g. an ACEseq header also has columns a BED table would accept.
+SIGNATURES: tuple[Callable[[list[str]], str | None], ...] = (
+    purple.detect,
+    gatk.detect,
+    cnvkit.detect,
+    aceseq.detect,
+    sequenza.detect,
+    facets.detect,
+    ascat.detect,
+    seg.detect,
+    bed.detect,
+)
+
+MAX_SCAN = 400
+
+
+def detect_from_lines(path: str | Path, lines: Sequence[str]) -> str:
+    """Format name for already-read text lines of ``path`` (see module docstring)."""
+    text_lines = [t for t in lines[: MAX_SCAN * 20] if t.strip()]
+    if not text_lines:
+        raise InputError(path, "file has no text lines", expected="a copy-number table or CNV VCF",
+                         found="only blank lines", code="cn_format_unknown")
+    if text_lines[0].startswith("##fileformat=VCF"):
+        if dragen.detect_vcf(lines):
+            return "dragen_vcf"
+        raise InputError(path, "VCF without copy-number records or header definitions (a small-variant VCF?)",
+                         expected="a CNV VCF (DRAGEN/TSO500: <DUP>/<DEL>/<CNV>, SM/CN/FC)",
+                         found=text_lines[0][:80], code="cn_format_unknown")
+    seen: list[str] = []
+    scanned = 0
+    for text in text_lines:
+        if text.startswith(("##", "@")):
+            continue
+        scanned += 1
+        if scanned > MAX_SCAN:
+            break
+        keys = [norm_key(c) for c in split_fields(text, guess_delimiter(text))]
+        if len(keys) >= 3:
+            for signature in SIGNATURES:
+                fmt = signature(keys)
+                if fmt is not None:
+                    return fmt
+        if len(seen) < 3:
+            seen.append(text[:160])
+    first = next((t for t in text_lines if not t.startswith(("##", "@", "#", "track", "browser"))), "")
+    if first and bed.looks_headerless(first):
+        return "bed"
+    from .read import FORMATS  # local import: read.py imports this module
+
+    raise InputError(
+        path,
+        "copy-number format not recognised from the content (file names are not used)",
+        expected=f"one of {', '.join(f for f in FORMATS if f != 'seg_log10')} (seg_log10 only when named)",
+        found=" | ".join(seen) or "(no header-like line)",
+        code="cn_format_unknown",
+    )
+
+
+def detect_format(path: str | Path) -> str:
+    """Detect the copy-number format of ``path`` from its header, columns and content.
+
+    Raises InputError(code='cn_format_unknown') listing the first lines seen when nothing
+    matches; file problems (missing, empty, binary, truncated gzip) raise InputError too.
+    """
+    return detect_from_lines(str(path), read_text_lines(path))

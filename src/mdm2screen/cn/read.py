@@ -1,0 +1,185 @@
+"""``read_copy_number``: dispatch to a format reader, pick the sample, check the build, cache.
+
+Sample selection (``sample`` argument, from the sample sheet's ``cn_sample``):
+
+- files that name their samples (SEG, ASCAT/FACETS with a sample column, GATK ``@RG SM:``,
+  DRAGEN VCF sample columns): ``sample`` must match a name in the file **exactly**; no prefix,
+  case or barcode-truncation guess (a 12- or 15-character TCGA barcode is a prefix of several
+  aliquots, tumour and normal). No match -> InputError(code='cn_sample_not_found') listing the
+  names that start with it and the closest names (difflib). Without ``sample`` a file holding
+  exactly one sample is used; several -> the same error asking for one.
+  A single-sample file that names another sample than ``sample`` is refused too: that is a
+  contradiction in the sheet, not something to resolve by guessing.
+- files that name no sample (CNVkit, PURPLE, Sequenza, ACEseq, BED, FACETS without an ID
+  column): ``sample`` cannot be checked; the profile carries it and a note says so.
+
+Build check (``build`` from the sample sheet): header contig lengths (GATK ``@SQ LN:``, VCF
+``##contig``) via :func:`genome.check_contig_lengths`, and the furthest coordinate of every
+chromosome against the declared build via :func:`genome.check_position`; both raise
+InputError(code='build_mismatch').
+
+Parsed files are cached by (real path, size, mtime_ns, requested format) in a small LRU, so a
+sample sheet with 500 rows naming one multi-sample SEG file parses it once; a changed file
+(new size or mtime) is parsed again.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ..errors import InputError
+from ..fileio import check_readable, read_text_lines
+from ..genome import canonical_build, check_contig_lengths, check_position
+from ..model import CopyNumberProfile
+from . import aceseq, ascat, bed, cnvkit, dragen, facets, gatk, purple, seg, sequenza
+from ._common import ParsedFile
+from .detect import detect_from_lines
+
+FORMATS: tuple[str, ...] = (
+    "cnvkit",
+    "cnvkit_cnr",
+    "gatk_seg",
+    "seg",
+    "seg_log10",
+    "purple_somatic",
+    "purple_gene",
+    "facets",
+    "ascat",
+    "sequenza",
+    "aceseq",
+    "dragen_vcf",
+    "bed",
+)
+
+_PARSERS: dict[str, Callable[[str, Sequence[str], str], ParsedFile]] = {}
+for _module in (cnvkit, gatk, seg, purple, facets, ascat, sequenza, aceseq, dragen, bed):
+    for _fmt in _module.FORMATS:
+        _PARSERS[_fmt] = _module.parse
+assert set(_PARSERS) == set(FORMATS), "every format needs a parser"
+
+CACHE_SIZE = 8
+_cache: OrderedDict[tuple, ParsedFile] = OrderedDict()
+_cache_lock = threading.Lock()
+_stats = {"hits": 0, "misses": 0}
+
+
+def cache_info() -> dict[str, int]:
+    """Hits, misses and current size of the parsed-file cache (for tests and logging)."""
+    with _cache_lock:
+        return {**_stats, "size": len(_cache)}
+
+
+def cache_clear() -> None:
+    with _cache_lock:
+        _cache.clear()
+        _stats.update(hits=0, misses=0)
+
+
+def _parse_file(path: str, fmt: str | None) -> ParsedFile:
+    p = check_readable(path, code="cn_missing")
+    st = p.stat()
+    key = (os.path.realpath(p), st.st_size, st.st_mtime_ns, fmt)
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
+            _stats["hits"] += 1
+            return hit
+        _stats["misses"] += 1
+    lines = read_text_lines(p)
+    chosen = fmt if fmt is not None else detect_from_lines(path, lines)
+    parsed = _PARSERS[chosen](str(path), lines, chosen)
+    if not any(parsed.samples.values()) and not parsed.gene_rows:
+        raise InputError(path, "no usable segments in the file", expected="segments with values",
+                         found="; ".join(parsed.notes) or "none", code="cn_no_segments")
+    with _cache_lock:
+        _cache[key] = parsed
+        _cache.move_to_end(key)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return parsed
+
+
+def _candidates(wanted: str, names: list[str]) -> str:
+    prefixed = [n for n in names if n.startswith(wanted) or wanted.startswith(n)]
+    close = difflib.get_close_matches(wanted, names, n=5, cutoff=0.5)
+    shown = list(dict.fromkeys(prefixed[:10] + close))
+    return ", ".join(shown) if shown else ", ".join(sorted(names)[:10])
+
+
+def _select(parsed: ParsedFile, sample: str | None) -> tuple[str | None, list, list[str]]:
+    notes: list[str] = []
+    if not parsed.names_samples:
+        if sample:
+            notes.append(f"the file does not name its sample; it is taken to be {sample!r} as the sample sheet says")
+        return sample, parsed.samples.get("", []), notes
+    names = list(parsed.samples)
+    if sample is None:
+        if len(names) == 1:
+            return names[0], parsed.samples[names[0]], notes
+        raise InputError(parsed.path, f"file holds {len(names)} samples; the sample sheet must name one (cn_sample)",
+                         field="cn_sample", expected="one exact sample name",
+                         found=", ".join(names[:10]) + (" ..." if len(names) > 10 else ""),
+                         code="cn_sample_not_found")
+    if sample in parsed.samples:
+        return sample, parsed.samples[sample], notes
+    raise InputError(
+        parsed.path,
+        f"sample {sample!r} not found among the {len(names)} sample(s) in the file (exact match required, "
+        f"no prefix matching); candidates: {_candidates(sample, names)}",
+        field="cn_sample",
+        expected="a sample name exactly as in the file",
+        found=sample,
+        code="cn_sample_not_found",
+    )
+
+
+def _check_build(parsed: ParsedFile, build: str) -> None:
+    if parsed.contig_lengths:
+        check_contig_lengths(parsed.path, parsed.contig_lengths, build)
+    for chrom, (end, line) in parsed.max_end.items():
+        check_position(parsed.path, chrom, end, build, line)
+
+
+def read_copy_number(path: str | Path, *, fmt: str | None = None, sample: str | None = None,
+                     build: str) -> CopyNumberProfile:
+    """Read one sample's copy-number profile from ``path``.
+
+    ``fmt`` (a FORMATS name) always wins over detection; None detects from content. See the
+    module docstring for ``sample`` and the build check. Every problem with the file raises
+    InputError naming the file (and line/field where known).
+    """
+    path = str(path)
+    declared = canonical_build(build)
+    if declared is None:
+        raise InputError(path, "unknown genome build", field="build", expected="GRCh37 or GRCh38 (or hg19/hg38)",
+                         found=build, code="build_unknown")
+    if fmt is not None and fmt not in _PARSERS:
+        close = difflib.get_close_matches(fmt, FORMATS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise InputError(path, f"unknown copy-number format{hint}", field="cn_format",
+                         expected=", ".join(FORMATS), found=fmt, code="cn_format_unknown")
+    parsed = _parse_file(path, fmt)
+    _check_build(parsed, declared)
+    chosen_sample, segments, notes = _select(parsed, sample)
+    if not segments and not parsed.gene_rows:
+        raise InputError(path, f"sample {chosen_sample!r} has no usable segments", field="cn_sample",
+                         expected="at least one segment with a value", found="0 segments", code="cn_no_segments")
+    return CopyNumberProfile(
+        path=path,
+        format=parsed.fmt,
+        sample=chosen_sample,
+        # New lists over shared Segment/GeneRow objects: cheap for 100k-bin files; treat them as read-only.
+        segments=list(segments),
+        purity=parsed.purity,
+        ploidy=parsed.ploidy,
+        contig_lengths=dict(parsed.contig_lengths) if parsed.contig_lengths else None,
+        gene_rows=dict(parsed.gene_rows) if parsed.gene_rows else None,
+        is_bin_level=parsed.is_bin_level,
+        notes=[*parsed.notes, *notes],
+    )
