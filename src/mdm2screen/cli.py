@@ -63,7 +63,7 @@ def cmd_screen(args: argparse.Namespace) -> int:
         run_batch(cohort, batch.patients, table)
         tables.append(table)
     written = summarize(cohort, tables)
-    print(f"Screened {len(cohort.patients)} patients. Reports: {cohort.outdir / 'patients'}; summary: {written.get('html', cohort.outdir / 'cohort')}")
+    print(f"Screened {len(cohort.patients)} patients. Reports: {cohort.outdir / 'patients'}; summary: {written.get('summary.html', cohort.outdir / 'cohort')}")
     return EXIT_OK
 
 
