@@ -146,6 +146,10 @@ class CriterionResult:
         }
 
 
+def _join(reasons: list[Reason]) -> str:
+    return "; ".join(r.message.rstrip(". ") for r in reasons)
+
+
 def _gene(ev: Evidence, c: Criterion) -> CriterionResult:
     gene = c.params["gene"]
     call = ev.genes.get(gene)
@@ -158,7 +162,7 @@ def _gene(ev: Evidence, c: Criterion) -> CriterionResult:
         return CriterionResult(c, "met", text, Reason(f"{gene.lower()}_amplified", text))
     if call.amplified is False:
         return CriterionResult(c, "not_met", text, Reason(f"{gene.lower()}_not_amplified", text))
-    why = "; ".join(r.message for r in call.reasons) or "not assessable"
+    why = _join(call.reasons) or "not assessable"
     code = f"{gene.lower()}_equivocal" if call.call == "equivocal" else f"{gene.lower()}_not_assessable"
     return CriterionResult(c, "unknown", f"{text}: {why}", Reason(code, f"{gene} {call.call.replace('_', ' ')}: {why}"))
 
@@ -166,7 +170,7 @@ def _gene(ev: Evidence, c: Criterion) -> CriterionResult:
 def _tp53(ev: Evidence, c: Criterion) -> CriterionResult:
     tp53 = ev.tp53
     if tp53.status == "wild_type":
-        note = "; ".join(r.message for r in tp53.reasons)
+        note = _join(tp53.reasons)
         text = "no deciding TP53 variant" + (f" ({note})" if note else "")
         return CriterionResult(c, "met", text, Reason("tp53_wild_type", text))
     if tp53.status == "mutated":
@@ -174,7 +178,7 @@ def _tp53(ev: Evidence, c: Criterion) -> CriterionResult:
         parts += [r.message for r in tp53.reasons if r.code == "tp53_homozygous_deletion"]
         text = "TP53 mutated: " + "; ".join(parts or ["see variants"])
         return CriterionResult(c, "not_met", text, Reason("tp53_mutated", text))
-    why = "; ".join(r.message for r in tp53.reasons) or "TP53 could not be assessed"
+    why = _join(tp53.reasons) or "TP53 could not be assessed"
     return CriterionResult(c, "unknown", why, Reason("tp53_not_assessable", f"TP53 not assessable: {why}"))
 
 
