@@ -152,6 +152,16 @@ def write_patient_outputs(report: dict[str, Any], outdir: Path, title: str) -> t
     return json_path, html_path
 
 
+def write_patient_pdf(html_path: Path) -> bool:
+    """PDF next to the HTML when a PDF engine (Chromium) is installed; False when there is none."""
+    from .report import render_patient_pdf
+
+    if not render_patient_pdf(html_path, html_path.with_suffix(".pdf")):  # written atomically
+        log.warning("report.pdf is set but no PDF engine (chromium) is installed: %s has no PDF", html_path.name)
+        return False
+    return True
+
+
 def run_batch(cohort: Cohort, patient_ids: Iterable[str], rows_path: Path | None = None) -> list[dict[str, str]]:
     """Screen the given patients, write their reports, return (and optionally write) summary rows."""
     from .report import SUMMARY_COLUMNS, summary_row
@@ -159,10 +169,13 @@ def run_batch(cohort: Cohort, patient_ids: Iterable[str], rows_path: Path | None
 
     screener = Screener(cohort.settings, cohort.arms, cohort.ihc)
     title = cohort.settings["report"]["title"]
+    want_pdf = cohort.settings["report"]["pdf"]
     summary: list[dict[str, str]] = []
     for pid in patient_ids:
         report = screener.screen_patient(pid, cohort.patients[pid])
-        write_patient_outputs(report, cohort.outdir, title)
+        _, html_path = write_patient_outputs(report, cohort.outdir, title)
+        if want_pdf:
+            write_patient_pdf(html_path)
         summary.append(summary_row(report))
         log.info("%s: %s", pid, report["status"])
     if rows_path is not None:

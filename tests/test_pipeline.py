@@ -1,0 +1,96 @@
+"""Cohort orchestration: demo cohort in one process, multi-sample decisions, PDF option, batching."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from conftest import DEMO
+from mdm2screen.cli import main
+from mdm2screen.pipeline import prepare
+from mdm2screen.report.html import find_chromium
+from mdm2screen.screen import Screener
+
+DEMO_CONFIG = {"samples": str(DEMO / "samples.tsv"), "ihc": str(DEMO / "ihc.tsv"), "assays": {"DEMO_PANEL": str(DEMO / "demo_panel_targets.bed")}}
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory):
+    return prepare({**DEMO_CONFIG, "outdir": str(tmp_path_factory.mktemp("out"))})
+
+
+def test_bad_ihc_rows_are_reported_not_used(cohort):
+    screener = Screener(cohort.settings, cohort.arms, cohort.ihc)
+    report = screener.screen_patient("DEMO-03", cohort.patients["DEMO-03"])
+    assert any("percent_positive" in p and "150" in p for p in report["ihc"]["problems"])
+    assert report["ihc"]["mdm2"]["state"] == "negative"
+    assert any("DEMO-99" in p for p in cohort.problems)
+
+
+def test_acquired_tp53_mutation_in_the_later_sample(cohort):
+    screener = Screener(cohort.settings, cohort.arms, cohort.ihc)
+    report = screener.screen_patient("DEMO-07", cohort.patients["DEMO-07"])
+    assert report["decision_sample"] == "DEMO-07-T2"
+    assert [s["sample_id"] for s in report["samples"]] == ["DEMO-07-T1", "DEMO-07-T2"]
+    assert [s["status"] for s in report["samples"]] == ["ELIGIBLE", "NOT_ELIGIBLE"]
+    (event,) = report["history"]["events"]
+    assert event["code"] == "acquired_tp53_mutation"
+    assert event["variant"] == "p.Arg280Ser" and event["later_vaf"] == pytest.approx(0.331, abs=1e-3)
+    assert any(r["code"] == "acquired_tp53_mutation" for r in report["reasons"])
+
+
+def test_newer_unevaluable_sample_blocks_an_older_eligible_one(tmp_path):
+    sheet = tmp_path / "s.tsv"
+    lines = (DEMO / "samples.tsv").read_text().splitlines()
+    header, rows = lines[0], [ln for ln in lines[1:] if ln.startswith("DEMO-01\t")]
+    cols = header.split("\t")
+    newer = rows[0].split("\t")
+    newer[cols.index("sample_id")] = "DEMO-01-T2"
+    newer[cols.index("cn_file")] = "data/does_not_exist.cns"
+    newer[cols.index("collection_date")] = "2025-01-01"
+    shutil.copytree(DEMO / "data", tmp_path / "data")
+    sheet.write_text("\n".join([header, rows[0], "\t".join(newer)]) + "\n")
+    base = {**DEMO_CONFIG, "samples": str(sheet), "outdir": str(tmp_path / "out")}
+    for policy, expected in (("INDETERMINATE", "INDETERMINATE"), ("use_older", "ELIGIBLE")):
+        cohort = prepare({**base, "policy": {"newer_sample_unevaluable": policy}})
+        report = Screener(cohort.settings, cohort.arms, cohort.ihc).screen_patient("DEMO-01", cohort.patients["DEMO-01"])
+        assert report["status"] == expected
+        assert report["decision_sample"] == "DEMO-01-T1"
+        assert any(r["code"] == "newer_sample_not_evaluable" and "does_not_exist.cns" in r["message"] for r in report["reasons"])
+
+
+def test_batches_are_stable_when_patients_are_added(cohort):
+    before = {pid: b.id for b in cohort.batches() for pid in b.patients}
+    assert sorted(before) == sorted(cohort.patients)
+    assert len({b.id for b in cohort.batches()}) == 1  # 12 patients, batch_size 250
+
+
+def test_cli_check_and_screen(tmp_path, capsys):
+    config = tmp_path / "c.yaml"
+    config.write_text(json.dumps({**DEMO_CONFIG, "outdir": str(tmp_path / "out")}))
+    assert main(["check", "--config", str(config)]) == 0
+    assert "12 patients, 13 samples" in capsys.readouterr().out
+    assert main(["screen", "--config", str(config)]) == 0
+    assert len(list((tmp_path / "out" / "patients").glob("*.json"))) == 12
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("samples: [\n")
+    assert main(["check", "--config", str(bad)]) == 2
+    assert "malformed YAML" in capsys.readouterr().err
+
+
+@pytest.mark.browser
+def test_pdf_reports_when_chromium_is_installed(tmp_path):
+    if find_chromium() is None:
+        pytest.skip("no PDF engine: Chromium is not installed (apt-get install chromium)")
+    config = tmp_path / "c.yaml"
+    config.write_text(json.dumps({**DEMO_CONFIG, "outdir": str(tmp_path / "out"), "report": {"pdf": True}}))
+    sheet = tmp_path / "one.tsv"
+    lines = (DEMO / "samples.tsv").read_text().splitlines()
+    sheet.write_text("\n".join([lines[0], lines[1]]) + "\n")
+    shutil.copytree(DEMO / "data", tmp_path / "data")
+    config.write_text(json.dumps({**DEMO_CONFIG, "samples": str(sheet), "outdir": str(tmp_path / "out"), "report": {"pdf": True}}))
+    assert main(["screen", "--config", str(config)]) == 0
+    pdf = tmp_path / "out" / "patients" / "DEMO-01.pdf"
+    assert pdf.read_bytes()[:5] == b"%PDF-"
