@@ -62,8 +62,9 @@ def test_snakefmt_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_dry_run_of_the_demo_config():
-    result = run([*SNAKEMAKE, "--dry-run", "--quiet", "rules"])
+def test_dry_run_of_the_demo_config(tmp_path):
+    cmd = [*SNAKEMAKE, "--dry-run", "--quiet", "rules", "--configfile", "config/config.yaml", "--config", f"outdir={tmp_path}"]
+    result = run(cmd)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "cohort_summary" in result.stdout
 
