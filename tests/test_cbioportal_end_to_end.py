@@ -6,8 +6,8 @@ import csv
 import json
 
 import pytest
-
 from cbioportal_study import DELIBERATELY_DISCORDANT, write_study
+
 from mdm2screen.cbioportal import import_study
 from mdm2screen.cli import main
 
@@ -29,7 +29,7 @@ def test_import_then_screen(tmp_path, variant, capsys):
     # GISTIC is a comparison, never the decision: the concordance table is written and shown.
     concordance = out / "cohort" / "gistic_concordance.tsv"
     assert concordance.exists()
-    (discordant_sample, _gene), = DELIBERATELY_DISCORDANT
+    ((discordant_sample, _gene),) = DELIBERATELY_DISCORDANT
     assert discordant_sample in concordance.read_text()
     html = (out / "cohort" / "summary.html").read_text()
     assert "GISTIC" in html and discordant_sample in html

@@ -11,8 +11,8 @@ import csv
 import gzip
 
 import pytest
-
 from conftest import REPO
+
 from mdm2screen.pipeline import prepare
 from mdm2screen.screen import Screener
 

@@ -17,7 +17,12 @@ def test_defaults_fill_every_section():
 
 
 def test_per_gene_threshold_overrides_default():
-    s = load_settings({"samples": "x", "copy_number": {"thresholds": {"MDM2": {"mode": "absolute", "amplified_at": 12, "gain_at": 8}}}})
+    s = load_settings(
+        {
+            "samples": "x",
+            "copy_number": {"thresholds": {"MDM2": {"mode": "absolute", "amplified_at": 12, "gain_at": 8}}},
+        }
+    )
     assert s.amplification_rule("MDM2").amplified_at == 12
     assert s.amplification_rule("CDK4").amplified_at == 8  # schema default still applies
 
@@ -35,7 +40,12 @@ def test_every_problem_listed_at_once_with_typo_hints():
 
 def test_gain_above_amplified_is_rejected():
     with pytest.raises(ConfigError, match="gain_at"):
-        load_settings({"samples": "x", "copy_number": {"thresholds": {"default": {"mode": "absolute", "amplified_at": 5, "gain_at": 9}}}})
+        load_settings(
+            {
+                "samples": "x",
+                "copy_number": {"thresholds": {"default": {"mode": "absolute", "amplified_at": 5, "gain_at": 9}}},
+            }
+        )
 
 
 def test_malformed_yaml_names_the_file(tmp_path):

@@ -19,13 +19,45 @@ POLICY = load_settings({"samples": "x"})["policy"]
 
 def gene(name, amplified, cn=None):
     call = {True: "amplified", False: "not_amplified", None: "not_assessable"}[amplified]
-    return GeneCopyNumber(name, "GRCh38", "12", 1, 2, call, amplified, cn, None, None, "test", {"mode": "absolute", "amplified_at": 8}, 1.0, [])
+    return GeneCopyNumber(
+        name,
+        "GRCh38",
+        "12",
+        1,
+        2,
+        call,
+        amplified,
+        cn,
+        None,
+        None,
+        "test",
+        {"mode": "absolute", "amplified_at": 8},
+        1.0,
+        [],
+    )
 
 
 def tp53(status):
     variants = []
     if status == "mutated":
-        variants = [VariantCall("17", 7673806, "C", "T", ["PASS"], 0.35, 90, 33, "missense", "c.818G>A", "p.Arg273His", "computed", decides=True, category="deciding")]
+        variants = [
+            VariantCall(
+                "17",
+                7673806,
+                "C",
+                "T",
+                ["PASS"],
+                0.35,
+                90,
+                33,
+                "missense",
+                "c.818G>A",
+                "p.Arg273His",
+                "computed",
+                decides=True,
+                category="deciding",
+            )
+        ]
     return TP53Evidence(status, variants, CoverageEvidence(False, None, None))
 
 
@@ -116,7 +148,9 @@ def test_combine_rule():
 
 def test_invalid_arms_file_lists_problems(tmp_path):
     bad = tmp_path / "arms.yaml"
-    bad.write_text("default_arm: nope\narms:\n  - id: a\n    title: A\n    criteria:\n      - {kind: gene_amplified}\n      - {kind: tumour_type_in, types: [x]}\n")
+    bad.write_text(
+        "default_arm: nope\narms:\n  - id: a\n    title: A\n    criteria:\n      - {kind: gene_amplified}\n      - {kind: tumour_type_in, types: [x]}\n"
+    )
     with pytest.raises(ConfigError) as info:
         load_arms(bad)
     text = str(info.value)
@@ -141,7 +175,19 @@ def test_tumor_type_and_purity_criteria(tmp_path):
 GENE_STATES = st.sampled_from([True, False, None])
 TP53_STATES = st.sampled_from(["wild_type", "mutated", "not_assessable"])
 IHC_STATES = st.sampled_from(["positive", "negative", "equivocal", "pending", "not_done", "conflicting", "absent"])
-P53_STATES = st.sampled_from(["wild_type_pattern", "overexpression", "null", "cytoplasmic", "equivocal", "pending", "not_done", "absent", "conflicting"])
+P53_STATES = st.sampled_from(
+    [
+        "wild_type_pattern",
+        "overexpression",
+        "null",
+        "cytoplasmic",
+        "equivocal",
+        "pending",
+        "not_done",
+        "absent",
+        "conflicting",
+    ]
+)
 FISH_STATES = st.sampled_from(["amplified", "not_amplified", "equivocal", "pending", "absent", "conflicting"])
 POLICIES = st.fixed_dictionaries(
     {

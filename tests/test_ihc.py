@@ -4,7 +4,18 @@ from mdm2screen.errors import ConfigError
 from mdm2screen.ihc import read_ihc, resolve_marker
 
 SCORING = {"mdm2_min_percent": 10, "mdm2_min_intensity": 2, "mdm2_min_h_score": None, "fish_ratio_amplified": 2.0}
-HEADER = ["patient_id", "sample_id", "marker", "result", "percent_positive", "intensity", "h_score", "ratio", "method", "date"]
+HEADER = [
+    "patient_id",
+    "sample_id",
+    "marker",
+    "result",
+    "percent_positive",
+    "intensity",
+    "h_score",
+    "ratio",
+    "method",
+    "date",
+]
 PATIENTS = {"P1": {"S1", "S2"}, "P2": {"S3"}}
 
 
@@ -14,7 +25,13 @@ def _table(write_tsv, rows):
 
 @pytest.mark.parametrize(
     ("percent", "intensity", "expected"),
-    [("80", "3", "positive"), ("10", "2", "positive"), ("9", "3", "negative"), ("50", "1", "negative"), ("0", "0", "negative")],
+    [
+        ("80", "3", "positive"),
+        ("10", "2", "positive"),
+        ("9", "3", "negative"),
+        ("50", "1", "negative"),
+        ("0", "0", "negative"),
+    ],
 )
 def test_mdm2_scored_from_percent_and_intensity(write_tsv, percent, intensity, expected):
     t = _table(write_tsv, [["P1", "S1", "MDM2", "", percent, intensity, "", "", "", ""]])
@@ -29,7 +46,13 @@ def test_h_score_needs_a_configured_cut_off(write_tsv):
 
 
 def test_fish_ratio(write_tsv):
-    t = _table(write_tsv, [["P1", "S1", "MDM2_FISH", "", "", "", "", "2.0", "", ""], ["P2", "S3", "MDM2_FISH", "", "", "", "", "1.4", "", ""]])
+    t = _table(
+        write_tsv,
+        [
+            ["P1", "S1", "MDM2_FISH", "", "", "", "", "2.0", "", ""],
+            ["P2", "S3", "MDM2_FISH", "", "", "", "", "1.4", "", ""],
+        ],
+    )
     assert resolve_marker(t.for_patient("P1"), "MDM2_FISH", "S1", SCORING).state == "amplified"
     assert resolve_marker(t.for_patient("P2"), "MDM2_FISH", "S3", SCORING).state == "not_amplified"
 
@@ -55,17 +78,32 @@ def test_bad_rows_are_reported_and_ignored(write_tsv):
 
 
 def test_disagreeing_rows_conflict_unless_a_later_date_settles_them(write_tsv):
-    t = _table(write_tsv, [["P1", "S1", "MDM2", "positive", "", "", "", "", "", ""], ["P1", "S1", "MDM2", "negative", "", "", "", "", "", ""]])
+    t = _table(
+        write_tsv,
+        [
+            ["P1", "S1", "MDM2", "positive", "", "", "", "", "", ""],
+            ["P1", "S1", "MDM2", "negative", "", "", "", "", "", ""],
+        ],
+    )
     assert resolve_marker(t.rows, "MDM2", "S1", SCORING).state == "conflicting"
     t = _table(
         write_tsv,
-        [["P1", "S1", "MDM2", "negative", "", "", "", "", "", "2024-01-01"], ["P1", "S1", "MDM2", "positive", "", "", "", "", "", "2024-02-01"]],
+        [
+            ["P1", "S1", "MDM2", "negative", "", "", "", "", "", "2024-01-01"],
+            ["P1", "S1", "MDM2", "positive", "", "", "", "", "", "2024-02-01"],
+        ],
     )
     assert resolve_marker(t.rows, "MDM2", "S1", SCORING).state == "positive"
 
 
 def test_rows_for_the_decision_sample_win(write_tsv):
-    t = _table(write_tsv, [["P1", "S1", "MDM2", "negative", "", "", "", "", "", ""], ["P1", "S2", "MDM2", "positive", "", "", "", "", "", ""]])
+    t = _table(
+        write_tsv,
+        [
+            ["P1", "S1", "MDM2", "negative", "", "", "", "", "", ""],
+            ["P1", "S2", "MDM2", "positive", "", "", "", "", "", ""],
+        ],
+    )
     assert resolve_marker(t.rows, "MDM2", "S2", SCORING).state == "positive"
     call = resolve_marker(t.rows, "MDM2", "S1", SCORING)
     assert call.state == "negative"

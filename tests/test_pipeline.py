@@ -6,14 +6,18 @@ import json
 import shutil
 
 import pytest
-
 from conftest import DEMO
+
 from mdm2screen.cli import main
 from mdm2screen.pipeline import prepare
 from mdm2screen.report.html import find_chromium
 from mdm2screen.screen import Screener
 
-DEMO_CONFIG = {"samples": str(DEMO / "samples.tsv"), "ihc": str(DEMO / "ihc.tsv"), "assays": {"DEMO_PANEL": str(DEMO / "demo_panel_targets.bed")}}
+DEMO_CONFIG = {
+    "samples": str(DEMO / "samples.tsv"),
+    "ihc": str(DEMO / "ihc.tsv"),
+    "assays": {"DEMO_PANEL": str(DEMO / "demo_panel_targets.bed")},
+}
 
 
 @pytest.fixture(scope="module")
@@ -55,10 +59,15 @@ def test_newer_unevaluable_sample_blocks_an_older_eligible_one(tmp_path):
     base = {**DEMO_CONFIG, "samples": str(sheet), "outdir": str(tmp_path / "out")}
     for policy, expected in (("INDETERMINATE", "INDETERMINATE"), ("use_older", "ELIGIBLE")):
         cohort = prepare({**base, "policy": {"newer_sample_unevaluable": policy}})
-        report = Screener(cohort.settings, cohort.arms, cohort.ihc).screen_patient("DEMO-01", cohort.patients["DEMO-01"])
+        report = Screener(cohort.settings, cohort.arms, cohort.ihc).screen_patient(
+            "DEMO-01", cohort.patients["DEMO-01"]
+        )
         assert report["status"] == expected
         assert report["decision_sample"] == "DEMO-01-T1"
-        assert any(r["code"] == "newer_sample_not_evaluable" and "does_not_exist.cns" in r["message"] for r in report["reasons"])
+        assert any(
+            r["code"] == "newer_sample_not_evaluable" and "does_not_exist.cns" in r["message"]
+            for r in report["reasons"]
+        )
 
 
 def test_batches_are_stable_when_patients_are_added(cohort):
@@ -90,7 +99,9 @@ def test_pdf_reports_when_chromium_is_installed(tmp_path):
     lines = (DEMO / "samples.tsv").read_text().splitlines()
     sheet.write_text("\n".join([lines[0], lines[1]]) + "\n")
     shutil.copytree(DEMO / "data", tmp_path / "data")
-    config.write_text(json.dumps({**DEMO_CONFIG, "samples": str(sheet), "outdir": str(tmp_path / "out"), "report": {"pdf": True}}))
+    config.write_text(
+        json.dumps({**DEMO_CONFIG, "samples": str(sheet), "outdir": str(tmp_path / "out"), "report": {"pdf": True}})
+    )
     assert main(["screen", "--config", str(config)]) == 0
     pdf = tmp_path / "out" / "patients" / "DEMO-01.pdf"
     assert pdf.read_bytes()[:5] == b"%PDF-"

@@ -49,7 +49,9 @@ def test_duplicate_sample_ids_across_rows(write_tsv):
 
 
 def test_missing_required_column_and_typo_column(write_tsv):
-    sheet = write_tsv("m.tsv", [["patient_id", "sample_id", "build", "cn_file", "tumour_sample"], ["P", "S", "GRCh38", "a", "x"]])
+    sheet = write_tsv(
+        "m.tsv", [["patient_id", "sample_id", "build", "cn_file", "tumour_sample"], ["P", "S", "GRCh38", "a", "x"]]
+    )
     result = read_sheet(sheet)
     assert any("required column 'vcf' is missing" in p for p in result.problems)
     assert any("did you mean 'tumor_sample'" in p for p in result.problems)
@@ -64,7 +66,9 @@ def test_comma_separated_sheet_is_explained(write_tsv, tmp_path):
 
 def test_crlf_bom_and_comment_lines(tmp_path):
     sheet = tmp_path / "w.tsv"
-    sheet.write_bytes("\ufeff# exported by LIMS\r\npatient_id\tsample_id\tbuild\tcn_file\tvcf\r\nP\tS\tGRCh38\ta\tb\r\n".encode())
+    sheet.write_bytes(
+        "\ufeff# exported by LIMS\r\npatient_id\tsample_id\tbuild\tcn_file\tvcf\r\nP\tS\tGRCh38\ta\tb\r\n".encode()
+    )
     result = read_sheet(sheet)
     assert result.problems == [] and result.rows[0].sample_id == "S"
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from conftest import REPO
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
@@ -57,13 +56,26 @@ def test_snakemake_lint_is_clean():
 def test_snakefmt_clean():
     if shutil.which("snakefmt") is None and not (Path(sys.executable).parent / "snakefmt").exists():
         pytest.fail("snakefmt is not installed: it is part of the test extras (pip install -e .[test])")
-    exe = str(Path(sys.executable).parent / "snakefmt") if (Path(sys.executable).parent / "snakefmt").exists() else "snakefmt"
+    exe = (
+        str(Path(sys.executable).parent / "snakefmt")
+        if (Path(sys.executable).parent / "snakefmt").exists()
+        else "snakefmt"
+    )
     result = run([exe, "--check", "Snakefile", "workflow/rules"])
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_dry_run_of_the_demo_config(tmp_path):
-    cmd = [*SNAKEMAKE, "--dry-run", "--quiet", "rules", "--configfile", "config/config.yaml", "--config", f"outdir={tmp_path}"]
+    cmd = [
+        *SNAKEMAKE,
+        "--dry-run",
+        "--quiet",
+        "rules",
+        "--configfile",
+        "config/config.yaml",
+        "--config",
+        f"outdir={tmp_path}",
+    ]
     result = run(cmd)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "cohort_summary" in result.stdout
@@ -97,7 +109,16 @@ def test_every_report_validates_against_the_published_schema(demo_run):
 def test_summary_has_one_row_per_patient(demo_run):
     lines = (demo_run / "cohort" / "summary.tsv").read_text().splitlines()
     header = lines[0].split("\t")
-    for column in ("patient_id", "status", "mdm2_copy_number", "mdm2_amplified", "tp53_status", "mdm2_ihc", "cdk4_amplified", "reasons"):
+    for column in (
+        "patient_id",
+        "status",
+        "mdm2_copy_number",
+        "mdm2_amplified",
+        "tp53_status",
+        "mdm2_ihc",
+        "cdk4_amplified",
+        "reasons",
+    ):
         assert column in header
     rows = {line.split("\t")[0]: dict(zip(header, line.split("\t"), strict=True)) for line in lines[1:]}
     assert {pid: r["status"] for pid, r in rows.items()} == EXPECTED

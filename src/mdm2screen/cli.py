@@ -45,7 +45,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     cohort = prepare(_load_config(args.config, args.set), source=args.config)
     n_samples = len(cohort.rows)
-    print(f"OK: {len(cohort.patients)} patients, {n_samples} samples, {len(cohort.batches())} batches; outputs go to {cohort.outdir}")
+    print(
+        f"OK: {len(cohort.patients)} patients, {n_samples} samples, {len(cohort.batches())} batches; outputs go to {cohort.outdir}"
+    )
     for problem in cohort.problems:
         print(f"warning: {problem}")
     return EXIT_OK
@@ -63,7 +65,9 @@ def cmd_screen(args: argparse.Namespace) -> int:
         run_batch(cohort, batch.patients, table)
         tables.append(table)
     written = summarize(cohort, tables)
-    print(f"Screened {len(cohort.patients)} patients. Reports: {cohort.outdir / 'patients'}; summary: {written.get('summary.html', cohort.outdir / 'cohort')}")
+    print(
+        f"Screened {len(cohort.patients)} patients. Reports: {cohort.outdir / 'patients'}; summary: {written.get('summary.html', cohort.outdir / 'cohort')}"
+    )
     return EXIT_OK
 
 
@@ -77,7 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     screen = sub.add_parser("screen", help="screen the whole cohort in one process (Snakemake is the usual way)")
     for p in (check, screen):
         p.add_argument("--config", "-c", default="config/config.yaml", help="configuration YAML (default: %(default)s)")
-        p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a top-level config key")
+        p.add_argument(
+            "--set", action="append", default=[], metavar="KEY=VALUE", help="override a top-level config key"
+        )
     check.set_defaults(func=cmd_check)
     screen.set_defaults(func=cmd_screen)
 

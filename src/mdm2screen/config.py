@@ -11,7 +11,7 @@ import difflib
 import hashlib
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ DEFAULT_ARMS = repo_path("config", "arms.yaml")
 ALWAYS_EVALUATED_GENES = ("MDM2", "CDK4")
 
 
-@lru_cache(maxsize=None)
+@cache
 def config_schema() -> dict[str, Any]:
     with open(CONFIG_SCHEMA) as handle:
         return yaml.safe_load(handle)
@@ -92,7 +92,9 @@ class Settings:
     def amplification_rule(self, gene: str) -> AmplificationRule:
         cn = self.data["copy_number"]
         thresholds = cn["thresholds"]
-        entry = thresholds.get(gene) or thresholds.get("default") or {"mode": "absolute", "amplified_at": 8, "gain_at": 6}
+        entry = (
+            thresholds.get(gene) or thresholds.get("default") or {"mode": "absolute", "amplified_at": 8, "gain_at": 6}
+        )
         return AmplificationRule(
             mode=entry["mode"],
             amplified_at=float(entry["amplified_at"]),
@@ -128,11 +130,15 @@ def load_settings(raw: dict[str, Any] | None, source: str = "config") -> Setting
     _fill_defaults(config_schema(), data)
     thresholds = data["copy_number"]["thresholds"]
     if "default" not in thresholds:
-        thresholds["default"] = copy.deepcopy(config_schema()["properties"]["copy_number"]["properties"]["thresholds"]["default"]["default"])
+        thresholds["default"] = copy.deepcopy(
+            config_schema()["properties"]["copy_number"]["properties"]["thresholds"]["default"]["default"]
+        )
     for gene, entry in thresholds.items():
         gain = entry.get("gain_at")
         if gain is not None and gain > entry["amplified_at"]:
-            problems.append(f"{source}: config key 'copy_number.thresholds.{gene}': gain_at ({gain}) must not exceed amplified_at ({entry['amplified_at']})")
+            problems.append(
+                f"{source}: config key 'copy_number.thresholds.{gene}': gain_at ({gain}) must not exceed amplified_at ({entry['amplified_at']})"
+            )
     if problems:
         raise ConfigError(problems)
     return Settings(data=data, source=source)

@@ -154,7 +154,12 @@ def _gene(ev: Evidence, c: Criterion) -> CriterionResult:
     gene = c.params["gene"]
     call = ev.genes.get(gene)
     if call is None:
-        return CriterionResult(c, "unknown", f"{gene} was not evaluated", Reason(f"{gene.lower()}_not_assessable", f"{gene} copy number was not evaluated"))
+        return CriterionResult(
+            c,
+            "unknown",
+            f"{gene} was not evaluated",
+            Reason(f"{gene.lower()}_not_assessable", f"{gene} copy number was not evaluated"),
+        )
     cn = f"{call.copy_number:.2f}" if call.copy_number is not None else "n/a"
     thr = call.threshold or {}
     text = f"{gene} copy number {cn} ({call.call.replace('_', ' ')}; amplified at >= {thr.get('amplified_at', '?')} {thr.get('mode', '')})".strip()
@@ -174,7 +179,10 @@ def _tp53(ev: Evidence, c: Criterion) -> CriterionResult:
         text = "no deciding TP53 variant" + (f" ({note})" if note else "")
         return CriterionResult(c, "met", text, Reason("tp53_wild_type", text))
     if tp53.status == "mutated":
-        parts = [f"{v.hgvs_p or v.hgvs_c or f'{v.chrom}:{v.pos}{v.ref}>{v.alt}'} ({v.consequence}, VAF {'unknown' if v.vaf is None else f'{v.vaf:.1%}'})" for v in tp53.deciding]
+        parts = [
+            f"{v.hgvs_p or v.hgvs_c or f'{v.chrom}:{v.pos}{v.ref}>{v.alt}'} ({v.consequence}, VAF {'unknown' if v.vaf is None else f'{v.vaf:.1%}'})"
+            for v in tp53.deciding
+        ]
         parts += [r.message for r in tp53.reasons if r.code == "tp53_homozygous_deletion"]
         text = "TP53 mutated: " + "; ".join(parts or ["see variants"])
         return CriterionResult(c, "not_met", text, Reason("tp53_mutated", text))
@@ -191,23 +199,48 @@ def _mdm2_confirmed(ev: Evidence, c: Criterion) -> CriterionResult:
     negative = [n for n, s in states if s in ("negative", "not_amplified")]
     detail = "; ".join(x.detail for x in ([ihc] + ([fish] if use_fish else [])))
     if ihc.state == "conflicting" or (use_fish and fish.state == "conflicting"):
-        return CriterionResult(c, "unknown", detail, Reason("mdm2_confirmation_conflicting", f"MDM2 confirmation results disagree: {detail}"))
+        return CriterionResult(
+            c,
+            "unknown",
+            detail,
+            Reason("mdm2_confirmation_conflicting", f"MDM2 confirmation results disagree: {detail}"),
+        )
     if positive and negative:
-        return CriterionResult(c, "unknown", detail, Reason("mdm2_confirmation_discordant", f"MDM2 IHC and FISH disagree ({detail}); needs review"))
+        return CriterionResult(
+            c,
+            "unknown",
+            detail,
+            Reason("mdm2_confirmation_discordant", f"MDM2 IHC and FISH disagree ({detail}); needs review"),
+        )
     if positive:
-        return CriterionResult(c, "met", detail, Reason("mdm2_ihc_positive" if "IHC" in positive else "mdm2_fish_amplified", detail))
+        return CriterionResult(
+            c, "met", detail, Reason("mdm2_ihc_positive" if "IHC" in positive else "mdm2_fish_amplified", detail)
+        )
     if negative:
         amplified = ev.genes.get("MDM2") is not None and ev.genes["MDM2"].amplified is True
         code = "mdm2_ihc_negative_discordant" if amplified else "mdm2_ihc_negative"
-        msg = ("NGS shows MDM2 amplification but confirmation is negative: " if amplified else "MDM2 confirmation negative: ") + detail
+        msg = (
+            "NGS shows MDM2 amplification but confirmation is negative: "
+            if amplified
+            else "MDM2 confirmation negative: "
+        ) + detail
         state = "not_met" if policy.get("mdm2_ihc_negative", "NOT_ELIGIBLE") == "NOT_ELIGIBLE" else "unknown"
         return CriterionResult(c, state, detail, Reason(code, msg))
     if ihc.state == "equivocal" or (use_fish and fish.state == "equivocal"):
         state = "pending" if policy.get("mdm2_ihc_equivocal") == "PENDING_CONFIRMATION" else "unknown"
-        return CriterionResult(c, state, detail, Reason("mdm2_ihc_equivocal", f"MDM2 IHC equivocal, needs review or FISH: {detail}"))
+        return CriterionResult(
+            c, state, detail, Reason("mdm2_ihc_equivocal", f"MDM2 IHC equivocal, needs review or FISH: {detail}")
+        )
     if ihc.state in ("pending", "not_done"):
-        return CriterionResult(c, "pending", detail, Reason(f"mdm2_ihc_{ihc.state}", f"MDM2 IHC {ihc.state.replace('_', ' ')}: confirmation still needed"))
-    return CriterionResult(c, "pending", detail, Reason("mdm2_ihc_missing", "no MDM2 IHC result: request MDM2 IHC to confirm"))
+        return CriterionResult(
+            c,
+            "pending",
+            detail,
+            Reason(f"mdm2_ihc_{ihc.state}", f"MDM2 IHC {ihc.state.replace('_', ' ')}: confirmation still needed"),
+        )
+    return CriterionResult(
+        c, "pending", detail, Reason("mdm2_ihc_missing", "no MDM2 IHC result: request MDM2 IHC to confirm")
+    )
 
 
 def _p53_concordant(ev: Evidence, c: Criterion) -> CriterionResult:
@@ -220,7 +253,9 @@ def _p53_concordant(ev: Evidence, c: Criterion) -> CriterionResult:
         msg = "p53 IHC shows a wild-type pattern although NGS found a TP53 mutation (about 5% of mutant tumours do)"
         return CriterionResult(c, "met", p53.detail, Reason("p53_ihc_wild_type_with_mutation", msg))
     if p53.state == "conflicting":
-        return CriterionResult(c, "unknown", p53.detail, Reason("p53_ihc_conflicting", f"p53 IHC rows disagree: {p53.detail}"))
+        return CriterionResult(
+            c, "unknown", p53.detail, Reason("p53_ihc_conflicting", f"p53 IHC rows disagree: {p53.detail}")
+        )
     text = p53.detail if p53.state != "absent" else "no p53 IHC (not required)"
     return CriterionResult(c, "met", text, Reason("p53_ihc_concordant", text))
 
@@ -228,11 +263,21 @@ def _p53_concordant(ev: Evidence, c: Criterion) -> CriterionResult:
 def _tumor_type(ev: Evidence, c: Criterion) -> CriterionResult:
     wanted = [t.lower() for t in c.params["types"]]
     if not ev.tumor_type:
-        return CriterionResult(c, "unknown", "tumour type not given", Reason("tumor_type_unknown", "tumour type not given in the sample sheet"))
+        return CriterionResult(
+            c,
+            "unknown",
+            "tumour type not given",
+            Reason("tumor_type_unknown", "tumour type not given in the sample sheet"),
+        )
     inside = ev.tumor_type.lower() in wanted
     met = inside if c.kind == "tumor_type_in" else not inside
     text = f"tumour type {ev.tumor_type}"
-    return CriterionResult(c, "met" if met else "not_met", text, Reason("tumor_type_met" if met else "tumor_type_excluded", f"{text}: {c.describe()}"))
+    return CriterionResult(
+        c,
+        "met" if met else "not_met",
+        text,
+        Reason("tumor_type_met" if met else "tumor_type_excluded", f"{text}: {c.describe()}"),
+    )
 
 
 def _purity(ev: Evidence, c: Criterion) -> CriterionResult:
@@ -240,7 +285,9 @@ def _purity(ev: Evidence, c: Criterion) -> CriterionResult:
         return CriterionResult(c, "unknown", "purity unknown", Reason("purity_unknown", "tumour purity unknown"))
     met = ev.purity >= c.params["value"]
     text = f"purity {ev.purity:.0%} (minimum {c.params['value']:.0%})"
-    return CriterionResult(c, "met" if met else "not_met", text, Reason("purity_met" if met else "purity_too_low", text))
+    return CriterionResult(
+        c, "met" if met else "not_met", text, Reason("purity_met" if met else "purity_too_low", text)
+    )
 
 
 _EVALUATORS = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache
 
 from .errors import InputError
 from .paths import resource_path
@@ -53,7 +53,7 @@ def normalize_contig(name: str) -> str:
     return c
 
 
-@lru_cache(maxsize=None)
+@cache
 def chrom_sizes(build: str) -> dict[str, int]:
     """Primary-assembly chromosome lengths of ``build`` (from resources/reference/chrom_sizes.tsv)."""
     if build not in BUILDS:

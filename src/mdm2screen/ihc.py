@@ -116,32 +116,46 @@ def read_ihc(path: str | Path | None, patients: dict[str, set[str]]) -> IHCTable
     while first < len(lines) and (lines[first].startswith("#") or not lines[first].strip()):
         first += 1
     if first >= len(lines):
-        raise ConfigError([f"{p}: IHC table has no header line; expected columns {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}"])
+        raise ConfigError(
+            [f"{p}: IHC table has no header line; expected columns {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}"]
+        )
     reader = csv.reader(lines[first:], delimiter="\t")
     header = [h.strip() for h in next(reader)]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise ConfigError([f"{p}, line {first + 1}: required column '{c}' is missing (found: {', '.join(header)})" for c in missing])
+        raise ConfigError(
+            [f"{p}, line {first + 1}: required column '{c}' is missing (found: {', '.join(header)})" for c in missing]
+        )
     if "result" not in header and not {"percent_positive", "h_score", "ratio"} & set(header):
-        raise ConfigError([f"{p}, line {first + 1}: needs a 'result' column or raw scores (percent_positive/intensity, h_score, ratio)"])
+        raise ConfigError(
+            [
+                f"{p}, line {first + 1}: needs a 'result' column or raw scores (percent_positive/intensity, h_score, ratio)"
+            ]
+        )
     table = IHCTable(p)
     for number, cells in enumerate(reader, start=first + 2):
         if not cells or all(not c.strip() for c in cells) or cells[0].startswith("#"):
             continue
         where = f"{p}, line {number}"
         if len(cells) != len(header):
-            table.orphan_problems.append(f"{where}: expected {len(header)} tab-separated fields, found {len(cells)}; row ignored")
+            table.orphan_problems.append(
+                f"{where}: expected {len(header)} tab-separated fields, found {len(cells)}; row ignored"
+            )
             continue
         rec = {h: c.strip() for h, c in zip(header, cells, strict=True)}
         patient = rec["patient_id"]
         problems: list[str] = []
         marker = MARKERS.get(rec["marker"].lower())
         if marker is None:
-            problems.append(f"{where}, column 'marker': expected one of {', '.join(MARKERS.values())}, found {rec['marker']!r}")
+            problems.append(
+                f"{where}, column 'marker': expected one of {', '.join(MARKERS.values())}, found {rec['marker']!r}"
+            )
         result = rec.get("result", "").lower().replace(" ", "_") or None
         allowed = {"MDM2": MDM2_RESULTS, "p53": P53_RESULTS, "MDM2_FISH": FISH_RESULTS}.get(marker or "", ())
         if result is not None and marker is not None and result not in allowed:
-            problems.append(f"{where}, column 'result': expected one of {', '.join(allowed)} for {marker}, found {rec.get('result')!r}")
+            problems.append(
+                f"{where}, column 'result': expected one of {', '.join(allowed)} for {marker}, found {rec.get('result')!r}"
+            )
         percent = _number(rec.get("percent_positive", ""), "percent_positive", where, 0, 100, problems)
         intensity_f = _number(rec.get("intensity", ""), "intensity", where, 0, 3, problems)
         if intensity_f is not None and intensity_f != int(intensity_f):
@@ -161,7 +175,14 @@ def read_ihc(path: str | Path | None, patients: dict[str, set[str]]) -> IHCTable
             continue
         if sample is not None and sample not in patients[patient]:
             problems.append(f"{where}: sample {sample!r} is not a sample of patient {patient!r} in the sample sheet")
-        if result is None and marker is not None and percent is None and h_score is None and ratio is None and not problems:
+        if (
+            result is None
+            and marker is not None
+            and percent is None
+            and h_score is None
+            and ratio is None
+            and not problems
+        ):
             problems.append(f"{where}: no result and no raw score")
         if problems:
             table.patient_problems.setdefault(patient, []).extend(f"{m}; row ignored" for m in problems)
@@ -190,14 +211,23 @@ def score_mdm2(row: IHCRow, scoring: dict[str, Any]) -> tuple[str, str]:
     if row.result is not None:
         return row.result, f"reported {row.result}"
     if row.percent_positive is not None and row.intensity is not None:
-        positive = row.percent_positive >= scoring["mdm2_min_percent"] and row.intensity >= scoring["mdm2_min_intensity"]
+        positive = (
+            row.percent_positive >= scoring["mdm2_min_percent"] and row.intensity >= scoring["mdm2_min_intensity"]
+        )
         rule = f">= {scoring['mdm2_min_percent']:g}% nuclei at intensity >= {scoring['mdm2_min_intensity']}"
-        return ("positive" if positive else "negative"), f"{row.percent_positive:g}% nuclei at intensity {row.intensity} ({rule})"
+        return (
+            "positive" if positive else "negative"
+        ), f"{row.percent_positive:g}% nuclei at intensity {row.intensity} ({rule})"
     if row.h_score is not None:
         threshold = scoring.get("mdm2_min_h_score")
         if threshold is None:
-            return "equivocal", f"H-score {row.h_score:g} reported without a configured H-score cut-off (ihc_scoring.mdm2_min_h_score)"
-        return ("positive" if row.h_score >= threshold else "negative"), f"H-score {row.h_score:g} (positive at >= {threshold:g})"
+            return (
+                "equivocal",
+                f"H-score {row.h_score:g} reported without a configured H-score cut-off (ihc_scoring.mdm2_min_h_score)",
+            )
+        return (
+            "positive" if row.h_score >= threshold else "negative"
+        ), f"H-score {row.h_score:g} (positive at >= {threshold:g})"
     if row.percent_positive is not None:
         return "equivocal", f"{row.percent_positive:g}% nuclei reported without an intensity"
     return "equivocal", "no usable score"

@@ -140,7 +140,9 @@ class VariantCall:
     line: int | None = None
     # Filled by the TP53 assessment:
     decides: bool = False
-    category: str = ""  # deciding | below_vaf | filtered | germline | benign_polymorphism | non_deciding_consequence | vaf_unknown
+    category: str = (
+        ""  # deciding | below_vaf | filtered | germline | benign_polymorphism | non_deciding_consequence | vaf_unknown
+    )
     why: str = ""
 
     def key(self) -> tuple[str, int, str, str]:

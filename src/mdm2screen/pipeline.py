@@ -134,7 +134,9 @@ def prepare(config: dict[str, Any], *, source: str = "config", skip_bad_sheets: 
         raise ConfigError(problems)
     assert arms is not None
     sheets = [r.path for r in results]
-    return Cohort(settings, arms, ihc, rows, patients, sheets, problems=list(ihc.orphan_problems), skipped_sheets=skipped)
+    return Cohort(
+        settings, arms, ihc, rows, patients, sheets, problems=list(ihc.orphan_problems), skipped_sheets=skipped
+    )
 
 
 def report_paths(outdir: Path, patient_id: str) -> tuple[Path, Path]:
@@ -187,7 +189,9 @@ def write_rows(path: Path, rows: list[dict[str, str]], columns: Iterable[str]) -
     columns = list(columns)
     extra = sorted({k for r in rows for k in r} - set(columns))
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns + extra, delimiter="\t", lineterminator="\n", extrasaction="ignore")
+    writer = csv.DictWriter(
+        buffer, fieldnames=columns + extra, delimiter="\t", lineterminator="\n", extrasaction="ignore"
+    )
     writer.writeheader()
     writer.writerows(rows)
     atomic_write(path, buffer.getvalue())
@@ -216,8 +220,25 @@ def summarize(cohort: Cohort, batch_tables: Iterable[Path]) -> dict[str, Path]:
                 continue
             for gene in ("MDM2", "CDK4"):
                 cn = summary.get(f"{gene.lower()}_copy_number", "NA")
-                calls.append({"sample_id": row.sample_id, "gene": gene, "call": summary.get(f"{gene.lower()}_call", "not_assessable"), "copy_number": None if cn in ("", "NA") else float(cn)})
+                calls.append(
+                    {
+                        "sample_id": row.sample_id,
+                        "gene": gene,
+                        "call": summary.get(f"{gene.lower()}_call", "not_assessable"),
+                        "copy_number": None if cn in ("", "NA") else float(cn),
+                    }
+                )
         concordance = gistic_concordance(calls, cna_paths[0])
         write_concordance_tsv(concordance, cohort.outdir / "cohort" / "gistic_concordance.tsv")
-    arms = [{"id": a.id, "title": a.title} for a in sorted(cohort.arms.arms, key=lambda a: a.id != cohort.arms.default_arm)]
-    return write_cohort_summary(rows, cohort.outdir, title=cohort.settings["report"]["title"], arms=arms, concordance=concordance, problems=cohort.problems, thresholds=cohort.settings["copy_number"]["thresholds"])
+    arms = [
+        {"id": a.id, "title": a.title} for a in sorted(cohort.arms.arms, key=lambda a: a.id != cohort.arms.default_arm)
+    ]
+    return write_cohort_summary(
+        rows,
+        cohort.outdir,
+        title=cohort.settings["report"]["title"],
+        arms=arms,
+        concordance=concordance,
+        problems=cohort.problems,
+        thresholds=cohort.settings["copy_number"]["thresholds"],
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from .genome import BUILDS
 from .paths import resource_path
@@ -31,7 +31,7 @@ class GeneLocus:
         return f"{self.gene} chr{self.chrom}:{self.start:,}-{self.end:,} ({self.build})"
 
 
-@lru_cache(maxsize=None)
+@cache
 def gene_loci(build: str) -> dict[str, GeneLocus]:
     if build not in BUILDS:
         raise ValueError(f"unknown genome build {build!r}")
@@ -53,5 +53,7 @@ def gene_loci(build: str) -> dict[str, GeneLocus]:
 def gene_locus(gene: str, build: str) -> GeneLocus:
     loci = gene_loci(build)
     if gene not in loci:
-        raise KeyError(f"gene {gene!r} has no coordinates in resources/reference/genes.tsv (have {', '.join(sorted(loci))})")
+        raise KeyError(
+            f"gene {gene!r} has no coordinates in resources/reference/genes.tsv (have {', '.join(sorted(loci))})"
+        )
     return loci[gene]

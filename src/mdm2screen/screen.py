@@ -20,7 +20,7 @@ from typing import Any
 
 from . import __version__
 from .config import Settings
-from .criteria import Arms, ArmResult, Evidence, evaluate_arm
+from .criteria import ArmResult, Arms, Evidence, evaluate_arm
 from .errors import InputError
 from .fileio import sha256_file
 from .ihc import IHCTable, MarkerCall, resolve_marker
@@ -56,7 +56,9 @@ def git_commit() -> str | None:
     if not (root / ".git").exists():
         return None
     try:
-        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=False)
+        out = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=False
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None
@@ -118,7 +120,11 @@ class SampleEvidence:
         default = self.arm_results[0] if self.arm_results else None
         if default is None:
             return False
-        return all(r.state != "unknown" for r in default.results if not r.criterion.confirmation and r.criterion.kind != "p53_ihc_concordant")
+        return all(
+            r.state != "unknown"
+            for r in default.results
+            if not r.criterion.confirmation and r.criterion.kind != "p53_ihc_concordant"
+        )
 
     @property
     def status(self) -> str:
@@ -165,10 +171,15 @@ class Screener:
             errors.append(reason)
         else:
             try:
-                profile = read_copy_number(row.cn_file, fmt=row.cn_format, sample=row.cn_sample or None, build=row.build)
+                profile = read_copy_number(
+                    row.cn_file, fmt=row.cn_format, sample=row.cn_sample or None, build=row.build
+                )
                 files[-1]["format"] = profile.format
             except InputError as exc:
-                reason = Reason(exc.code if exc.code.startswith(("cn_", "build_", "input_")) else "cn_unreadable", f"copy-number file unusable: {exc}")
+                reason = Reason(
+                    exc.code if exc.code.startswith(("cn_", "build_", "input_")) else "cn_unreadable",
+                    f"copy-number file unusable: {exc}",
+                )
                 errors.append(reason)
         if profile is None:
             for gene in [*self.genes, "TP53"]:
@@ -183,9 +194,18 @@ class Screener:
             source = None
         for gene in [*self.genes, "TP53"]:
             try:
-                genes[gene] = gene_copy_number(profile, gene_locus(gene, row.build), self.rules[gene], purity=purity, ploidy=ploidy, purity_source=source)
+                genes[gene] = gene_copy_number(
+                    profile,
+                    gene_locus(gene, row.build),
+                    self.rules[gene],
+                    purity=purity,
+                    ploidy=ploidy,
+                    purity_source=source,
+                )
             except InputError as exc:
-                genes[gene] = unassessable_gene(gene, row.build, Reason("cn_unreadable", f"copy-number file unusable: {exc}"))
+                genes[gene] = unassessable_gene(
+                    gene, row.build, Reason("cn_unreadable", f"copy-number file unusable: {exc}")
+                )
         mdm2, cdk4 = gene_locus("MDM2", row.build), gene_locus("CDK4", row.build)
         lo, hi = min(mdm2.start, cdk4.start) - CHR12_WINDOW, max(mdm2.end, cdk4.end) + CHR12_WINDOW
         try:
@@ -196,7 +216,11 @@ class Screener:
             "build": row.build,
             "window": [max(1, lo), hi],
             "segments": segments,
-            "genes": [{"gene": g, "start": gene_locus(g, row.build).start, "end": gene_locus(g, row.build).end} for g in ("CDK4", "MDM2") + tuple(x for x in self.genes if x not in ("MDM2", "CDK4") and gene_locus(x, row.build).chrom == "12")],
+            "genes": [
+                {"gene": g, "start": gene_locus(g, row.build).start, "end": gene_locus(g, row.build).end}
+                for g in ("CDK4", "MDM2")
+                + tuple(x for x in self.genes if x not in ("MDM2", "CDK4") and gene_locus(x, row.build).chrom == "12")
+            ],
             "threshold": self.rules["MDM2"].amplified_at if self.rules["MDM2"].mode == "absolute" else None,
         }
         return genes, chr12
@@ -226,7 +250,9 @@ class Screener:
             errors.append(Reason("coverage_unreadable", f"coverage evidence unusable: {exc}"))
             return CoverageEvidence(verified=True, adequate=False, method="error", detail=str(exc))
 
-    def _tp53(self, row: SampleRow, cn: GeneCopyNumber, errors: list[Reason], files: list[dict[str, Any]]) -> TP53Evidence:
+    def _tp53(
+        self, row: SampleRow, cn: GeneCopyNumber, errors: list[Reason], files: list[dict[str, Any]]
+    ) -> TP53Evidence:
         from .variants import assess_tp53, read_tp53_variants
 
         coverage = self._coverage(row, errors)
@@ -236,7 +262,13 @@ class Screener:
             failure = Reason("variants_missing", f"sample {row.sample_id}: no VCF or MAF given in the sample sheet")
         else:
             try:
-                source = read_tp53_variants(row.vcf, build=row.build, tumor_sample=row.tumor_sample, sample_id=row.sample_id, settings=self.tp53_settings)
+                source = read_tp53_variants(
+                    row.vcf,
+                    build=row.build,
+                    tumor_sample=row.tumor_sample,
+                    sample_id=row.sample_id,
+                    settings=self.tp53_settings,
+                )
                 for f in files:
                     if f["role"] == "vcf":
                         f["format"] = source.format
@@ -244,9 +276,13 @@ class Screener:
                 if exc.code == "maf_sample_not_found" and coverage.verified and coverage.adequate:
                     # A MAF lists only what was found: a sample the gene panel / sequenced case list says was
                     # sequenced over TP53, with no MAF row at all, had no mutation called.
-                    source = VariantSource(str(row.vcf), "maf", row.tumor_sample or row.sample_id, [], 0, notes=[str(exc)])
+                    source = VariantSource(
+                        str(row.vcf), "maf", row.tumor_sample or row.sample_id, [], 0, notes=[str(exc)]
+                    )
                 else:
-                    code = exc.code if exc.code.startswith(("vcf_", "maf_", "build_", "input_")) else "variants_unreadable"
+                    code = (
+                        exc.code if exc.code.startswith(("vcf_", "maf_", "build_", "input_")) else "variants_unreadable"
+                    )
                     failure = Reason(code, f"variant file unusable: {exc}")
         evidence = assess_tp53(source, coverage, cn=cn, settings=self.tp53_settings, build=row.build)
         if failure is not None:
@@ -255,14 +291,27 @@ class Screener:
                 evidence.status = "not_assessable"
             evidence.reasons = [failure, *(r for r in evidence.reasons if r.code != "variants_missing")]
         elif source is not None and source.format == "maf" and source.records_on_tp53_chrom == 0 and source.notes:
-            evidence.reasons.append(Reason("maf_no_rows_sequenced", f"no MAF row for {source.sample}; TP53 was sequenced ({coverage.detail}), so no TP53 mutation was called"))
+            evidence.reasons.append(
+                Reason(
+                    "maf_no_rows_sequenced",
+                    f"no MAF row for {source.sample}; TP53 was sequenced ({coverage.detail}), so no TP53 mutation was called",
+                )
+            )
         return evidence
 
     def evaluate_sample(self, row: SampleRow) -> SampleEvidence:
         errors: list[Reason] = []
         files: list[dict[str, Any]] = []
         for role, path in row.files():
-            files.append({"role": role, "path": str(path), "sha256": file_sha256(path), "format": row.cn_format if role == "cn_file" else None, "sample_id": row.sample_id})
+            files.append(
+                {
+                    "role": role,
+                    "path": str(path),
+                    "sha256": file_sha256(path),
+                    "format": row.cn_format if role == "cn_file" else None,
+                    "sample_id": row.sample_id,
+                }
+            )
         # _copy_number fills the detected format into the cn_file entry: keep it last when present.
         files.sort(key=lambda f: f["role"] == "cn_file")
         genes, chr12 = self._copy_number(row, errors, files)
@@ -295,15 +344,29 @@ class Screener:
         for ev in evidence:
             self._decide(ev, patient_id)
         # Most recent first; undated samples after dated ones, in sheet order.
-        order = sorted(range(len(evidence)), key=lambda i: (evidence[i].row.collection_date is None, -(evidence[i].row.collection_date or dt.date.min).toordinal(), i))
-        chronological = sorted(evidence, key=lambda e: (e.row.collection_date is None, e.row.collection_date or dt.date.min))
+        order = sorted(
+            range(len(evidence)),
+            key=lambda i: (
+                evidence[i].row.collection_date is None,
+                -(evidence[i].row.collection_date or dt.date.min).toordinal(),
+                i,
+            ),
+        )
+        chronological = sorted(
+            evidence, key=lambda e: (e.row.collection_date is None, e.row.collection_date or dt.date.min)
+        )
         evaluable = [evidence[i] for i in order if evidence[i].evaluable]
         latest = evidence[order[0]]
         chosen = evaluable[0] if evaluable else latest
         extra: list[Reason] = []
         arm_results = chosen.arm_results
         if len(evidence) > 1 and any(e.row.collection_date is None for e in evidence):
-            extra.append(Reason("sample_order_unknown", "several samples without a collection_date: their order in time is unknown, sheet order was used"))
+            extra.append(
+                Reason(
+                    "sample_order_unknown",
+                    "several samples without a collection_date: their order in time is unknown, sheet order was used",
+                )
+            )
         if chosen is not latest:
             note = Reason(
                 "newer_sample_not_evaluable",
@@ -337,11 +400,35 @@ class Screener:
                     seen.add(key)
                     inputs.append(dict(f))
         if self.ihc.path is not None:
-            inputs.append({"role": "ihc", "path": str(self.ihc.path), "sha256": file_sha256(self.ihc.path), "format": "ihc_tsv", "sample_id": None})
+            inputs.append(
+                {
+                    "role": "ihc",
+                    "path": str(self.ihc.path),
+                    "sha256": file_sha256(self.ihc.path),
+                    "format": "ihc_tsv",
+                    "sample_id": None,
+                }
+            )
         sheets = sorted({str(e.row.sheet) for e in evidence})
         for sheet in sheets:
-            inputs.append({"role": "sample_sheet", "path": sheet, "sha256": file_sha256(Path(sheet)), "format": "tsv", "sample_id": None})
-        inputs.append({"role": "arms", "path": self.arms.source, "sha256": file_sha256(Path(self.arms.source)), "format": "yaml", "sample_id": None})
+            inputs.append(
+                {
+                    "role": "sample_sheet",
+                    "path": sheet,
+                    "sha256": file_sha256(Path(sheet)),
+                    "format": "tsv",
+                    "sample_id": None,
+                }
+            )
+        inputs.append(
+            {
+                "role": "arms",
+                "path": self.arms.source,
+                "sha256": file_sha256(Path(self.arms.source)),
+                "format": "yaml",
+                "sample_id": None,
+            }
+        )
         genes_other = {g: chosen.genes[g].to_dict() for g in self.genes if g not in ("MDM2", "CDK4")}
         ihc_rows = [r.to_dict() for r in self.ihc.for_patient(patient_id)]
         report = {
@@ -378,7 +465,12 @@ class Screener:
                     "genes": "resources/reference/genes.tsv (SpliceAI 1.3.1 GENCODE v24 canonical transcripts)",
                     "tp53_transcript": "NM_000546.6 / ENST00000269305",
                 },
-                "run": {"run_time": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(), "host": socket.gethostname(), "python": platform.python_version(), "pid": os.getpid()},
+                "run": {
+                    "run_time": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+                    "host": socket.gethostname(),
+                    "python": platform.python_version(),
+                    "pid": os.getpid(),
+                },
             },
         }
         return report

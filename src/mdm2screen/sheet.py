@@ -98,7 +98,9 @@ def _resolve(base: Path, value: str) -> Path:
     return p if p.is_absolute() else (base / p)
 
 
-def _parse_float(value: str, column: str, where: str, problems: list[str], low: float, high: float, low_open: bool) -> float | None:
+def _parse_float(
+    value: str, column: str, where: str, problems: list[str], low: float, high: float, low_open: bool
+) -> float | None:
     try:
         number = float(value)
     except ValueError:
@@ -133,11 +135,15 @@ def read_sheet(path: str | Path) -> SheetResult:
     reader = csv.reader(lines[first:], delimiter="\t")
     header = [h.strip() for h in next(reader)]
     if len(header) == 1 and ("," in header[0] or " " in header[0]):
-        problems.append(f"{sheet}, line {first + 1}: the header has one column ({header[0]!r}); a sample sheet is tab-separated")
+        problems.append(
+            f"{sheet}, line {first + 1}: the header has one column ({header[0]!r}); a sample sheet is tab-separated"
+        )
         return SheetResult(sheet, [], problems)
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     for column in missing:
-        problems.append(f"{sheet}, line {first + 1}: required column '{column}' is missing (found: {', '.join(header)})")
+        problems.append(
+            f"{sheet}, line {first + 1}: required column '{column}' is missing (found: {', '.join(header)})"
+        )
     for column in header:
         if column not in KNOWN_COLUMNS:
             close = difflib.get_close_matches(column, KNOWN_COLUMNS, n=1, cutoff=0.75)
@@ -169,14 +175,18 @@ def read_sheet(path: str | Path) -> SheetResult:
                 row_problems.append(f"{where}, column '{column}': {value!r} is not a valid ID ({ID_PATTERN_TEXT})")
         build = canonical_build(record["build"])
         if build is None:
-            row_problems.append(f"{where}, column 'build': expected one of {', '.join(BUILDS)}, found {record['build']!r}")
+            row_problems.append(
+                f"{where}, column 'build': expected one of {', '.join(BUILDS)}, found {record['build']!r}"
+            )
         cn_format = record.get("cn_format") or None
         if cn_format is not None:
             formats = formats if formats is not None else _cn_formats()
             if cn_format not in formats:
                 close = difflib.get_close_matches(cn_format, formats, n=1)
                 hint = f"; did you mean '{close[0]}'?" if close else ""
-                row_problems.append(f"{where}, column 'cn_format': unknown format {cn_format!r} (known: {', '.join(formats)}){hint}")
+                row_problems.append(
+                    f"{where}, column 'cn_format': unknown format {cn_format!r} (known: {', '.join(formats)}){hint}"
+                )
         purity = ploidy = None
         if record.get("purity"):
             purity = _parse_float(record["purity"], "purity", where, row_problems, 0.0, 1.0, low_open=True)
@@ -187,7 +197,9 @@ def read_sheet(path: str | Path) -> SheetResult:
             try:
                 date = dt.date.fromisoformat(record["collection_date"])
             except ValueError:
-                row_problems.append(f"{where}, column 'collection_date': expected an ISO date (YYYY-MM-DD), found {record['collection_date']!r}")
+                row_problems.append(
+                    f"{where}, column 'collection_date': expected an ISO date (YYYY-MM-DD), found {record['collection_date']!r}"
+                )
         panel = record.get("gene_panel") or None
         if panel is not None and panel.upper() in GENE_PANEL_KEYWORDS:
             panel = panel.upper()
