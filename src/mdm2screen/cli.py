@@ -22,7 +22,7 @@ from .errors import ConfigError
 EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_LOCKED = 0, 1, 2, 3
 
 
-def _load_config(path: str, overrides: list[str]) -> dict:
+def load_config(path: str, overrides: list[str]) -> dict:
     p = Path(path)
     try:
         raw = yaml.safe_load(p.read_text()) or {}
@@ -43,7 +43,7 @@ def _load_config(path: str, overrides: list[str]) -> dict:
 def cmd_check(args: argparse.Namespace) -> int:
     from .pipeline import prepare
 
-    cohort = prepare(_load_config(args.config, args.set), source=args.config)
+    cohort = prepare(load_config(args.config, args.set), source=args.config)
     n_samples = len(cohort.rows)
     print(
         f"OK: {len(cohort.patients)} patients, {n_samples} samples, {len(cohort.batches())} batches; outputs go to {cohort.outdir}"
@@ -57,7 +57,7 @@ def cmd_screen(args: argparse.Namespace) -> int:
     """Screen a whole cohort in this process (no Snakemake): for scripts and small cohorts."""
     from .pipeline import prepare, run_batch, summarize
 
-    cohort = prepare(_load_config(args.config, args.set), source=args.config)
+    cohort = prepare(load_config(args.config, args.set), source=args.config)
     batches = cohort.batches()
     tables = []
     for batch in batches:

@@ -67,7 +67,15 @@ class IHCTable:
     orphan_problems: list[str] = field(default_factory=list)
 
     def for_patient(self, patient_id: str) -> list[IHCRow]:
-        return [r for r in self.rows if r.patient_id == patient_id]
+        # Indexed once: fingerprinting 10,000 patients must not scan every row per patient.
+        index = self.__dict__.get("_by_patient")
+        if index is None or self.__dict__.get("_indexed_rows") != len(self.rows):
+            index = {}
+            for row in self.rows:
+                index.setdefault(row.patient_id, []).append(row)
+            self.__dict__["_by_patient"] = index
+            self.__dict__["_indexed_rows"] = len(self.rows)
+        return list(index.get(patient_id, ()))
 
 
 @dataclass

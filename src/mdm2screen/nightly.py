@@ -31,18 +31,23 @@ import io
 import json
 import logging
 import os
+import sqlite3
 import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import ConfigError
 from .fileio import atomic_write, sha256_file
 from .registry import ChecksumStats, DecisionRecord, Registry, RegistryError, StoredDecision, now_utc, registry_path
+
+if TYPE_CHECKING:  # imported lazily at run time: `mdm2screen list` must not load the screening stack
+    from .pipeline import Cohort
+    from .screen import Screener
 
 log = logging.getLogger("mdm2screen")
 
@@ -159,7 +164,7 @@ class Plan:
     checksums: ChecksumStats
 
 
-def patient_input_paths(cohort: Any, patient_id: str) -> list[tuple[str, str, str]]:
+def patient_input_paths(cohort: Cohort, patient_id: str) -> list[tuple[str, str, str]]:
     """(sample_id, role, absolute path) of every data file a patient's decision reads.
 
     Besides each sample's own files (``SampleRow.files``) this includes the target BED of the
@@ -175,7 +180,7 @@ def patient_input_paths(cohort: Any, patient_id: str) -> list[tuple[str, str, st
     return out
 
 
-def plan_run(cohort: Any, registry: Registry, *, force: bool = False) -> Plan:
+def plan_run(cohort: Cohort, registry: Registry, *, force: bool = False) -> Plan:
     """Decide which patients need screening; file checksums are refreshed as a side effect."""
     paths = {pid: patient_input_paths(cohort, pid) for pid in cohort.patients}
     stats = ChecksumStats()
@@ -214,7 +219,7 @@ class PatientFailure:
     traceback: str = ""
 
 
-def _screen_one(cohort: Any, screener: Any, item: PatientPlan) -> DecisionRecord:
+def _screen_one(cohort: Cohort, screener: Screener, item: PatientPlan) -> DecisionRecord:
     """Screen one patient, write its reports (HTML then JSON), and describe the decision."""
     from .pipeline import write_patient_outputs
     from .report import summary_row
@@ -241,7 +246,9 @@ def _screen_one(cohort: Any, screener: Any, item: PatientPlan) -> DecisionRecord
     )
 
 
-def _screen_items(cohort: Any, screener: Any, items: Sequence[PatientPlan]) -> list[DecisionRecord | PatientFailure]:
+def _screen_items(
+    cohort: Cohort, screener: Screener, items: Sequence[PatientPlan]
+) -> list[DecisionRecord | PatientFailure]:
     out: list[DecisionRecord | PatientFailure] = []
     for item in items:
         try:
@@ -255,7 +262,7 @@ def _screen_items(cohort: Any, screener: Any, items: Sequence[PatientPlan]) -> l
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(cohort: Any, lock_fd: int | None) -> None:
+def _init_worker(cohort: Cohort, lock_fd: int | None) -> None:
     # A forked worker inherits the lock's descriptor; closing our copy keeps a worker orphaned
     # by a killed parent from holding the lock (the parent's own descriptor keeps it meanwhile).
     if lock_fd is not None:
@@ -274,7 +281,7 @@ def _worker_chunk(items: list[PatientPlan]) -> list[DecisionRecord | PatientFail
 
 
 def screen_patients(
-    cohort: Any,
+    cohort: Cohort,
     items: list[PatientPlan],
     on_results: Callable[[list[DecisionRecord | PatientFailure]], None],
     *,
@@ -316,7 +323,7 @@ def screen_patients(
 # --------------------------------------------------------------------------- summary
 
 
-def rebuild_summary(cohort: Any, registry: Registry, previous_sha: str | None) -> tuple[str, bool]:
+def rebuild_summary(cohort: Cohort, registry: Registry, previous_sha: str | None) -> tuple[str, bool]:
     """Rebuild the cohort summary from the registry's current summary rows.
 
     Returns (hash of the rows, whether the summary was rewritten). Skipped when the rows and
@@ -371,7 +378,7 @@ def _entry(d: StoredDecision, digest_dir: Path) -> dict[str, Any]:
 def build_digest(
     registry: Registry,
     run_id: int,
-    cohort: Any,
+    cohort: Cohort,
     *,
     date: str,
     digest_dir: Path,
@@ -619,13 +626,16 @@ def run_nightly(
                     cohort, registry, run_id, date=date, jobs=jobs, force=force, lock_fd=lock.fd, say=say, source=source
                 )
             except BaseException as exc:
-                registry.finish_run(run_id, "failed", message=f"{type(exc).__name__}: {exc}")
+                try:
+                    registry.finish_run(run_id, "failed", message=f"{type(exc).__name__}: {exc}")
+                except sqlite3.Error:  # never hide the original error; the next run marks this one interrupted
+                    log.exception("could not mark run %s as failed", run_id)
                 raise
     return result
 
 
 def _run(
-    cohort: Any,
+    cohort: Cohort,
     registry: Registry,
     run_id: int,
     *,
@@ -656,7 +666,7 @@ def _run(
     registry.mark_seen(run_id, cohort.patients)
     previous = registry.last_completed_run(before=run_id)
     summary_sha, rebuilt = rebuild_summary(cohort, registry, previous.summary_rows_sha256 if previous else None)
-    digest_dir = cohort.outdir / "digests"
+    digest_dir = cohort.outdir.absolute() / "digests"
     digest = build_digest(
         registry, run_id, cohort, date=date, digest_dir=digest_dir, failures=failures, config_path=source
     )
@@ -719,7 +729,7 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Nam
 
 def main_nightly(argv: Sequence[str]) -> int:
     """``mdm2screen nightly``: screen what is new or changed, write the digest. Returns the exit code."""
-    from .cli import _load_config
+    from .cli import load_config
 
     parser = argparse.ArgumentParser(
         prog="mdm2screen nightly",
@@ -759,7 +769,7 @@ def main_nightly(argv: Sequence[str]) -> int:
 
     try:
         result = run_nightly(
-            _load_config(args.config, args.set),
+            load_config(args.config, args.set),
             source=args.config,
             date=args.date,
             wait=args.wait,
@@ -776,6 +786,9 @@ def main_nightly(argv: Sequence[str]) -> int:
     except RegistryError as exc:
         print(f"mdm2screen nightly: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except OSError as exc:  # e.g. an output folder that cannot be written: say which, no traceback
+        print(f"mdm2screen nightly: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     except Exception:
         print(
             "mdm2screen nightly: internal error; the registry stays consistent and the next run resumes the work.\n"
@@ -819,11 +832,11 @@ def _open_registry(args: argparse.Namespace) -> Registry:
     if args.outdir:
         outdir = Path(args.outdir)
     else:
-        from .cli import _load_config
+        from .cli import load_config
         from .config import load_settings
 
         source = args.config or "config/config.yaml"
-        outdir = load_settings(_load_config(source, []), source).outdir
+        outdir = load_settings(load_config(source, []), source).outdir
     return Registry(registry_path(outdir), readonly=True)
 
 
