@@ -123,3 +123,34 @@ def test_summary_has_one_row_per_patient(demo_run):
     rows = {line.split("\t")[0]: dict(zip(header, line.split("\t"), strict=True)) for line in lines[1:]}
     assert {pid: r["status"] for pid, r in rows.items()} == EXPECTED
     assert (demo_run / "cohort" / "summary.html").exists()
+
+
+def test_snakemake_report_bundles_summary_and_patient_reports(demo_run):
+    config = demo_run.parent / "config.yaml"
+    report = demo_run.parent / "report.zip"
+    result = run([*SNAKEMAKE, "--configfile", str(config), "--report", str(report)])
+    assert result.returncode == 0, result.stderr[-3000:]
+    import zipfile
+
+    names = zipfile.ZipFile(report).namelist()
+    assert any(n.endswith("summary.html") for n in names)
+    assert any(n.endswith("DEMO-01.html") for n in names)
+    assert any(n.endswith("mdm2_cn_by_tp53.svg") for n in names)
+
+
+def test_other_cohort_config_needs_only_samples(tmp_path):
+    """`--configfile other.yaml` with just `samples:` and `outdir:`: no demo IHC leaks in."""
+    sheet = tmp_path / "samples.tsv"
+    lines = (REPO / "resources/demo/samples.tsv").read_text().splitlines()
+    data = REPO / "resources/demo"
+    rows = [lines[0]] + [ln for ln in lines[1:] if ln.startswith(("DEMO-01\t", "DEMO-02\t"))]
+    sheet.write_text("\n".join(r.replace("\tdata/", f"\t{data}/data/") for r in rows) + "\n")
+    config = tmp_path / "other.yaml"
+    config.write_text(f"samples: {sheet}\noutdir: {tmp_path / 'out'}\n")
+    result = run([*SNAKEMAKE, "--cores", "2", "--configfile", str(config)])
+    assert result.returncode == 0, result.stderr[-3000:]
+    first = json.loads((tmp_path / "out/patients/DEMO-01.json").read_text())
+    # Without an IHC table the molecularly eligible patient awaits confirmation.
+    assert first["status"] == "PENDING_CONFIRMATION"
+    assert first["ihc"]["rows"] == []
+    assert json.loads((tmp_path / "out/patients/DEMO-02.json").read_text())["status"] == "NOT_ELIGIBLE"

@@ -285,6 +285,13 @@ class Screener:
                     )
                     failure = Reason(code, f"variant file unusable: {exc}")
         evidence = assess_tp53(source, coverage, cn=cn, settings=self.tp53_settings, build=row.build)
+        if row.assay and row.assay not in self.settings["assays"]:
+            evidence.reasons.append(
+                Reason(
+                    "assay_targets_unknown",
+                    f"assay {row.assay!r} has no target BED under `assays:` in the configuration, so its coverage of TP53 was not checked",
+                )
+            )
         if failure is not None:
             errors.append(failure)
             if evidence.status != "mutated":
