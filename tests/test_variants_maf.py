@@ -96,8 +96,9 @@ class TestTcgaCohortMaf:
     def test_sample_id_is_matched_exactly_never_by_prefix(self):
         with pytest.raises(InputError) as err:
             read(MAF, sample_id="TCGA-02-0003-01")
-        assert err.value.code == "maf_sample_not_found"
-        assert "TCGA-02-0003-01A-01D-1490-08" in str(err.value)  # closest barcodes listed
+        # A prefix of a barcode in the file gets its own code, so screening never reads it as "no mutation".
+        assert err.value.code == "maf_sample_prefix_only"
+        assert "TCGA-02-0003-01A-01D-1490-08" in str(err.value)  # the longer barcodes are listed
         assert "tumor_sample" in str(err.value)
 
     def test_ncbi_build_is_checked_against_the_sheet(self):

@@ -127,7 +127,9 @@ def read_ihc(path: str | Path | None, patients: dict[str, set[str]]) -> IHCTable
         raise ConfigError(
             [f"{p}: IHC table has no header line; expected columns {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}"]
         )
-    reader = csv.reader(lines[first:], delimiter="\t")
+    # One line at a time: a field that opens a double quote and never closes it must not swallow
+    # the following lines (rows silently lost, line numbers shifted).
+    reader = (next(csv.reader([line], delimiter="\t"), []) for line in lines[first:])
     header = [h.strip() for h in next(reader)]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:

@@ -94,7 +94,13 @@ def prepare(config: dict[str, Any], *, source: str = "config", skip_bad_sheets: 
     try:
         settings = load_settings(config, source)
     except ConfigError as exc:
-        raise ConfigError(exc.problems) from None
+        # Read the sheet(s) the config names anyway, so one run lists every problem, not the config's first.
+        samples = config.get("samples") if isinstance(config, dict) else None
+        sheet_problems: list[str] = []
+        if isinstance(samples, str) and samples:
+            results = [read_sheet(p) for p in sheet_paths(samples)]
+            sheet_problems = [p for r in results for p in r.problems] + cross_sheet_problems(results)
+        raise ConfigError([*exc.problems, *sheet_problems]) from None
     arms = None
     try:
         arms = load_arms(settings.arms_file)

@@ -281,7 +281,7 @@ class Screener:
                     )
                 else:
                     code = (
-                        exc.code if exc.code.startswith(("vcf_", "maf_", "build_", "input_")) else "variants_unreadable"
+                        exc.code if exc.code.startswith(("vcf_", "maf_", "variants_", "build_", "input_")) else "variants_unreadable"
                     )
                     failure = Reason(code, f"variant file unusable: {exc}")
         evidence = assess_tp53(source, coverage, cn=cn, settings=self.tp53_settings, build=row.build)

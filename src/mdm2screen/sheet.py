@@ -132,7 +132,9 @@ def read_sheet(path: str | Path) -> SheetResult:
         first += 1
     if first >= len(lines):
         return SheetResult(sheet, [], [f"{sheet}: no header line; expected columns {', '.join(REQUIRED_COLUMNS)}"])
-    reader = csv.reader(lines[first:], delimiter="\t")
+    # One line at a time: a field that opens a double quote and never closes it must not swallow
+    # the following lines (rows silently lost, line numbers shifted).
+    reader = (next(csv.reader([line], delimiter="\t"), []) for line in lines[first:])
     header = [h.strip() for h in next(reader)]
     if len(header) == 1 and ("," in header[0] or " " in header[0]):
         problems.append(

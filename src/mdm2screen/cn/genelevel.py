@@ -226,7 +226,11 @@ def _effective_spans(segs: list[Segment], *, bridge: bool) -> list[tuple[Segment
         cur, a, b = out[i]
         nxt, c, d = out[i + 1]
         gap = nxt.start - cur.end - 1
-        if 0 < gap <= MAX_GAP_BRIDGED and cur.end == b and nxt.start == c:
+        # Only a gap between two consecutive data rows is a gap between probes. When the rows are not
+        # adjacent in the file, a row between them was skipped (a missing value: "not measured"), and
+        # bridging would turn that row's missing value into its neighbour's.
+        adjacent = cur.line is None or nxt.line is None or abs(nxt.line - cur.line) == 1
+        if 0 < gap <= MAX_GAP_BRIDGED and adjacent and cur.end == b and nxt.start == c:
             mid = cur.end + (gap + 1) // 2
             out[i] = (cur, a, mid)
             out[i + 1] = (nxt, mid + 1, d)

@@ -118,9 +118,10 @@ def _parse(path: Path, shown: str) -> MafIndex:
             columns = [c.lower() for c in _split(line)]
             missing = [c for c in REQUIRED if c not in columns]
             if missing or not any(a in columns for a in ALLELES):
+                absent = [*missing, *([] if any(a in columns for a in ALLELES) else ["tumor_seq_allele2"])]
                 raise InputError(
                     shown,
-                    "not a MAF header",
+                    f"not a MAF header: column(s) {', '.join(absent)} missing (names are matched case-insensitively)",
                     line=number,
                     expected="tab-separated columns including " + ", ".join(REQUIRED) + " and Tumor_Seq_Allele2",
                     found=line[:120],
@@ -232,6 +233,18 @@ def _vaf(shown: str, values: dict[str, str], line: int) -> tuple[float | None, i
     alt = _count(shown, values, "t_alt_count", line)
     ref = _count(shown, values, "t_ref_count", line)
     depth = _count(shown, values, "t_depth", line)
+    if alt is not None and depth is not None and alt > depth:
+        # t_ref_count + t_alt_count may differ from t_depth (reads with other alleles, caller-specific
+        # depth filters), but no read count can exceed the depth: the row is corrupt.
+        raise InputError(
+            shown,
+            "more alternate reads than reads in total (t_depth)",
+            line=line,
+            field="t_alt_count",
+            expected=f"at most t_depth = {depth}",
+            found=alt,
+            code="maf_value_invalid",
+        )
     total = alt + ref if alt is not None and ref is not None else depth
     if alt is None or not total:
         return None, depth, alt
@@ -276,6 +289,20 @@ def read_maf(
     index = load_maf(path)
     barcode = tumor_sample or sample_id
     how = "sample sheet tumor_sample" if tumor_sample else "sample_id"
+    longer = sorted(b for b in index.rows_per_barcode if barcode and b != barcode and b.startswith(barcode))
+    if barcode and barcode not in index.rows_per_barcode and longer:
+        # Not "a sample without mutations": the sheet gave a shortened barcode (a TCGA sample barcode is a
+        # prefix of its tumour and normal aliquots). The screening layer must not read this as no mutation.
+        raise InputError(
+            shown,
+            f"no MAF row has Tumor_Sample_Barcode {barcode!r} ({how}), but {len(longer)} barcode(s) start with it: "
+            f"{', '.join(longer[:5])}; barcodes are matched exactly, never by prefix; put the full barcode in the "
+            "sample sheet's tumor_sample column",
+            field="Tumor_Sample_Barcode",
+            expected=f"{barcode} exactly",
+            found=", ".join(longer[:5]),
+            code="maf_sample_prefix_only",
+        )
     if not barcode or barcode not in index.rows_per_barcode:
         close = difflib.get_close_matches(barcode or "", list(index.rows_per_barcode), n=5, cutoff=0.5)
         raise InputError(

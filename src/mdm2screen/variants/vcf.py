@@ -109,6 +109,55 @@ def _readable_copy(path: Path) -> Iterator[tuple[Path, bool]]:
     yield path, False
 
 
+def _is_bcf(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(3) == b"BCF"
+
+
+def _check_last_line(readable: Path, shown: str) -> None:
+    """Refuse an uncompressed VCF whose last line has no line end: the copy was cut off.
+
+    BGZF and gzip carry their own end markers (checked elsewhere); plain text has none, and htslib
+    reads a record cut inside its INFO or sample columns without complaint. Every VCF writer ends
+    the last record with a newline, and a cut-off file may have lost the TP53 records after it.
+    """
+    size = readable.stat().st_size
+    if size == 0:
+        return
+    with open(readable, "rb") as handle:
+        handle.seek(size - 1)
+        if handle.read(1) == b"\n":
+            return
+        handle.seek(0)
+        newlines = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+    raise InputError(
+        shown,
+        "the last line has no line end: the file was cut off (an incomplete copy or download), and records "
+        "after the cut (TP53's among them) may be missing",
+        line=newlines + 1,
+        expected="a VCF whose last record ends with a newline",
+        found=_line_text(readable, newlines + 1),
+        code="vcf_truncated",
+    )
+
+
+def _line_text(path: Path, line: int | None, limit: int = 120) -> str | None:
+    """Text of 1-based ``line`` of a plain or gzip file (for error messages), or None."""
+    if not line:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            gz = handle.read(2) == GZIP_MAGIC
+        opener = gzip.open if gz else open
+        with opener(path, "rb") as handle:  # type: ignore[operator]
+            for number, raw in enumerate(handle, start=1):
+                if number == line:
+                    return raw[:limit].decode("utf-8", errors="replace").rstrip("\r\n")
+    except (OSError, EOFError, zlib.error):
+        return None
+    return None
+
+
 def _usable_index(path: Path) -> bool:
     """A .tbi/.csi next to the file that is not older than it (a stale index gives wrong regions)."""
     for suffix in (".tbi", ".csi"):
@@ -214,10 +263,16 @@ def _pick(value: Any, index: int, n_alts: int) -> Any:
     return value if n_alts == 1 or value is None else None
 
 
+def _shown_number(value: Any) -> str:
+    """A value as the file wrote it: htslib hands FORMAT/INFO floats over as single precision
+    (0.331 arrives as 0.33100000023841858), so floats are shown with 6 significant digits."""
+    return f"{value:.6g}" if isinstance(value, float) else str(value).strip()
+
+
 def _fraction(path: str, value: Any, field: str, line: int | None) -> float | None:
     if value is None:
         return None
-    text = str(value).strip()
+    text = _shown_number(value)
     percent = text.endswith("%")
     try:
         number = float(text.rstrip("%"))
@@ -233,7 +288,17 @@ def _fraction(path: str, value: Any, field: str, line: int | None) -> float | No
         ) from exc
     if percent:
         number /= 100.0
-    if math.isnan(number) or number < 0 or number > 1:
+    if math.isnan(number):
+        raise InputError(
+            path,
+            "allele fraction is NaN: a corrupt value cannot decide TP53 status",
+            line=line,
+            field=field,
+            expected="a fraction between 0 and 1",
+            found=text,
+            code="vcf_value_invalid",
+        )
+    if number < 0 or number > 1:
         raise InputError(
             path,
             "allele fraction outside 0..1: a corrupt value cannot decide TP53 status",
@@ -352,22 +417,24 @@ def tumour_vaf(
                 depth = total
         if depth is None:
             depth = dp
-    if vaf is None:  # INFO fallbacks: PCGR TVAF/TDP, bcbio TUMOR_AF/TUMOR_DP
-        for key, dkey in (("TVAF", "TDP"), ("TUMOR_AF", "TUMOR_DP")):
-            if key in rec.header.info and key in rec.info:
-                try:
-                    raw = rec.info[key]
-                except PYSAM_ERRORS:
-                    continue
-                vaf = _fraction(path, _pick(raw, alt_index, n_alts), f"INFO/{key}", line)
-                if vaf is not None:
-                    how = f"INFO/{key}"
-                    if depth is None and dkey in rec.header.info and dkey in rec.info:
-                        try:
-                            depth = _count(path, _pick(rec.info[dkey], 0, 1), f"INFO/{dkey}", line)
-                        except PYSAM_ERRORS:
-                            depth = None
-                    break
+    # INFO fallbacks: PCGR TVAF/TDP, bcbio TUMOR_AF/TUMOR_DP. Every one present is range-checked, even when
+    # FORMAT already gave the VAF: a record that contradicts itself (TVAF 1.35 next to ADT 61,33) is corrupt.
+    for key, dkey in (("TVAF", "TDP"), ("TUMOR_AF", "TUMOR_DP")):
+        if key not in rec.header.info or key not in rec.info:
+            continue
+        try:
+            raw = rec.info[key]
+        except PYSAM_ERRORS:
+            continue
+        info_vaf = _fraction(path, _pick(raw, alt_index, n_alts), f"INFO/{key}", line)
+        if vaf is not None or info_vaf is None:
+            continue
+        vaf, how = info_vaf, f"INFO/{key}"
+        if depth is None and dkey in rec.header.info and dkey in rec.info:
+            try:
+                depth = _count(path, _pick(rec.info[dkey], 0, 1), f"INFO/{dkey}", line)
+            except PYSAM_ERRORS:
+                depth = None
     if vaf is not None:
         vaf = round(vaf, 6)  # FORMAT/INFO floats are single precision in htslib: 0.331 reads as 0.33100000024
     return vaf, depth, alt_count, how
@@ -526,7 +593,7 @@ class _Collector:
 
 
 def _records(
-    vf: pysam.VariantFile, shown: str, chrom: str, indexed: bool, header_lines: int
+    vf: pysam.VariantFile, shown: str, chrom: str, indexed: bool, header_lines: int, readable: Path
 ) -> Iterator[tuple[pysam.VariantRecord, int | None]]:
     """(record, line) pairs: an index fetch of TP53's chromosome, or the whole file streamed."""
     if indexed:
@@ -548,10 +615,13 @@ def _records(
             return
         except PYSAM_ERRORS as exc:
             where = "while fetching chromosome 17" if indexed else f"after record {ordinal}"
+            line = header_lines + ordinal + 1 if header_lines else None
             raise InputError(
                 shown,
                 f"malformed VCF record {where}: {exc}",
-                line=header_lines + ordinal + 1 if header_lines else None,
+                line=line,
+                expected="tab-separated VCF columns with values of the types the header declares",
+                found=_line_text(readable, line) if not indexed else None,
                 code="vcf_unreadable",
             ) from exc
         ordinal += 1
@@ -565,6 +635,8 @@ def read_vcf(path: str | Path, *, build: str, tumor_sample: str | None, settings
     model = tp53_model(build)
     region = tp53_region(model.build, settings)
     with _readable_copy(p) as (readable, bgzf), _quiet():
+        if not bgzf and not _is_bcf(readable):
+            _check_last_line(readable, shown)
         try:
             vf = pysam.VariantFile(str(readable))
         except PYSAM_ERRORS as exc:
@@ -590,12 +662,19 @@ def read_vcf(path: str | Path, *, build: str, tumor_sample: str | None, settings
             if _usable_index(p) and not indexed:
                 collector.notes.append("the index next to the VCF could not be used; the file was streamed")
             header_lines = 0 if indexed else _header_lines(readable)
-            for rec, line in _records(vf, shown, region[0], indexed, header_lines):
+            for rec, line in _records(vf, shown, region[0], indexed, header_lines, readable):
                 try:
                     collector.add(rec, line)
                 except PYSAM_ERRORS as exc:
                     # e.g. fewer sample columns than the header names, unparsable FORMAT values
-                    raise InputError(shown, f"malformed VCF record: {exc}", line=line, code="vcf_unreadable") from exc
+                    raise InputError(
+                        shown,
+                        f"malformed VCF record: {exc}",
+                        line=line,
+                        expected="tab-separated VCF columns with values of the types the header declares",
+                        found=_line_text(readable, line),
+                        code="vcf_unreadable",
+                    ) from exc
     if collector.on_chrom == 0:
         collector.notes.append("no record on chromosome 17 in the VCF")
     return VariantSource(
