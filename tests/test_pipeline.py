@@ -105,3 +105,21 @@ def test_pdf_reports_when_chromium_is_installed(tmp_path):
     assert main(["screen", "--config", str(config)]) == 0
     pdf = tmp_path / "out" / "patients" / "DEMO-01.pdf"
     assert pdf.read_bytes()[:5] == b"%PDF-"
+
+
+def test_empty_vcf_with_only_assay_targets_is_not_wild_type(tmp_path):
+    """Targets say TP53 was meant to be sequenced; an empty VCF may be a failed caller run."""
+    vcf = tmp_path / "empty.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
+    sheet = tmp_path / "s.tsv"
+    cn = DEMO / "data" / "etal_cnvkit" / "tr95t.cns"
+    sheet.write_text(
+        "patient_id\tsample_id\tbuild\tcn_file\tvcf\tassay\n"
+        f"P1\tS1\tGRCh37\t{cn}\t{vcf}\tDEMO_PANEL\n"
+    )
+    cohort = prepare({**DEMO_CONFIG, "samples": str(sheet), "ihc": None, "outdir": str(tmp_path / "out")})
+    report = Screener(cohort.settings, cohort.arms, cohort.ihc).screen_patient("P1", cohort.patients["P1"])
+    assert report["tp53"]["status"] == "not_assessable"
+    assert report["tp53"]["reasons"][0]["code"] == "tp53_chromosome_absent"
+    assert "read-depth evidence" in report["tp53"]["reasons"][0]["message"]
+    assert report["status"] == "INDETERMINATE"

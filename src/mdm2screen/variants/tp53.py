@@ -277,6 +277,20 @@ def assess_tp53(
             )
         reasons.insert(0, Reason("tp53_chromosome_absent", text))
         return evidence
+    depth_measured = any(m in ("bam", "mosdepth") for m in str(coverage.method).split("+"))
+    if source.format == "vcf" and source.records_on_tp53_chrom == 0 and not depth_measured:
+        # Targets say TP53 was meant to be sequenced, not that this VCF holds the result: an empty or cut-off
+        # VCF looks exactly like a tumour without variants, so only measured read depth can vouch for it.
+        reasons.insert(
+            0,
+            Reason(
+                "tp53_chromosome_absent",
+                f"the VCF has no record on chromosome 17 although TP53 was targeted ({coverage.method}): an empty or "
+                "truncated VCF cannot be told from a tumour without variants; supply read-depth evidence "
+                "(`bam` or `coverage` column) to call TP53 wild type",
+            ),
+        )
+        return evidence
     if not coverage.verified and settings.require_coverage:
         reasons.insert(
             0,
