@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 
 from .errors import InputError
 from .paths import resource_path
@@ -39,6 +39,7 @@ def canonical_build(name: str | None) -> str | None:
     return BUILD_ALIASES.get(str(name).strip().lower())
 
 
+@lru_cache(maxsize=4096)
 def normalize_contig(name: str) -> str:
     """``chr12`` -> ``12``, ``chrM``/``M`` -> ``MT``, ``23`` -> ``X``; others unchanged."""
     c = str(name).strip().strip('"')

@@ -28,7 +28,7 @@ class Reason:
 # --------------------------------------------------------------------------- copy number
 
 
-@dataclass
+@dataclass(slots=True)
 class Segment:
     chrom: str  # normalised contig name
     start: int  # 1-based inclusive

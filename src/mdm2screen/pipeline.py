@@ -35,8 +35,8 @@ log = logging.getLogger("mdm2screen")
 class Batch:
     id: str
     patients: list[str]
-    files: list[Path]  # existing data files of the batch's samples (Snakemake inputs)
-    fingerprint: str  # changes when a row, IHC row or the config of this batch changes
+    files: list[Path]  # data files of the batch's samples
+    fingerprint: str  # changes when a row, IHC row, data file (size/mtime) or the config of this batch changes
 
 
 @dataclass
@@ -74,13 +74,20 @@ class Cohort:
         for i, pids in members.items():
             if not pids:
                 continue
-            files: list[Path] = []
-            for pid in pids:
-                for row in self.patients[pid]:
-                    files.extend(p for _, p in row.files() if p.is_file())
-            digest = hashlib.sha256("\n".join(self.patient_fingerprint(p) for p in pids).encode()).hexdigest()
-            out.append(Batch(f"b{i:0{width}d}", pids, sorted(set(files)), digest))
+            files = sorted({p for pid in pids for row in self.patients[pid] for _, p in row.files()})
+            parts = [self.patient_fingerprint(p) for p in pids] + [_stat_signature(f) for f in files]
+            digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+            out.append(Batch(f"b{i:0{width}d}", pids, files, digest))
         return out
+
+
+def _stat_signature(path: Path) -> str:
+    """Size and modification time of a data file (or its absence): cheap change detection for Snakemake."""
+    try:
+        st = path.stat()
+    except OSError:
+        return f"{path}\tmissing"
+    return f"{path}\t{st.st_size}\t{st.st_mtime_ns}"
 
 
 def prepare(config: dict[str, Any], *, source: str = "config", skip_bad_sheets: bool = False) -> Cohort:

@@ -2,6 +2,11 @@
 # batch and writes one JSON and one HTML report per patient, so 10,000 samples cost tens
 # of jobs, not 10,000 interpreter start-ups. Batches are fixed at parse time from the sample
 # sheet, hence one rule per batch.
+#
+# The batch's data files are tracked through `params.fingerprint` (their size and modification
+# time, with the sheet and IHC rows and the config) rather than as inputs: Snakemake records a
+# checksum of every input for every output, which for a 250-patient batch is 500 outputs x 500
+# files hashed after each job.
 for _batch in BATCHES:
 
     rule:
@@ -9,7 +14,6 @@ for _batch in BATCHES:
             f"screen_{_batch.id}"
         input:
             config_files=CONFIG_INPUTS,
-            data=[str(p) for p in _batch.files],
         output:
             rows=f"{OUTDIR}/batches/{_batch.id}.tsv",
             json=patient_outputs(_batch, ".json"),

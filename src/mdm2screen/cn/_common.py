@@ -24,6 +24,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..errors import InputError
 from ..genome import normalize_contig
@@ -244,8 +245,16 @@ def parse_float(
     NaN/Inf raise InputError unless ``nonfinite_is_missing`` (a format that documents NaN
     as "no estimate", e.g. GATK's modelFinal.seg for segments without copy-ratio points).
     """
-    path, column = _where(table, index)
     raw = row.fields[index] if index < len(row.fields) else ""
+    # Fast path for the common case (a plain finite number): files hold ~10^5 values.
+    try:
+        value = float(raw)
+    except ValueError:
+        pass
+    else:
+        if math.isfinite(value):
+            return value
+    path, column = _where(table, index)
     text = raw.strip().strip('"')
     low = text.lower()
     if low in MISSING_TOKENS:
@@ -271,9 +280,15 @@ def parse_float(
 
 def parse_int(table: Table | str, row: Row, index: int, *, what: str = "position") -> int:
     """Parse a non-negative integer coordinate; R's ``1e+05`` and ``100.0`` are accepted."""
-    path, column = _where(table, index)
     raw = row.fields[index] if index < len(row.fields) else ""
     text = raw.strip().strip('"')
+    try:
+        value = int(text)
+        if value >= 0:
+            return value
+    except ValueError:
+        pass
+    path, column = _where(table, index)  # only on the slow path: building it costs per call
     try:
         value = int(text)
     except ValueError:
@@ -402,6 +417,7 @@ class ParsedFile:
         return self
 
 
+@lru_cache(maxsize=4096)
 def chrom_order(chrom: str) -> tuple[int, int, str]:
     """Sort key: 1..22, X, Y, MT, then anything else alphabetically."""
     if chrom.isdigit():

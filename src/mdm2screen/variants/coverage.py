@@ -8,6 +8,7 @@ a panel that skips exon 3 (22 bp) still covers 98% of the coding bases overall.
 
 from __future__ import annotations
 
+import copy
 import statistics
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -274,8 +275,25 @@ def mosdepth_coverage(path: str | Path, model: TP53Model, settings: TP53Settings
 
 
 def assay_coverage(path: str | Path, model: TP53Model, settings: TP53Settings) -> CoverageEvidence:
-    """Fraction of TP53 coding bases inside the assay's target BED."""
+    """Fraction of TP53 coding bases inside the assay's target BED.
+
+    One assay BED serves thousands of samples: the verdict is computed once per file version,
+    model and settings, and a copy handed out each time.
+    """
     p = check_readable(path)
+    st = p.stat()
+    key = (str(p.resolve()), st.st_size, st.st_mtime_ns, model.build, settings)
+    if key not in _ASSAY_CACHE:
+        if len(_ASSAY_CACHE) > 64:
+            _ASSAY_CACHE.clear()
+        _ASSAY_CACHE[key] = _assay_coverage_uncached(p, model, settings)
+    return copy.copy(_ASSAY_CACHE[key])
+
+
+_ASSAY_CACHE: dict[tuple, CoverageEvidence] = {}
+
+
+def _assay_coverage_uncached(p: Path, model: TP53Model, settings: TP53Settings) -> CoverageEvidence:
     targets = {g for e in coding_exons(model) for g in range(e.start, e.end + 1)}
     covered: set[int] = set()
     n_rows = 0

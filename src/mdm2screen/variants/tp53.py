@@ -54,7 +54,7 @@ REFERENCE_MISMATCH_NOTE = "reference mismatch: "
 BUILD_SUSPECT_NOTE = "build suspect: "
 
 
-@dataclass
+@dataclass(frozen=True)
 class TP53Settings:
     """How TP53 variants and coverage are judged (values come from the run configuration)."""
 
