@@ -70,10 +70,19 @@ def test_newer_unevaluable_sample_blocks_an_older_eligible_one(tmp_path):
         )
 
 
-def test_batches_are_stable_when_patients_are_added(cohort):
-    before = {pid: b.id for b in cohort.batches() for pid in b.patients}
-    assert sorted(before) == sorted(cohort.patients)
-    assert len({b.id for b in cohort.batches()}) == 1  # 12 patients, batch_size 250
+def test_batches_are_stable_when_patients_are_added(tmp_path):
+    def cohort_of(n):
+        sheet = tmp_path / f"s{n}.tsv"
+        rows = [f"P{i:05d}\tS{i:05d}\tGRCh37\ta.cns\tb.vcf" for i in range(n)]
+        sheet.write_text("patient_id\tsample_id\tbuild\tcn_file\tvcf\n" + "\n".join(rows) + "\n")
+        return prepare({"samples": str(sheet), "outdir": str(tmp_path / "out"), "batch_size": 100})
+
+    before = {pid: b.id for b in cohort_of(600).batches() for pid in b.patients}
+    after = {pid: b.id for b in cohort_of(650).batches() for pid in b.patients}
+    assert len(set(before.values())) == 8  # 600 / 100 rounded up to a power of two
+    assert sorted(before) == sorted(f"P{i:05d}" for i in range(600))
+    assert all(after[pid] == batch for pid, batch in before.items())
+    assert max(len([p for p in after if after[p] == b]) for b in set(after.values())) <= 200
 
 
 def test_cli_check_and_screen(tmp_path, capsys):

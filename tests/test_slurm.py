@@ -72,7 +72,7 @@ def slurm(tmp_path_factory):
 
 
 def cohort_config(path: Path, outdir: Path) -> Path:
-    # batch_size 4: the twelve demo patients in three batches, bundled into one Slurm group job.
+    # batch_size 4: the twelve demo patients in four batches (a power of two), bundled into one Slurm group job.
     path.write_text(
         f"samples: {DEMO / 'samples.tsv'}\nihc: {DEMO / 'ihc.tsv'}\noutdir: {outdir}\n"
         f"assays:\n  DEMO_PANEL: {DEMO / 'demo_panel_targets.bed'}\nbatch_size: 4\n"

@@ -64,7 +64,9 @@ class Cohort:
 
     def batches(self) -> list[Batch]:
         size = self.settings["batch_size"]
-        n = max(1, math.ceil(len(self.patients) / size))
+        # A power of two keeps the number of batches, and so every patient's batch, unchanged
+        # while the cohort grows (until it doubles): adding patients reruns only their batches.
+        n = 1 << max(0, math.ceil(math.log2(max(1, len(self.patients)) / size)))
         width = len(str(n - 1))
         members: dict[int, list[str]] = {i: [] for i in range(n)}
         # A stable hash keeps a patient in its batch when others are added.
