@@ -154,3 +154,23 @@ def test_other_cohort_config_needs_only_samples(tmp_path):
     assert first["status"] == "PENDING_CONFIRMATION"
     assert first["ihc"]["rows"] == []
     assert json.loads((tmp_path / "out/patients/DEMO-02.json").read_text())["status"] == "NOT_ELIGIBLE"
+
+
+def test_an_ihc_edit_reruns_only_that_patients_batch(tmp_path):
+    demo = tmp_path / "demo"
+    shutil.copytree(REPO / "resources/demo", demo)
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        f"samples: {demo / 'samples.tsv'}\nihc: {demo / 'ihc.tsv'}\noutdir: {tmp_path / 'out'}\nbatch_size: 2\n"
+        f"assays:\n  DEMO_PANEL: {demo / 'demo_panel_targets.bed'}\n"
+    )
+    base = [*SNAKEMAKE, "--configfile", str(config), "--directory", str(tmp_path)]
+    assert run([*base, "--cores", "2"]).returncode == 0
+    ihc = demo / "ihc.tsv"
+    ihc.write_text(ihc.read_text().replace("DEMO-05\tDEMO-05-T1\tMDM2\tpending", "DEMO-05\tDEMO-05-T1\tMDM2\tpositive"))
+    dry = run([*base, "--dry-run", "--quiet", "rules"])
+    assert dry.returncode == 0, dry.stderr[-2000:]
+    screened = {line.split()[0] for line in dry.stdout.splitlines() if line.strip().startswith("screen_")}
+    assert len(screened) == 1, dry.stdout
+    assert run([*base, "--cores", "2"]).returncode == 0
+    assert json.loads((tmp_path / "out/patients/DEMO-05.json").read_text())["status"] == "ELIGIBLE"

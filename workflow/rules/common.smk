@@ -32,9 +32,10 @@ validate(
 
 OUTDIR = str(COHORT.outdir)
 BATCHES = COHORT.batches()
-CONFIG_INPUTS = [str(p) for p in COHORT.sheets] + [str(COHORT.settings.arms_file)]
-if COHORT.settings["ihc"]:
-    CONFIG_INPUTS.append(str(COHORT.settings["ihc"]))
+# Files whose change re-decides everyone. Sample sheets and the IHC table are not among them:
+# each batch's params.fingerprint holds its own patients' rows, so a new sheet or an edited IHC
+# row reruns only the batches it touches.
+CONFIG_INPUTS = [str(COHORT.settings.arms_file)]
 CONFIG_INPUTS += [str(p) for p in COHORT.settings["assays"].values()]
 
 

@@ -30,5 +30,8 @@ rule cohort_summary:
     resources:
         mem_mb=2000,
         runtime=30,
+    params:
+        # Cohort-level problems (e.g. IHC rows naming unknown patients) are listed in the summary.
+        problems=COHORT.problems,
     script:
         "../scripts/summarize.py"
