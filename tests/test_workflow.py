@@ -174,3 +174,23 @@ def test_an_ihc_edit_reruns_only_that_patients_batch(tmp_path):
     assert len(screened) == 1, dry.stdout
     assert run([*base, "--cores", "2"]).returncode == 0
     assert json.loads((tmp_path / "out/patients/DEMO-05.json").read_text())["status"] == "ELIGIBLE"
+
+
+def test_a_new_sheet_in_the_samples_folder_screens_only_its_patients(tmp_path):
+    sheets = tmp_path / "sheets"
+    sheets.mkdir()
+    shutil.copytree(REPO / "resources/demo/data", tmp_path / "data")
+    lines = (REPO / "resources/demo/samples.tsv").read_text().replace("\tdata/", "\t../data/").splitlines()
+    (sheets / "run1.tsv").write_text("\n".join(lines[:7]) + "\n")
+    config = tmp_path / "c.yaml"
+    config.write_text(f"samples: {sheets}\noutdir: {tmp_path / 'out'}\nbatch_size: 2\n")
+    base = [*SNAKEMAKE, "--configfile", str(config), "--directory", str(tmp_path)]
+    assert run([*base, "--cores", "2"]).returncode == 0
+    (sheets / "run2.tsv").write_text("\n".join([lines[0], *lines[7:9]]) + "\n")  # DEMO-07, two samples
+    dry = run([*base, "--dry-run", "--quiet", "rules"])
+    screened = {line.split()[0] for line in dry.stdout.splitlines() if line.strip().startswith("screen_")}
+    assert len(screened) == 1, dry.stdout
+    assert run([*base, "--cores", "2"]).returncode == 0
+    assert json.loads((tmp_path / "out/patients/DEMO-07.json").read_text())["status"] == "NOT_ELIGIBLE"
+    summary = (tmp_path / "out/cohort/summary.tsv").read_text()
+    assert "DEMO-07" in summary and len(summary.splitlines()) == 8
