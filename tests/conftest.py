@@ -8,6 +8,21 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "resources" / "demo"
+# Expected status of every demo patient in the default arm (resources/demo/README.md).
+DEMO_STATUSES = {
+    "DEMO-01": "ELIGIBLE",
+    "DEMO-02": "NOT_ELIGIBLE",
+    "DEMO-03": "NOT_ELIGIBLE",
+    "DEMO-04": "NOT_ELIGIBLE",
+    "DEMO-05": "PENDING_CONFIRMATION",
+    "DEMO-06": "INDETERMINATE",
+    "DEMO-07": "NOT_ELIGIBLE",
+    "DEMO-08": "ELIGIBLE",
+    "DEMO-09": "INDETERMINATE",
+    "DEMO-10": "ELIGIBLE",
+    "DEMO-11": "INDETERMINATE",
+    "DEMO-12": "NOT_ELIGIBLE",
+}
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import DEMO_STATUSES
 
 from mdm2screen import nightly
 from mdm2screen.nightly import (
@@ -146,21 +147,7 @@ def screened(site) -> Site:
 def test_first_run_screens_everyone_and_files_a_digest(site):
     result = site.run()
     assert result.n_patients == 12 and result.n_screened == 12 and result.n_new_rows == 12
-    # Expected statuses of the demo cohort (resources/demo/README.md).
-    assert statuses(site) == {
-        "DEMO-01": "ELIGIBLE",
-        "DEMO-02": "NOT_ELIGIBLE",
-        "DEMO-03": "NOT_ELIGIBLE",
-        "DEMO-04": "NOT_ELIGIBLE",
-        "DEMO-05": "PENDING_CONFIRMATION",
-        "DEMO-06": "INDETERMINATE",
-        "DEMO-07": "NOT_ELIGIBLE",
-        "DEMO-08": "ELIGIBLE",
-        "DEMO-09": "INDETERMINATE",
-        "DEMO-10": "ELIGIBLE",
-        "DEMO-11": "INDETERMINATE",
-        "DEMO-12": "NOT_ELIGIBLE",
-    }
+    assert statuses(site) == DEMO_STATUSES
     check_registry(site)
     digest = json.loads((site.outdir / "digests" / f"{DATE}.json").read_text())
     assert result.digest_json == site.outdir / "digests" / f"{DATE}.json"

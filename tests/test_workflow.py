@@ -10,23 +10,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import REPO
+from conftest import DEMO_STATUSES, REPO
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
-EXPECTED = {
-    "DEMO-01": "ELIGIBLE",
-    "DEMO-02": "NOT_ELIGIBLE",
-    "DEMO-03": "NOT_ELIGIBLE",
-    "DEMO-04": "NOT_ELIGIBLE",
-    "DEMO-05": "PENDING_CONFIRMATION",
-    "DEMO-06": "INDETERMINATE",
-    "DEMO-07": "NOT_ELIGIBLE",
-    "DEMO-08": "ELIGIBLE",
-    "DEMO-09": "INDETERMINATE",
-    "DEMO-10": "ELIGIBLE",
-    "DEMO-11": "INDETERMINATE",
-    "DEMO-12": "NOT_ELIGIBLE",
-}
+EXPECTED = DEMO_STATUSES
 
 
 def run(cmd: list[str], cwd: Path = REPO, timeout: int = 600) -> subprocess.CompletedProcess:

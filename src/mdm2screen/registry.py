@@ -138,27 +138,12 @@ class DecisionRecord:
     summary: dict[str, Any]
 
 
-@dataclass
-class StoredDecision:
-    """A decision row read back from the registry."""
+@dataclass(kw_only=True)
+class StoredDecision(DecisionRecord):
+    """A decision row read back from the registry: the record plus where it sits in the history."""
 
     id: int
     run_id: int
-    patient_id: str
-    status: str
-    arms: dict[str, str]
-    reasons: list[dict[str, Any]]
-    events: list[dict[str, Any]]
-    inputs: list[dict[str, Any]]
-    decision_sample: str | None
-    fingerprint_key: str
-    pipeline_version: str
-    config_sha256: str
-    decided_at: str
-    report_json: str
-    report_html: str
-    report_sha256: str
-    summary: dict[str, Any]
     last_seen_run: int | None = None
 
     @property

@@ -18,7 +18,6 @@ Conventions, after docs.gdc.cancer.gov/Data/File_Formats/MAF_Format/:
 from __future__ import annotations
 
 import difflib
-import math
 import os
 import threading
 from collections import OrderedDict
@@ -32,6 +31,7 @@ from ..model import VariantCall, VariantSource
 from ..reference import gene_locus
 from .tp53 import TP53Settings, allele_call, tp53_region
 from .transcript import ENSEMBL_TRANSCRIPT, MAF_CLASSES, TP53Model, splice_side, tp53_model
+from .vcf import read_count
 
 REQUIRED = ("hugo_symbol", "chromosome", "start_position", "reference_allele", "tumor_sample_barcode")
 ALLELES = ("tumor_seq_allele2", "tumor_seq_allele1")
@@ -201,32 +201,7 @@ def clear_cache() -> None:
 
 
 def _count(shown: str, values: dict[str, str], key: str, line: int) -> int | None:
-    raw = _value(values, key)
-    if raw is None:
-        return None
-    try:
-        number = float(raw)
-    except ValueError as exc:
-        raise InputError(
-            shown,
-            "read count is not a number",
-            line=line,
-            field=key,
-            expected="a non-negative integer",
-            found=raw,
-            code="maf_value_invalid",
-        ) from exc
-    if not math.isfinite(number) or number < 0 or number != int(number):
-        raise InputError(
-            shown,
-            "read count is negative or not whole",
-            line=line,
-            field=key,
-            expected="a non-negative integer",
-            found=raw,
-            code="maf_value_invalid",
-        )
-    return int(number)
+    return read_count(shown, _value(values, key), key, line, code="maf_value_invalid")
 
 
 def _vaf(shown: str, values: dict[str, str], line: int) -> tuple[float | None, int | None, int | None]:

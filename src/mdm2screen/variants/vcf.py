@@ -311,7 +311,8 @@ def _fraction(path: str, value: Any, field: str, line: int | None) -> float | No
     return number
 
 
-def _count(path: str, value: Any, field: str, line: int | None) -> int | None:
+def read_count(path: str, value: Any, field: str, line: int | None, code: str = "vcf_value_invalid") -> int | None:
+    """A read count: missing ('', '.') -> None; not a whole number >= 0 -> InputError (VCF and MAF alike)."""
     if value is None or str(value).strip() in ("", "."):
         return None
     try:
@@ -324,7 +325,7 @@ def _count(path: str, value: Any, field: str, line: int | None) -> int | None:
             field=field,
             expected="a non-negative integer",
             found=value,
-            code="vcf_value_invalid",
+            code=code,
         ) from exc
     if not math.isfinite(number) or number < 0 or number != int(number):
         raise InputError(
@@ -334,7 +335,7 @@ def _count(path: str, value: Any, field: str, line: int | None) -> int | None:
             field=field,
             expected="a non-negative integer",
             found=value,
-            code="vcf_value_invalid",
+            code=code,
         )
     return int(number)
 
@@ -343,7 +344,7 @@ def _counts(path: str, values: Any, field: str, line: int | None) -> list[int] |
     if values is None:
         return None
     items = values if isinstance(values, tuple) else tuple(str(values).split(","))
-    out = [_count(path, v, field, line) for v in items]
+    out = [read_count(path, v, field, line) for v in items]
     if any(v is None for v in out):
         return None
     return [int(v) for v in out if v is not None]
@@ -370,7 +371,7 @@ def tumour_vaf(
     if sample is not None:
         data = rec.samples[sample]
         fmt = set(rec.format.keys())
-        dp = _count(path, _pick(_sample_field(data, "DP"), 0, 1), "DP", line) if "DP" in fmt else None
+        dp = read_count(path, _pick(_sample_field(data, "DP"), 0, 1), "DP", line) if "DP" in fmt else None
         if "AF" in fmt:  # Mutect2, VarDict, DRAGEN
             vaf = _fraction(path, _pick(_sample_field(data, "AF"), alt_index, n_alts), "AF", line)
             how = "FORMAT/AF" if vaf is not None else how
@@ -384,7 +385,7 @@ def tumour_vaf(
                 vaf, how = alt_count / total, "FORMAT/AD"
             depth = dp if dp is not None else total
         elif ad is not None and len(ad) == 1 and "RD" in fmt:  # VarScan2: AD = alt reads, RD = ref reads
-            rd = _count(path, _pick(_sample_field(data, "RD"), 0, 1), "RD", line)
+            rd = read_count(path, _pick(_sample_field(data, "RD"), 0, 1), "RD", line)
             alt_count = ad[0]
             if rd is not None:
                 total = rd + alt_count
@@ -432,7 +433,7 @@ def tumour_vaf(
         vaf, how = info_vaf, f"INFO/{key}"
         if depth is None and dkey in rec.header.info and dkey in rec.info:
             try:
-                depth = _count(path, _pick(rec.info[dkey], 0, 1), f"INFO/{dkey}", line)
+                depth = read_count(path, _pick(rec.info[dkey], 0, 1), f"INFO/{dkey}", line)
             except PYSAM_ERRORS:
                 depth = None
     if vaf is not None:
