@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
+import re
 import socket
 import subprocess
 from dataclasses import dataclass, field
@@ -72,9 +73,10 @@ def read_gene_panel(path: str) -> frozenset[str]:
     genes: set[str] = set()
     for line in read_text_lines(path):
         if line.lower().startswith("gene_list:"):
-            genes.update(g.strip() for g in line.split(":", 1)[1].replace(",", "\t").split("\t") if g.strip())
+            # Same reading as the cBioPortal importer: symbols separated by tabs, spaces or commas.
+            genes.update(g.upper() for g in re.split(r"[\s,]+", line.split(":", 1)[1]) if g)
         elif ":" not in line and line.strip() and not line.startswith("#"):
-            genes.add(line.strip().split("\t")[0])
+            genes.add(line.strip().split("\t")[0].upper())
     return frozenset(genes)
 
 
