@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from mdm2screen.criteria import combine
 from mdm2screen.fileio import sha256_file
 from mdm2screen.paths import repo_path
 from mdm2screen.reference import gene_locus
@@ -215,19 +216,8 @@ def _crit(cid: str, kind: str, description: str, state: str, evidence: str) -> d
             "state": state, "evidence": evidence}
 
 
-def _status(states: list[str]) -> str:
-    # The documented status rule (config/arms.yaml).
-    if "not_met" in states:
-        return "NOT_ELIGIBLE"
-    if "unknown" in states:
-        return "INDETERMINATE"
-    if "pending" in states:
-        return "PENDING_CONFIRMATION"
-    return "ELIGIBLE"
-
-
 def _arm(arm_id: str, criteria: list[dict[str, Any]]) -> dict[str, Any]:
-    status = _status([c["state"] for c in criteria])
+    status = combine([c["state"] for c in criteria])  # the project's one status rule
     lead = {"NOT_ELIGIBLE": "not_met", "INDETERMINATE": "unknown", "PENDING_CONFIRMATION": "pending"}.get(status, "met")
     ordered = [c for c in criteria if c["state"] == lead] + [c for c in criteria if c["state"] != lead]
     reasons = [{"code": f"{c['id']}_{c['state']}", "message": c["evidence"]} for c in ordered]
