@@ -20,4 +20,4 @@ rule all:
     default_target: True
     input:
         rules.cohort_summary.output,
-        [patient_outputs(b, suffix) for b in BATCHES for suffix in (".json", ".html")],
+        missing_patient_outputs(),

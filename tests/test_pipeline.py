@@ -9,7 +9,8 @@ import pytest
 from conftest import DEMO
 
 from mdm2screen.cli import main
-from mdm2screen.pipeline import prepare
+from mdm2screen.errors import ConfigError
+from mdm2screen.pipeline import prepare, run_batch
 from mdm2screen.report.html import find_chromium
 from mdm2screen.screen import Screener
 
@@ -72,7 +73,7 @@ def test_newer_unevaluable_sample_blocks_an_older_eligible_one(tmp_path):
 
 def test_batches_are_stable_when_patients_are_added(tmp_path):
     def cohort_of(n):
-        sheet = tmp_path / f"s{n}.tsv"
+        sheet = tmp_path / "samples.tsv"  # the same sheet, grown
         rows = [f"P{i:05d}\tS{i:05d}\tGRCh37\ta.cns\tb.vcf" for i in range(n)]
         sheet.write_text("patient_id\tsample_id\tbuild\tcn_file\tvcf\n" + "\n".join(rows) + "\n")
         return prepare({"samples": str(sheet), "outdir": str(tmp_path / "out"), "batch_size": 100})
@@ -83,6 +84,54 @@ def test_batches_are_stable_when_patients_are_added(tmp_path):
     assert sorted(before) == sorted(f"P{i:05d}" for i in range(600))
     assert all(after[pid] == batch for pid, batch in before.items())
     assert max(len([p for p in after if after[p] == b]) for b in set(after.values())) <= 200
+
+
+def test_a_new_sheet_forms_its_own_batches_and_leaves_earlier_ones_alone(tmp_path):
+    """Nightly growth through Snakemake: yesterday's batches keep their patients and fingerprints;
+    only the new sheet's batches, and the batch of a patient with a new sample, change."""
+    sheets = tmp_path / "sheets"
+    sheets.mkdir()
+    header = "patient_id\tsample_id\tbuild\tcn_file\tvcf\n"
+    (sheets / "run-01.tsv").write_text(
+        header + "".join(f"P{i:04d}\tP{i:04d}-T1\tGRCh37\ta.cns\tb.vcf\n" for i in range(300))
+    )
+    config = {"samples": str(sheets), "outdir": str(tmp_path / "out"), "batch_size": 100}
+    before = {b.id: b for b in prepare(config).batches()}
+    assert sorted(before) == [f"run_01_b{i}" for i in range(4)]
+
+    # A new run: 50 new patients and a second biopsy of P0007.
+    (sheets / "run-02.tsv").write_text(
+        header
+        + "".join(f"N{i:04d}\tN{i:04d}-T1\tGRCh37\ta.cns\tb.vcf\n" for i in range(50))
+        + "P0007\tP0007-T2\tGRCh37\ta.cns\tb.vcf\n"
+    )
+    after = {b.id: b for b in prepare(config).batches()}
+    assert sorted(after) == [*(f"run_01_b{i}" for i in range(4)), "run_02_b0"]
+    assert sorted(after["run_02_b0"].patients) == sorted(["P0007", *(f"N{i:04d}" for i in range(50))])
+    moved_from = next(b for b in before.values() if "P0007" in b.patients).id
+    for batch_id, batch in before.items():
+        if batch_id == moved_from:
+            assert after[batch_id].patients == [p for p in batch.patients if p != "P0007"]
+            assert after[batch_id].fingerprint != batch.fingerprint
+        else:
+            assert (after[batch_id].patients, after[batch_id].fingerprint) == (batch.patients, batch.fingerprint)
+
+
+def test_batch_labels_of_colliding_sheet_names_stay_unique(tmp_path):
+    sheets = tmp_path / "sheets"
+    sheets.mkdir()
+    header = "patient_id\tsample_id\tbuild\tcn_file\tvcf\n"
+    (sheets / "run-1.tsv").write_text(header + "A\tA-T1\tGRCh37\ta.cns\tb.vcf\n")
+    (sheets / "run_1.tsv").write_text(header + "B\tB-T1\tGRCh37\ta.cns\tb.vcf\n")
+    ids = [b.id for b in prepare({"samples": str(sheets), "outdir": str(tmp_path / "out")}).batches()]
+    assert len(set(ids)) == 2 and all(i.startswith("run_1_") and i.isidentifier() for i in ids)
+
+
+def test_a_batch_job_builds_only_its_patients(tmp_path):
+    cohort = prepare({**DEMO_CONFIG, "outdir": str(tmp_path / "out")}, patients=["DEMO-01"])
+    assert list(cohort.patients) == ["DEMO-01"] and {r.patient_id for r in cohort.rows} == {"DEMO-01"}
+    with pytest.raises(ConfigError, match="no longer in the sample sheets"):
+        run_batch(cohort, ["DEMO-01", "DEMO-02"])
 
 
 def test_cli_check_and_screen(tmp_path, capsys):

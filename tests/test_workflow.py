@@ -176,8 +176,25 @@ def test_a_new_sheet_in_the_samples_folder_screens_only_its_patients(tmp_path):
     (sheets / "run2.tsv").write_text("\n".join([lines[0], *lines[7:9]]) + "\n")  # DEMO-07, two samples
     dry = run([*base, "--dry-run", "--quiet", "rules"])
     screened = {line.split()[0] for line in dry.stdout.splitlines() if line.strip().startswith("screen_")}
-    assert len(screened) == 1, dry.stdout
+    assert screened == {"screen_run2_b0"}, dry.stdout  # the new sheet's own batch, nothing else
     assert run([*base, "--cores", "2"]).returncode == 0
     assert json.loads((tmp_path / "out/patients/DEMO-07.json").read_text())["status"] == "NOT_ELIGIBLE"
     summary = (tmp_path / "out/cohort/summary.tsv").read_text()
     assert "DEMO-07" in summary and len(summary.splitlines()) == 8
+
+
+def test_a_deleted_patient_report_is_written_again_by_its_batch_alone(tmp_path):
+    demo = tmp_path / "demo"
+    shutil.copytree(REPO / "resources/demo", demo)
+    config = tmp_path / "c.yaml"
+    config.write_text(f"samples: {demo / 'samples.tsv'}\noutdir: {tmp_path / 'out'}\nbatch_size: 2\n")
+    base = [*SNAKEMAKE, "--configfile", str(config), "--directory", str(tmp_path)]
+    assert run([*base, "--cores", "2"]).returncode == 0
+    nothing = run([*base, "--dry-run", "--quiet", "rules"])
+    assert "screen_" not in nothing.stdout, nothing.stdout
+    (tmp_path / "out/patients/DEMO-03.html").unlink()
+    dry = run([*base, "--dry-run", "--quiet", "rules"])
+    screened = {line.split()[0] for line in dry.stdout.splitlines() if line.strip().startswith("screen_")}
+    assert len(screened) == 1, dry.stdout
+    assert run([*base, "--cores", "2"]).returncode == 0
+    assert (tmp_path / "out/patients/DEMO-03.html").is_file()

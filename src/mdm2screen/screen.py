@@ -160,6 +160,15 @@ class Screener:
         self.genes = settings.genes()
         self.rules = {g: settings.amplification_rule(g) for g in [*self.genes, "TP53"]}
         self.config_sha256 = settings.sha256(arms.text)
+        self._chromosomes_by_build: dict[str, frozenset[str]] = {}
+
+    def _gene_chromosomes(self, build: str) -> frozenset[str]:
+        """Chromosomes of the screened genes and TP53 (the only ones a call can depend on)."""
+        found = self._chromosomes_by_build.get(build)
+        if found is None:
+            found = frozenset(gene_locus(g, build).chrom for g in [*self.genes, "TP53"])
+            self._chromosomes_by_build[build] = found
+        return found
 
     # ------------------------------------------------------------------ per sample
 
@@ -174,7 +183,11 @@ class Screener:
         else:
             try:
                 profile = read_copy_number(
-                    row.cn_file, fmt=row.cn_format, sample=row.cn_sample or None, build=row.build
+                    row.cn_file,
+                    fmt=row.cn_format,
+                    sample=row.cn_sample or None,
+                    build=row.build,
+                    keep_chromosomes=self._gene_chromosomes(row.build),
                 )
                 files[-1]["format"] = profile.format
             except InputError as exc:

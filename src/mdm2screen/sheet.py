@@ -13,6 +13,7 @@ import datetime as dt
 import difflib
 import hashlib
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,8 +114,12 @@ def _parse_float(
     return number
 
 
-def read_sheet(path: str | Path) -> SheetResult:
-    """Read one sample sheet; never raises for content problems (they are returned)."""
+def read_sheet(path: str | Path, patients: Collection[str] | None = None) -> SheetResult:
+    """Read one sample sheet; never raises for content problems (they are returned).
+
+    ``patients`` limits the rows read to those patients' (a batch job, after the whole sheet was
+    checked by the process that planned the batches): other rows are skipped unchecked.
+    """
     sheet = Path(path)
     problems: list[str] = []
     if not sheet.is_file():
@@ -159,6 +164,7 @@ def read_sheet(path: str | Path) -> SheetResult:
 
     formats = None
     rows: list[SampleRow] = []
+    other_rows = 0
     base = sheet.parent
     for offset, cells in enumerate(reader, start=first + 2):
         if not cells or all(not c.strip() for c in cells) or cells[0].startswith("#"):
@@ -168,6 +174,9 @@ def read_sheet(path: str | Path) -> SheetResult:
             problems.append(f"{where}: expected {len(header)} tab-separated fields, found {len(cells)}")
             continue
         record = {h: c.strip() for h, c in zip(header, cells, strict=True)}
+        if patients is not None and record["patient_id"] not in patients:
+            other_rows += 1
+            continue
         row_problems: list[str] = []
         for column in ("patient_id", "sample_id"):
             value = record[column]
@@ -235,7 +244,7 @@ def read_sheet(path: str | Path) -> SheetResult:
                 raw=tuple(sorted(record.items())),
             )
         )
-    if not rows and not problems:
+    if not rows and not problems and not other_rows:
         problems.append(f"{sheet}: the sample sheet has a header but no sample rows")
     return SheetResult(sheet, rows, problems)
 

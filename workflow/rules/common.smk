@@ -1,5 +1,6 @@
 # Load and validate the configuration, sample sheet(s), IHC table and arms file before any
 # work: every problem is listed at once and the run stops (mdm2screen.pipeline.prepare).
+import os
 import sys
 from pathlib import Path
 
@@ -23,21 +24,45 @@ try:
 except ConfigError as error:
     sys.exit(f"mdm2screen: {error}")
 
-# The same rules as JSON Schemas, checked the Snakemake way.
+# The same rules as JSON Schemas, checked the Snakemake way. prepare() has already checked every
+# row against them (with file and line in each message), so the schema sees the first row of each
+# sheet: its columns and their types. Validating all rows again cost seconds at 10,000 samples.
 validate(config, "../schemas/config.schema.yaml")
+_first_rows = {row.sheet: dict(row.raw) for row in reversed(COHORT.rows)}
 validate(
-    pd.DataFrame([dict(row.raw) for row in COHORT.rows]).fillna(""),
+    pd.DataFrame(list(_first_rows.values())).fillna(""),
     "../schemas/samples.schema.yaml",
 )
 
 OUTDIR = str(COHORT.outdir)
 BATCHES = COHORT.batches()
+PROBLEMS = COHORT.problems
 # Files whose change re-decides everyone. Sample sheets and the IHC table are not among them:
 # each batch's params.fingerprint holds its own patients' rows, so a new sheet or an edited IHC
 # row reruns only the batches it touches.
 CONFIG_INPUTS = [str(COHORT.settings.arms_file)]
 CONFIG_INPUTS += [str(p) for p in COHORT.settings["assays"].values()]
+# The parsed cohort is not needed past this point; the batches hold what the rules use.
+del COHORT, _first_rows
 
 
 def patient_outputs(batch, suffix):
     return [f"{OUTDIR}/patients/{pid}{suffix}" for pid in batch.patients]
+
+
+def missing_patient_outputs():
+    """Per-patient reports not on disk: new patients, or a report someone deleted.
+
+    Snakemake reruns a job for a missing output only when another job or the target asks for
+    that file. Asking for all 20,000 reports of a 10,000-patient cohort in rule `all` cost
+    seconds of DAG building (Snakemake matches each requested file against its producer's
+    outputs one by one), so `all` asks for the summary (which needs every batch table) plus the
+    reports that are missing.
+    """
+    return [
+        path
+        for batch in BATCHES
+        for suffix in (".json", ".html")
+        for path in patient_outputs(batch, suffix)
+        if not os.path.exists(path)
+    ]

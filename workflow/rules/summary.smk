@@ -32,6 +32,6 @@ rule cohort_summary:
         runtime=30,
     params:
         # Cohort-level problems (e.g. IHC rows naming unknown patients) are listed in the summary.
-        problems=COHORT.problems,
+        problems=PROBLEMS,
     script:
         "../scripts/summarize.py"

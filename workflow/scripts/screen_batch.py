@@ -14,5 +14,7 @@ logging.basicConfig(
     level=logging.INFO,
     format="%(asctime)s %(levelname)s %(message)s",
 )
-cohort = prepare(dict(snakemake.config), source="config")  # noqa: F821
-run_batch(cohort, snakemake.params.patients, Path(snakemake.output.rows))  # noqa: F821
+patients = list(snakemake.params.patients)  # noqa: F821
+# Only this batch's patients: Snakemake's main process validated the whole cohort before any job.
+cohort = prepare(dict(snakemake.config), source="config", patients=patients)  # noqa: F821
+run_batch(cohort, patients, Path(snakemake.output.rows))  # noqa: F821

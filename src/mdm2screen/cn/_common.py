@@ -71,12 +71,21 @@ def guess_delimiter(line: str) -> str | None:
     return None
 
 
+_ANY_WHITESPACE = re.compile(r"\s")
+_STRAY_WHITESPACE = {"\t": re.compile(r"[^\S\t]")}
+
+
 def split_fields(line: str, delimiter: str | None) -> list[str]:
     """Split one line, honouring double-quoted fields; values are stripped of spaces and quotes."""
     if delimiter is None:
         return [f.strip('"') for f in line.split()]
     if '"' not in line:
-        return [f.strip() for f in line.split(delimiter)]
+        fields = line.split(delimiter)
+        # Most lines carry no whitespace besides the delimiter; stripping each field of a
+        # 50,000-bin file is then wasted work.
+        if _STRAY_WHITESPACE.get(delimiter, _ANY_WHITESPACE).search(line) is None:
+            return fields
+        return [f.strip() for f in fields]
     try:
         fields = next(csv.reader([line], delimiter=delimiter, quotechar='"', skipinitialspace=True))
     except (csv.Error, StopIteration):  # pragma: no cover - csv on one str line rarely fails
@@ -84,7 +93,15 @@ def split_fields(line: str, delimiter: str | None) -> list[str]:
     return [f.strip().strip('"') for f in fields]
 
 
-@dataclass
+def _is_plain(lines: Sequence[str], delimiter: str) -> bool:
+    """True when no line holds a quote or whitespace other than the delimiter (so no field needs
+    stripping and no line is blank but for spaces)."""
+    text = "\n".join(lines)
+    stray = _STRAY_WHITESPACE.get(delimiter, _ANY_WHITESPACE)
+    return '"' not in text and stray.search(text.replace("\n", delimiter)) is None
+
+
+@dataclass(slots=True)
 class Row:
     line: int  # 1-based line number in the file
     fields: list[str]
@@ -195,14 +212,20 @@ def read_table(
     table.preamble = [(i + 1, t) for i, t in enumerate(lines[:header_idx]) if t.strip()]
     ncol = len(columns)
     shift: bool | None = None  # R write.table(row.names=TRUE): data rows have one extra leading field
-    for idx in range(header_idx + 1, len(lines)):
-        text = lines[idx]
-        if not text.strip():
+    body = lines[header_idx + 1:]
+    # One look at the whole body decides whether any line needs quote or whitespace handling;
+    # when none does (the usual machine-written file), a plain split per line is enough.
+    plain = delimiter is not None and _is_plain(body, delimiter)
+    for idx, text in enumerate(body, start=header_idx + 1):
+        if plain:
+            if not text:
+                continue
+        elif not text.strip():
             continue
-        if text.startswith("#"):
+        if text[0] == "#":
             table.comments.append((idx + 1, text))
             continue
-        fields = split_fields(text, delimiter)
+        fields = text.split(delimiter) if plain else split_fields(text, delimiter)
         if shift is None:
             shift = len(fields) == ncol + 1 and columns[0] != ""
         if shift and len(fields) == ncol + 1:
@@ -281,13 +304,13 @@ def parse_float(
 def parse_int(table: Table | str, row: Row, index: int, *, what: str = "position") -> int:
     """Parse a non-negative integer coordinate; R's ``1e+05`` and ``100.0`` are accepted."""
     raw = row.fields[index] if index < len(row.fields) else ""
-    text = raw.strip().strip('"')
-    try:
-        value = int(text)
+    try:  # fast path: int() itself ignores surrounding whitespace
+        value = int(raw)
         if value >= 0:
             return value
     except ValueError:
         pass
+    text = raw.strip().strip('"')
     path, column = _where(table, index)  # only on the slow path: building it costs per call
     try:
         value = int(text)
@@ -341,8 +364,8 @@ def make_segment(
     minor: float | None = None,
 ) -> Segment:
     """Build a 1-based inclusive Segment from one row, validating the coordinates."""
-    chrom_raw = row.fields[chrom_i].strip().strip('"')
-    if not chrom_raw or chrom_raw.lower() in MISSING_TOKENS:
+    chrom = contig_or_none(row.fields[chrom_i])
+    if chrom is None:
         raise InputError(table.path, "chromosome is missing", line=row.line, field=table.field_name(chrom_i),
                          expected="a chromosome name", found=row.fields[chrom_i], code="cn_unreadable")
     start = parse_int(table, row, start_i, what="start")
@@ -356,7 +379,7 @@ def make_segment(
         raise InputError(table.path, "segment ends before it starts", line=row.line, field=table.field_name(end_i),
                          expected=f"end >= start ({start})", found=row.fields[end_i], code="cn_unreadable")
     return Segment(
-        chrom=normalize_contig(chrom_raw),
+        chrom=chrom,
         start=start,
         end=end,
         value=value,
@@ -367,6 +390,15 @@ def make_segment(
         minor_cn=minor,
         line=row.line,
     )
+
+
+@lru_cache(maxsize=4096)
+def contig_or_none(raw: str) -> str | None:
+    """Normalised contig name of a chromosome field, or None when the field is a missing marker."""
+    text = raw.strip().strip('"')
+    if not text or text.lower() in MISSING_TOKENS:
+        return None
+    return normalize_contig(text)
 
 
 def parse_count(table: Table, row: Row, index: int | None) -> int | None:

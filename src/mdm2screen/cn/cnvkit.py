@@ -19,9 +19,19 @@ counted in the notes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
-from ._common import ParsedFile, check_copy_number, make_segment, parse_count, parse_float, read_table, skipped_note
+from ._common import (
+    ParsedFile,
+    check_copy_number,
+    contig_or_none,
+    make_segment,
+    parse_count,
+    parse_float,
+    parse_int,
+    read_table,
+    skipped_note,
+)
 
 FORMATS = ("cnvkit", "cnvkit_cnr")
 BASE_KEYS = {"chromosome", "start", "end", "log2"}
@@ -39,7 +49,13 @@ def detect(keys: list[str]) -> str | None:
     return None
 
 
-def parse(path: str, lines: Sequence[str], fmt: str) -> ParsedFile:
+def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collection[str] | None = None) -> ParsedFile:
+    """Parse a CNVkit table; for a bin-level .cnr, ``keep_chromosomes`` limits the bins kept.
+
+    A .cnr holds tens of thousands of bins, and a screen needs only the chromosomes its genes lie
+    on. Bins elsewhere are still split, counted against the header and range-checked (their end
+    feeds the genome-build check), but not turned into segments.
+    """
     table = read_table(
         path,
         lines,
@@ -55,8 +71,20 @@ def parse(path: str, lines: Sequence[str], fmt: str) -> ParsedFile:
     pi = table.col("probes", required=False)
     notes: list[str] = []
     segments = []
-    skipped = empty = 0
+    skipped = empty = elsewhere = 0
+    keep = frozenset(keep_chromosomes) if keep_chromosomes is not None and fmt == "cnvkit_cnr" else None
+    max_end: dict[str, tuple[int, int | None]] = {}
     for row in table.rows:
+        if keep is not None:
+            chrom = contig_or_none(row.fields[ci])
+            if chrom is not None and chrom not in keep:
+                end = parse_int(table, row, ei, what="end")
+                parse_int(table, row, si, what="start")
+                best = max_end.get(chrom)
+                if best is None or end > best[0]:
+                    max_end[chrom] = (end, row.line)
+                elsewhere += 1
+                continue
         log2 = parse_float(table, row, li)
         if log2 is None:
             skipped += 1
@@ -78,7 +106,10 @@ def parse(path: str, lines: Sequence[str], fmt: str) -> ParsedFile:
         notes.append(note)
     if note := skipped_note(empty, "the segment has 0 probes (an empty placeholder without data)"):
         notes.append(note)
+    if elsewhere:
+        notes.append(f"{elsewhere} bin(s) on chromosomes the screened genes do not lie on were checked for "
+                     "coordinates only (used for the genome-build check, not for any call)")
     if cni is not None:
         notes.append("absolute copy number taken from the 'cn' column (cnvkit.py call); log2 kept as raw value")
     return ParsedFile(path, fmt, {"": segments}, names_samples=False, is_bin_level=(fmt == "cnvkit_cnr"),
-                      notes=notes).finish()
+                      notes=notes, max_end=max_end).finish()

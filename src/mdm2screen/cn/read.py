@@ -18,7 +18,11 @@ Build check (``build`` from the sample sheet): header contig lengths (GATK ``@SQ
 chromosome against the declared build via :func:`genome.check_position`; both raise
 InputError(code='build_mismatch').
 
-Parsed files are cached by (real path, size, mtime_ns, requested format) in a small LRU, so a
+``keep_chromosomes`` (the chromosomes the screened genes lie on) lets bin-level formats (CNVkit
+``.cnr``) build segments for those chromosomes only; other bins are checked for structure and
+coordinates, and still feed the build check.
+
+Parsed files are cached by (real path, size, mtime_ns, requested format, kept chromosomes) in a small LRU, so a
 sample sheet with 500 rows naming one multi-sample SEG file parses it once; a changed file
 (new size or mtime) is parsed again.
 """
@@ -29,12 +33,12 @@ import difflib
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 from ..errors import InputError
 from ..fileio import check_readable, read_text_lines
-from ..genome import canonical_build, check_contig_lengths, check_position
+from ..genome import canonical_build, check_contig_lengths, check_position, normalize_contig
 from ..model import CopyNumberProfile
 from . import aceseq, ascat, bed, cnvkit, dragen, facets, gatk, purple, seg, sequenza
 from ._common import ParsedFile
@@ -62,6 +66,9 @@ for _module in (cnvkit, gatk, seg, purple, facets, ascat, sequenza, aceseq, drag
         _PARSERS[_fmt] = _module.parse
 assert set(_PARSERS) == set(FORMATS), "every format needs a parser"
 
+# Formats with one row per bin (tens of thousands of rows); `keep_chromosomes` applies to them.
+BIN_LEVEL_FORMATS = frozenset({"cnvkit_cnr"})
+
 CACHE_SIZE = 8
 _cache: OrderedDict[tuple, ParsedFile] = OrderedDict()
 _cache_lock = threading.Lock()
@@ -80,10 +87,10 @@ def cache_clear() -> None:
         _stats.update(hits=0, misses=0)
 
 
-def _parse_file(path: str, fmt: str | None) -> ParsedFile:
+def _parse_file(path: str, fmt: str | None, keep_chromosomes: frozenset[str] | None = None) -> ParsedFile:
     p = check_readable(path, code="cn_missing")
     st = p.stat()
-    key = (os.path.realpath(p), st.st_size, st.st_mtime_ns, fmt)
+    key = (os.path.realpath(p), st.st_size, st.st_mtime_ns, fmt, keep_chromosomes)
     with _cache_lock:
         hit = _cache.get(key)
         if hit is not None:
@@ -93,7 +100,10 @@ def _parse_file(path: str, fmt: str | None) -> ParsedFile:
         _stats["misses"] += 1
     lines = read_text_lines(p)
     chosen = fmt if fmt is not None else detect_from_lines(path, lines)
-    parsed = _PARSERS[chosen](str(path), lines, chosen)
+    if chosen in BIN_LEVEL_FORMATS:
+        parsed = cnvkit.parse(str(path), lines, chosen, keep_chromosomes=keep_chromosomes)
+    else:
+        parsed = _PARSERS[chosen](str(path), lines, chosen)
     if not any(parsed.samples.values()) and not parsed.gene_rows:
         raise InputError(path, "no usable segments in the file", expected="segments with values",
                          found="; ".join(parsed.notes) or "none", code="cn_no_segments")
@@ -147,7 +157,7 @@ def _check_build(parsed: ParsedFile, build: str) -> None:
 
 
 def read_copy_number(path: str | Path, *, fmt: str | None = None, sample: str | None = None,
-                     build: str) -> CopyNumberProfile:
+                     build: str, keep_chromosomes: Collection[str] | None = None) -> CopyNumberProfile:
     """Read one sample's copy-number profile from ``path``.
 
     ``fmt`` (a FORMATS name) always wins over detection; None detects from content. See the
@@ -164,7 +174,8 @@ def read_copy_number(path: str | Path, *, fmt: str | None = None, sample: str | 
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise InputError(path, f"unknown copy-number format{hint}", field="cn_format",
                          expected=", ".join(FORMATS), found=fmt, code="cn_format_unknown")
-    parsed = _parse_file(path, fmt)
+    parsed = _parse_file(path, fmt, frozenset(normalize_contig(c) for c in keep_chromosomes)
+                         if keep_chromosomes is not None else None)
     _check_build(parsed, declared)
     chosen_sample, segments, notes = _select(parsed, sample)
     if not segments and not parsed.gene_rows:
