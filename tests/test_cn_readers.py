@@ -188,6 +188,31 @@ def test_cnvkit_cnr_is_bin_level() -> None:
     assert len(p.segments) == 1433
 
 
+def test_cnr_bins_off_the_genes_chromosomes_are_checked_but_not_kept(tmp_path: Path) -> None:
+    """keep_chromosomes (the screener passes its genes' chromosomes): the real amplicon.cnr keeps
+    the same chr12 bins, other bins still feed the build check and the field-count check."""
+    full = read_copy_number(CNVKIT / "amplicon.cnr", build="GRCh37")
+    kept = read_copy_number(CNVKIT / "amplicon.cnr", build="GRCh37", keep_chromosomes={"chr12", "17"})
+    assert {s.chrom for s in kept.segments} <= {"12", "17"}
+    assert kept.segments == [s for s in full.segments if s.chrom in ("12", "17")]
+    other = len(full.segments) - len(kept.segments)
+    assert other > 0 and any(n.startswith(f"{other} bin(s) on chromosomes") for n in kept.notes)
+
+    header = "chromosome\tstart\tend\tgene\tlog2\tdepth\tweight\n"
+    cnr = tmp_path / "x.cnr"
+    cnr.write_text(header + "12\t100\t200\tA\t0.2\t10\t1\n3\t300\t400000000\tA\t0.2\t10\t1\n")
+    with pytest.raises(InputError, match="past the end of chromosome 3") as err:
+        read_copy_number(cnr, build="GRCh37", keep_chromosomes={"12"})
+    assert err.value.code == "build_mismatch"
+    cnr.write_text(header + "1\t300\t400\tA\t10\t1\n12\t100\t200\tA\t0.2\t10\t1\n")
+    with pytest.raises(InputError, match="different number of fields"):
+        read_copy_number(cnr, build="GRCh37", keep_chromosomes={"12"})
+    cnr.write_text(header + "1\t100\t200\tA\t0.1\t10\t1\n")
+    with pytest.raises(InputError, match="no usable segments") as err:
+        read_copy_number(cnr, build="GRCh37", keep_chromosomes={"12"})
+    assert err.value.code == "cn_no_segments"
+
+
 def test_explicit_format_wins_over_detection() -> None:
     # tr95t.cns is CNVkit; named as seg it must be read as seg and fail on the missing sample column.
     with pytest.raises(InputError) as err:

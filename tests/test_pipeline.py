@@ -181,3 +181,24 @@ def test_empty_vcf_with_only_assay_targets_is_not_wild_type(tmp_path):
     assert report["tp53"]["reasons"][0]["code"] == "tp53_chromosome_absent"
     assert "read-depth evidence" in report["tp53"]["reasons"][0]["message"]
     assert report["status"] == "INDETERMINATE"
+
+
+def test_screen_with_worker_processes_writes_what_one_process_writes(tmp_path):
+    """`mdm2screen screen --jobs 2` splits batches into chunks over workers: the batch tables and
+    summary are byte-identical to a one-process run, and so is every report but its run block."""
+    outs = []
+    for jobs in ("1", "2"):
+        config = tmp_path / f"c{jobs}.yaml"
+        config.write_text(json.dumps({**DEMO_CONFIG, "outdir": str(tmp_path / f"out{jobs}"), "batch_size": 4}))
+        assert main(["screen", "--config", str(config), "--jobs", jobs]) == 0
+        outs.append(tmp_path / f"out{jobs}")
+    one, two = outs
+    tables = sorted(p.name for p in (one / "batches").glob("*.tsv"))
+    assert len(tables) == 4 and tables == sorted(p.name for p in (two / "batches").glob("*.tsv"))
+    for name in tables:
+        assert (one / "batches" / name).read_bytes() == (two / "batches" / name).read_bytes()
+    assert (one / "cohort/summary.tsv").read_bytes() == (two / "cohort/summary.tsv").read_bytes()
+    for report in sorted((one / "patients").glob("*.json")):
+        a, b = json.loads(report.read_text()), json.loads((two / "patients" / report.name).read_text())
+        a["provenance"].pop("run"), b["provenance"].pop("run")
+        assert a == b, report.name

@@ -54,16 +54,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_screen(args: argparse.Namespace) -> int:
-    """Screen a whole cohort in this process (no Snakemake): for scripts and small cohorts."""
-    from .pipeline import prepare, run_batch, summarize
+    """Screen a whole cohort without Snakemake: the same batches, reports and summary."""
+    from .pipeline import prepare, screen_cohort, summarize
 
     cohort = prepare(load_config(args.config, args.set), source=args.config)
-    batches = cohort.batches()
-    tables = []
-    for batch in batches:
-        table = cohort.outdir / "batches" / f"{batch.id}.tsv"
-        run_batch(cohort, batch.patients, table)
-        tables.append(table)
+    tables = screen_cohort(cohort, jobs=args.jobs)
     written = summarize(cohort, tables)
     print(
         f"Screened {len(cohort.patients)} patients. Reports: {cohort.outdir / 'patients'}; summary: {written.get('summary.html', cohort.outdir / 'cohort')}"
@@ -78,7 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     check = sub.add_parser("check", help="validate config, sample sheet(s), IHC table and arms; list every problem")
-    screen = sub.add_parser("screen", help="screen the whole cohort in one process (Snakemake is the usual way)")
+    screen = sub.add_parser(
+        "screen", help="screen the whole cohort without Snakemake, in this process or --jobs workers"
+    )
+    screen.add_argument(
+        "--jobs", "-j", type=int, default=1, help="worker processes (default: %(default)s; e.g. the number of cores)"
+    )
     for p in (check, screen):
         p.add_argument("--config", "-c", default="config/config.yaml", help="configuration YAML (default: %(default)s)")
         p.add_argument(

@@ -8,6 +8,7 @@ batch TSV of summary rows; ``summarize`` merges batch TSVs into the cohort summa
 
 from __future__ import annotations
 
+import concurrent.futures
 import csv
 import hashlib
 import io
@@ -24,7 +25,7 @@ from typing import Any
 from .config import Settings, load_settings
 from .criteria import Arms, load_arms
 from .errors import ConfigError
-from .fileio import atomic_write
+from .fileio import atomic_write, sync_files
 from .ihc import IHCTable, read_ihc
 from .paths import safe_child
 from .sheet import SampleRow, cross_sheet_problems, group_by_patient, read_sheet, sheet_paths
@@ -195,14 +196,19 @@ def report_paths(outdir: Path, patient_id: str) -> tuple[Path, Path]:
     return safe_child(base, patient_id, ".json"), safe_child(base, patient_id, ".html")
 
 
-def write_patient_outputs(report: dict[str, Any], outdir: Path, title: str) -> tuple[Path, Path]:
-    """Write the patient's HTML, then JSON (each atomically). JSON last: its presence means complete."""
+def write_patient_outputs(
+    report: dict[str, Any], outdir: Path, title: str, *, sync: bool = True
+) -> tuple[Path, Path]:
+    """Write the patient's HTML, then JSON (each atomically). JSON last: its presence means complete.
+
+    ``sync=False`` leaves flushing to disk to the caller (``fileio.sync_files``).
+    """
     from .report import render_patient_html
 
     json_path, html_path = report_paths(outdir, report["patient_id"])
-    atomic_write(html_path, render_patient_html(report, title=title))
+    atomic_write(html_path, render_patient_html(report, title=title), sync=sync)
     # Compact: only indent=None uses the C encoder (5x faster); `python -m json.tool` pretty-prints.
-    atomic_write(json_path, json.dumps(report, separators=(",", ":")) + "\n")
+    atomic_write(json_path, json.dumps(report, separators=(",", ":")) + "\n", sync=sync)
     return json_path, html_path
 
 
@@ -232,16 +238,62 @@ def run_batch(cohort: Cohort, patient_ids: Iterable[str], rows_path: Path | None
         raise ConfigError(
             [f"patient(s) {', '.join(gone[:10])} planned for this batch are no longer in the sample sheets; run again"]
         )
+    written: list[Path] = []
     for pid in patient_ids:
         report = screener.screen_patient(pid, cohort.patients[pid])
-        _, html_path = write_patient_outputs(report, cohort.outdir, title)
+        json_path, html_path = write_patient_outputs(report, cohort.outdir, title, sync=False)
+        written += [html_path, json_path]
         if want_pdf:
             write_patient_pdf(html_path)
         summary.append(summary_row(report))
         log.info("%s: %s", pid, report["status"])
+    # One flush for the batch's reports, before the batch table that marks the batch complete.
+    sync_files(written)
     if rows_path is not None:
         write_rows(rows_path, summary, SUMMARY_COLUMNS)
     return summary
+
+
+_WORKER: dict[str, Cohort] = {}
+
+
+def _init_worker(cohort: Cohort) -> None:
+    _WORKER["cohort"] = cohort
+
+
+def _screen_chunk(patient_ids: list[str]) -> list[dict[str, str]]:
+    return run_batch(_WORKER["cohort"], patient_ids)
+
+
+def screen_cohort(cohort: Cohort, *, jobs: int = 1) -> list[Path]:
+    """Screen every batch in this process (``jobs`` 1) or in ``jobs`` worker processes.
+
+    The same batches and batch tables as the Snakemake workflow. With workers, batches are cut
+    into chunks of patients so that a slow batch does not leave a core idle; each batch table
+    is written once all its chunks are done. Returns the batch tables.
+    """
+    from .report import SUMMARY_COLUMNS
+
+    batches = cohort.batches()
+    tables = [cohort.outdir / "batches" / f"{b.id}.tsv" for b in batches]
+    if jobs <= 1:
+        for batch, table in zip(batches, tables, strict=True):
+            run_batch(cohort, batch.patients, table)
+        return tables
+    total = sum(len(b.patients) for b in batches)
+    size = max(10, total // (jobs * 8))
+    chunks = [(i, b.patients[j : j + size]) for i, b in enumerate(batches) for j in range(0, len(b.patients), size)]
+    rows: dict[int, list[list[dict[str, str]]]] = {i: [] for i in range(len(batches))}
+    with concurrent.futures.ProcessPoolExecutor(
+        max_workers=jobs, initializer=_init_worker, initargs=(cohort,)
+    ) as pool:
+        futures = [pool.submit(_screen_chunk, chunk) for _, chunk in chunks]
+        # In submission order, so each batch table lists its patients as a sequential run would.
+        for (index, _), future in zip(chunks, futures, strict=True):
+            rows[index].append(future.result())
+    for index, table in enumerate(tables):
+        write_rows(table, [row for part in rows[index] for row in part], SUMMARY_COLUMNS)
+    return tables
 
 
 def write_rows(path: Path, rows: list[dict[str, str]], columns: Iterable[str]) -> None:

@@ -166,6 +166,7 @@ def read_table(
     *,
     skip_prefixes: tuple[str, ...] = ("##", "@"),
     max_scan: int = 400,
+    skip_line: Callable[[Table, int, str], bool] | None = None,
 ) -> Table:
     """Find the header accepted by ``header_ok`` and collect the data rows after it.
 
@@ -173,6 +174,9 @@ def read_table(
     After the header, blank lines are ignored and lines starting with '#' are comments;
     every other line must have as many fields as the header (or one more, when R wrote
     row names), otherwise InputError names the line.
+
+    ``skip_line(table, line_number, text)`` may take a data line out before it is split into a
+    row (it returns True); it is only asked on the plain path (no quotes, no stray whitespace).
     """
     header_idx = None
     delimiter: str | None = None
@@ -216,6 +220,7 @@ def read_table(
     # One look at the whole body decides whether any line needs quote or whitespace handling;
     # when none does (the usual machine-written file), a plain split per line is enough.
     plain = delimiter is not None and _is_plain(body, delimiter)
+    taken_out = 0
     for idx, text in enumerate(body, start=header_idx + 1):
         if plain:
             if not text:
@@ -224,6 +229,9 @@ def read_table(
             continue
         if text[0] == "#":
             table.comments.append((idx + 1, text))
+            continue
+        if skip_line is not None and plain and skip_line(table, idx + 1, text):
+            taken_out += 1
             continue
         fields = text.split(delimiter) if plain else split_fields(text, delimiter)
         if shift is None:
@@ -240,7 +248,7 @@ def read_table(
                 code="cn_unreadable",
             )
         table.rows.append(Row(idx + 1, fields))
-    if not table.rows:
+    if not table.rows and not taken_out:
         raise InputError(
             path,
             f"{fmt} file has a header but no data rows",

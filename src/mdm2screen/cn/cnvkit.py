@@ -23,6 +23,7 @@ from collections.abc import Collection, Sequence
 
 from ._common import (
     ParsedFile,
+    Table,
     check_copy_number,
     contig_or_none,
     make_segment,
@@ -49,6 +50,47 @@ def detect(keys: list[str]) -> str | None:
     return None
 
 
+class _OtherChromosomes:
+    """Bins on chromosomes no screened gene lies on: checked, counted, never made into segments.
+
+    Used as ``read_table``'s ``skip_line`` hook, it takes a plain line whose field count,
+    coordinates and chromosome are in order, and records its end for the genome-build check,
+    without building a row. Anything unusual is left to the normal path, which reports it.
+    """
+
+    def __init__(self, keep: frozenset[str]) -> None:
+        self.keep = keep
+        self.count = 0
+        self.max_end: dict[str, tuple[int, int | None]] = {}
+        self._layout: tuple[int, int, int, int, str | None] | None = None
+
+    def __call__(self, table: Table, line_no: int, text: str) -> bool:
+        if self._layout is None:
+            self._layout = (table.col("chromosome"), table.col("start"), table.col("end"), len(table.columns),
+                            table.delimiter)
+        ci, si, ei, ncol, delimiter = self._layout
+        fields = text.split(delimiter)
+        if len(fields) != ncol:
+            return False
+        chrom = contig_or_none(fields[ci])
+        if chrom is None or chrom in self.keep:
+            return False
+        try:
+            start, end = int(fields[si]), int(fields[ei])
+        except ValueError:
+            return False
+        if start < 0 or end < start + 1:  # 0-based start: the normal path names the problem
+            return False
+        self.add(chrom, end, line_no)
+        return True
+
+    def add(self, chrom: str, end: int, line_no: int | None) -> None:
+        best = self.max_end.get(chrom)
+        if best is None or end > best[0]:
+            self.max_end[chrom] = (end, line_no)
+        self.count += 1
+
+
 def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collection[str] | None = None) -> ParsedFile:
     """Parse a CNVkit table; for a bin-level .cnr, ``keep_chromosomes`` limits the bins kept.
 
@@ -56,12 +98,16 @@ def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collectio
     on. Bins elsewhere are still split, counted against the header and range-checked (their end
     feeds the genome-build check), but not turned into segments.
     """
+    other = (
+        _OtherChromosomes(frozenset(keep_chromosomes)) if keep_chromosomes is not None and fmt == "cnvkit_cnr" else None
+    )
     table = read_table(
         path,
         lines,
         fmt,
         lambda keys: BASE_KEYS <= set(keys),
         "CNVkit columns 'chromosome start end gene log2 ...'",
+        skip_line=other,
     )
     ci, si, ei = table.col("chromosome"), table.col("start"), table.col("end")
     li = table.col("log2")
@@ -71,19 +117,14 @@ def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collectio
     pi = table.col("probes", required=False)
     notes: list[str] = []
     segments = []
-    skipped = empty = elsewhere = 0
-    keep = frozenset(keep_chromosomes) if keep_chromosomes is not None and fmt == "cnvkit_cnr" else None
-    max_end: dict[str, tuple[int, int | None]] = {}
+    skipped = empty = 0
     for row in table.rows:
-        if keep is not None:
+        if other is not None:
             chrom = contig_or_none(row.fields[ci])
-            if chrom is not None and chrom not in keep:
+            if chrom is not None and chrom not in other.keep:
                 end = parse_int(table, row, ei, what="end")
                 parse_int(table, row, si, what="start")
-                best = max_end.get(chrom)
-                if best is None or end > best[0]:
-                    max_end[chrom] = (end, row.line)
-                elsewhere += 1
+                other.add(chrom, end, row.line)
                 continue
         log2 = parse_float(table, row, li)
         if log2 is None:
@@ -106,10 +147,10 @@ def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collectio
         notes.append(note)
     if note := skipped_note(empty, "the segment has 0 probes (an empty placeholder without data)"):
         notes.append(note)
-    if elsewhere:
-        notes.append(f"{elsewhere} bin(s) on chromosomes the screened genes do not lie on were checked for "
+    if other is not None and other.count:
+        notes.append(f"{other.count} bin(s) on chromosomes the screened genes do not lie on were checked for "
                      "coordinates only (used for the genome-build check, not for any call)")
     if cni is not None:
         notes.append("absolute copy number taken from the 'cn' column (cnvkit.py call); log2 kept as raw value")
     return ParsedFile(path, fmt, {"": segments}, names_samples=False, is_bin_level=(fmt == "cnvkit_cnr"),
-                      notes=notes, max_end=max_end).finish()
+                      notes=notes, max_end=dict(other.max_end) if other else {}).finish()
