@@ -13,11 +13,16 @@ and measures, on the same files:
   moment (polling ``/proc`` every 0.1 s);
 * ``noop_s``: the same command again with nothing to do;
 * ``floor_s``: benchmarks/floor.py on the same files with the same number of cores;
+* ``screen_s``: ``mdm2screen screen --jobs C`` (the same batches, reports and summary without
+  Snakemake, its own output folder), and its ratio to the floor;
 * ``nightly_initial_s``: ``mdm2screen nightly`` on the cohort (its own output folder, empty
   registry: everyone is screened), then ``nightly_add_s``: 1% new samples arrive as a new sheet
   (plus their IHC rows) and ``mdm2screen nightly`` runs again;
 * ``snakemake_add_s``: the full Snakemake command after the same addition, on the outputs of
   the full run (how many batch jobs rerun is reported too).
+
+Once per invocation, ``snakemake_baseline_s`` times a three-job Snakemake workflow that only
+touches files: Snakemake's own fixed cost on this machine, which every workflow run pays.
 
 The added samples are removed again afterwards, so a cohort folder can be reused by the next run.
 Once per invocation it also runs the shared-file cohort (500 sheet rows, one ~20 MB MAF, one
@@ -193,6 +198,43 @@ def snakemake_cmd(config: Path, rundir: Path, cores: int, *extra: str) -> list[s
             "--configfile", str(config), "--cores", str(cores), *SNAKEMAKE_EXTRA, *extra]
 
 
+def screen_cmd(config: Path, outdir: Path, cores: int) -> list[str]:
+    return [sys.executable, "-m", "mdm2screen.cli", "screen", "--config", str(config), "--set", f"outdir={outdir}",
+            "--jobs", str(cores)]
+
+
+BASELINE_SNAKEFILE = """
+rule all:
+    input: "c"
+rule a:
+    output: "a"
+    shell: "touch {output}"
+rule b:
+    input: "a"
+    output: "b"
+    shell: "touch {output}"
+rule c:
+    input: "b"
+    output: "c"
+    shell: "touch {output}"
+"""
+
+
+def snakemake_baseline(workdir: Path, cores: int) -> dict[str, Any]:
+    """Snakemake's fixed cost here: a workflow of three jobs that only touch files (best of 3)."""
+    folder = workdir / "snakemake_baseline"
+    times = []
+    for attempt in range(3):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        (folder / "Snakefile").write_text(BASELINE_SNAKEFILE)
+        m = measure([sys.executable, "-m", "snakemake", "--cores", str(cores), "--quiet"], cwd=folder,
+                    log=folder / f"run{attempt}.log")
+        if m.returncode == 0:
+            times.append(m.seconds)
+    return {"jobs": 3, "seconds": min(times) if times else None, "all_seconds": times}
+
+
 def nightly_cmd(config: Path, cores: int) -> list[str]:
     return [sys.executable, "-m", "mdm2screen.cli", "nightly", "--config", str(config), "--jobs", str(cores)]
 
@@ -232,6 +274,9 @@ class SizeResult:
     floor: dict[str, Any] = field(default_factory=dict)
     floor_s: float | None = None
     ratio: float | None = None
+    screen: dict[str, Any] = field(default_factory=dict)
+    screen_s: float | None = None
+    screen_ratio: float | None = None
     added: int = 0
     nightly_tool: str = ""
     nightly_initial: dict[str, Any] = field(default_factory=dict)
@@ -294,7 +339,7 @@ def bench_size(n: int, args: argparse.Namespace, say) -> SizeResult:
     outdir = root / "results"
     rundir = root / "run"
     logs = root / "logs"
-    for stale in (outdir, rundir, root / "results_nightly", logs):
+    for stale in (outdir, rundir, root / "results_nightly", root / "results_screen", logs):
         shutil.rmtree(stale, ignore_errors=True)
     rundir.mkdir(parents=True)
     res.patients, res.batches = _batch_count(config)
@@ -324,6 +369,13 @@ def bench_size(n: int, args: argparse.Namespace, say) -> SizeResult:
     res.ratio = round(res.run_s / fl.seconds, 2) if res.run_s and fl.seconds else None
     if fl.errors:
         res.errors.append(f"floor: {len(fl.errors)} error(s), first: {fl.errors[0]}")
+
+    say(f"N={n}: mdm2screen screen --jobs {args.cores} (no Snakemake)")
+    direct = measure(screen_cmd(config, root / "results_screen", args.cores), log=logs / "screen.log")
+    res.screen, res.screen_s = direct.to_dict(), direct.seconds
+    res.screen_ratio = round(direct.seconds / fl.seconds, 2) if fl.seconds else None
+    if direct.returncode != 0:
+        res.errors.append(f"mdm2screen screen failed (exit {direct.returncode}), see {direct.log}")
 
     if args.skip_nightly:
         return res
@@ -474,6 +526,8 @@ COLUMNS = (
     ("peak RSS tree MB", lambda r: _fmt(r["run"].get("peak_rss_tree_mb"), 0)),
     ("floor s", lambda r: _fmt(r["floor_s"], 2)),
     ("run/floor", lambda r: _fmt(r["ratio"], 2)),
+    ("screen --jobs s", lambda r: _fmt(r.get("screen_s"))),
+    ("screen/floor", lambda r: _fmt(r.get("screen_ratio"), 2)),
     ("no-op s", lambda r: _fmt(r["noop_s"])),
     ("nightly first s", lambda r: _fmt(r["nightly_initial_s"])),
     ("+1% samples", lambda r: str(r["added"])),
@@ -498,6 +552,11 @@ def table(rows: list[dict[str, Any]]) -> str:
 def details(results: dict[str, Any]) -> str:
     """Shared-file cohort, profile and errors, as markdown paragraphs."""
     parts: list[str] = []
+    baseline = results.get("snakemake_baseline") or {}
+    if baseline.get("seconds") is not None:
+        parts += [f"Snakemake baseline: a workflow of {baseline['jobs']} jobs that only touch files takes "
+                  f"{baseline['seconds']:.2f} s (best of {len(baseline['all_seconds'])}): start-up, DAG and "
+                  "shutdown that every run pays.", ""]
     shared = results.get("shared")
     if shared:
         probe = shared["per_job_probe"]
@@ -613,6 +672,8 @@ def main(argv: list[str] | None = None) -> int:
 
     results: dict[str, Any] = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "environment": environment(args.cores),
                                "targets": TARGETS, "sizes": []}
+    say("Snakemake baseline (three jobs that touch files)")
+    results["snakemake_baseline"] = snakemake_baseline(workdir, args.cores)
     for n in args.sizes:
         results["sizes"].append(asdict(bench_size(n, args, say)))
         _write(workdir, results, args.tag)  # partial results survive an interrupted run

@@ -32,7 +32,7 @@ N = 10
 TABLE_COLUMNS = [name for name, _ in run_benchmark.COLUMNS]
 SIZE_KEYS = {
     "n", "patients", "batches", "input_mb", "generate_s", "dag_s", "run", "run_s", "reports", "statuses", "noop_s",
-    "floor", "floor_s", "ratio", "added", "nightly_tool", "nightly_initial_s", "nightly_add_s", "snakemake_add_s",
+    "floor", "floor_s", "ratio", "screen_s", "screen_ratio", "added", "nightly_tool", "nightly_initial_s", "nightly_add_s", "snakemake_add_s",
     "snakemake_add_jobs", "snakemake_add_batches", "errors",
 }  # fmt: skip
 FORMATS = {"cns": "cnvkit", "cnr": "cnvkit_cnr", "purple": "purple_somatic", "seg": "seg"}
@@ -65,7 +65,8 @@ def test_stdout_table_has_the_expected_columns_and_one_row_per_size(bench):
     rows = [d for d in data if d[0] == str(N)]
     assert len(rows) == 1 and len(rows[0]) == len(TABLE_COLUMNS)
     row = dict(zip(header, rows[0], strict=True))
-    for column in ("run s", "floor s", "run/floor", "DAG s", "peak RSS max proc MB", "peak RSS tree MB"):
+    for column in ("run s", "floor s", "run/floor", "DAG s", "peak RSS max proc MB", "peak RSS tree MB",
+                   "screen --jobs s", "screen/floor"):
         assert row[column] != "-" and float(row[column].replace(",", "")) > 0, column
     assert (bench["dir"] / "results.md").read_text().count(f"| {N} |") == 1
 
@@ -81,6 +82,19 @@ def test_results_json_records_every_measurement(bench):
     run = size["run"]
     assert run["returncode"] == 0 and run["peak_rss_tree_mb"] >= run["peak_rss_max_process_mb"] > 0
     assert size["ratio"] == pytest.approx(size["run_s"] / size["floor_s"], rel=0.01)
+    assert size["screen"]["returncode"] == 0
+    assert size["screen_ratio"] == pytest.approx(size["screen_s"] / size["floor_s"], rel=0.01)
+    direct = bench["dir"] / f"n{N}" / "results_screen"
+    assert len(list((direct / "patients").glob("*.json"))) == size["patients"]
+    # The same decisions with and without Snakemake (Snakemake's summary also holds the +1 sample's
+    # run, so patients whose decision sample changed with it are left out).
+    without = {r["patient_id"]: r for r in _rows(direct / "cohort" / "summary.tsv")}
+    workflow = {r["patient_id"]: r for r in _rows(bench["dir"] / f"n{N}" / "results" / "cohort" / "summary.tsv")}
+    same_sample = [p for p, r in without.items() if workflow[p]["decision_sample"] == r["decision_sample"]]
+    assert len(same_sample) >= len(without) - 1
+    assert all(without[p] == workflow[p] for p in same_sample)
+    baseline = results["snakemake_baseline"]
+    assert baseline["seconds"] > 0 and len(baseline["all_seconds"]) == 3
     assert size["added"] == 1
     # At least the batch holding the added sample reruns; at most every batch.
     assert 1 <= size["snakemake_add_jobs"] <= size["snakemake_add_batches"]
