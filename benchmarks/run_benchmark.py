@@ -71,6 +71,16 @@ TARGETS = {
 # --------------------------------------------------------------------------- measuring
 
 
+# Kinds of process in a run, by a marker in the command line (first match wins): Snakemake runs
+# its scripts as .snakemake/scripts/tmp*.<script name>.py.
+ROLES = (
+    ("summary job", "summarize.py"),
+    ("batch jobs", "screen_batch.py"),
+    ("snakemake main", "snakemake"),
+    ("mdm2screen", "mdm2screen"),
+)
+
+
 class TreeMonitor(threading.Thread):
     """Polls /proc for the RSS of a process and all its descendants (no psutil)."""
 
@@ -82,6 +92,8 @@ class TreeMonitor(threading.Thread):
         self.peak_single_kb = 0
         self.peak_processes = 0
         self.peak_single_cmd = ""  # command line of the largest process seen
+        self.peak_by_role_kb: dict[str, int] = {}  # largest process of each ROLES kind
+        self._roles: dict[int, str] = {}
         self.samples = 0
         self._stop_event = threading.Event()
 
@@ -123,6 +135,8 @@ class TreeMonitor(threading.Thread):
             total += rss
             if rss > single:
                 single, biggest = rss, pid
+            role = self._role(pid)
+            self.peak_by_role_kb[role] = max(self.peak_by_role_kb.get(role, 0), rss)
         self.peak_sum_kb = max(self.peak_sum_kb, total)
         if single > self.peak_single_kb:
             self.peak_single_kb = single
@@ -131,6 +145,18 @@ class TreeMonitor(threading.Thread):
                     self.peak_single_cmd = handle.read().replace(b"\0", b" ").decode(errors="replace")[:300]
         self.peak_processes = max(self.peak_processes, len(tree))
         self.samples += 1
+
+    def _role(self, pid: int) -> str:
+        role = self._roles.get(pid)
+        if role is None:
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                    cmdline = handle.read().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                cmdline = ""
+            role = next((name for name, marker in ROLES if marker in cmdline), "other")
+            self._roles[pid] = role
+        return role
 
     def run(self) -> None:
         while not self._stop_event.is_set():
@@ -150,6 +176,7 @@ class Measurement:
     peak_rss_tree_mb: float  # largest sum over the process tree at one moment (polling)
     max_processes: int
     largest_process: str  # command line of the process with the largest RSS seen by polling
+    peak_rss_by_role_mb: dict[str, float]  # polling; see ROLES
     rss_source: str
     load_before: tuple[float, float, float]
     log: str
@@ -185,7 +212,9 @@ def measure(cmd: list[str], *, log: Path, cwd: Path = REPO, env: dict[str, str] 
     return Measurement(
         seconds=round(seconds, 3), returncode=rc, peak_rss_max_process_mb=round(max_process_kb / 1024, 1),
         peak_rss_tree_mb=round(monitor.peak_sum_kb / 1024, 1), max_processes=monitor.peak_processes,
-        largest_process=monitor.peak_single_cmd, rss_source=source, load_before=tuple(round(x, 2) for x in load), log=str(log),
+        largest_process=monitor.peak_single_cmd,
+        peak_rss_by_role_mb={k: round(v / 1024, 1) for k, v in sorted(monitor.peak_by_role_kb.items())},
+        rss_source=source, load_before=tuple(round(x, 2) for x in load), log=str(log),
     )
 
 
@@ -524,6 +553,9 @@ COLUMNS = (
     ("run s", lambda r: _fmt(r["run_s"])),
     ("peak RSS max proc MB", lambda r: _fmt(r["run"].get("peak_rss_max_process_mb"), 0)),
     ("peak RSS tree MB", lambda r: _fmt(r["run"].get("peak_rss_tree_mb"), 0)),
+    ("snakemake main / batch job / summary job MB", lambda r: " / ".join(
+        _fmt(r["run"].get("peak_rss_by_role_mb", {}).get(role), 0)
+        for role in ("snakemake main", "batch jobs", "summary job"))),
     ("floor s", lambda r: _fmt(r["floor_s"], 2)),
     ("run/floor", lambda r: _fmt(r["ratio"], 2)),
     ("screen --jobs s", lambda r: _fmt(r.get("screen_s"))),

@@ -1,7 +1,8 @@
 # One job per batch of patients (config `batch_size`): one Python process screens the whole
 # batch and writes one JSON and one HTML report per patient, so 10,000 samples cost tens
 # of jobs, not 10,000 interpreter start-ups. Batches are fixed at parse time from the sample
-# sheet, hence one rule per batch.
+# sheets (pipeline.Cohort.batches: per sheet, so a new sheet adds batches and leaves the others
+# alone), hence one rule per batch, named screen_<sheet>_b<n>.
 #
 # The batch's data files are tracked through `params.fingerprint` (their size and modification
 # time, with the sheet and IHC rows and the config) rather than as inputs: Snakemake records a
