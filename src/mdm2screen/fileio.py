@@ -118,15 +118,15 @@ def sync_files(paths: Iterable[str | Path]) -> None:
     """Flush files written with ``atomic_write(..., sync=False)``, and their folders, to disk."""
     folders = set()
     for path in paths:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _fsync(path)
         folders.add(os.path.dirname(os.path.abspath(path)))
     for folder in folders:
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _fsync(folder)  # the renames themselves live in the folder
+
+
+def _fsync(path: str | Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
