@@ -315,9 +315,13 @@ def screen_patients(
     with concurrent.futures.ProcessPoolExecutor(
         max_workers=jobs, initializer=_init_worker, initargs=(cohort, lock_fd)
     ) as pool:
-        futures = [pool.submit(_worker_chunk, chunk) for chunk in chunks]
-        for future in concurrent.futures.as_completed(futures):
+        pending = {pool.submit(_worker_chunk, chunk) for chunk in chunks}
+        for future in concurrent.futures.as_completed(pending):
+            # Let go of each chunk's results once handed over: a list of every future would keep
+            # all decisions of the run in memory until the last chunk is done.
+            pending.discard(future)
             on_results(future.result())
+            del future
 
 
 # --------------------------------------------------------------------------- summary
@@ -336,6 +340,7 @@ def rebuild_summary(cohort: Cohort, registry: Registry, previous_sha: str | None
     rows = [current[pid] for pid in sorted(cohort.patients) if pid in current]
     table = cohort.outdir / SUMMARY_ROWS_NAME
     write_rows(table, rows, SUMMARY_COLUMNS)
+    del current, rows  # summarize() reads the table back; one copy of the rows at a time
     digest = hashlib.sha256(table.read_bytes())
     digest.update(json.dumps({"problems": cohort.problems, "arms": cohort.arms.text}, sort_keys=True).encode())
     sha = digest.hexdigest()
@@ -388,8 +393,8 @@ def build_digest(
     """What changed since the last completed run (decisions of interrupted runs included)."""
     since = registry.last_completed_run(before=run_id)
     since_id = since.id if since else 0
-    new = registry.decisions_after(since_id)
-    old = registry.decisions_as_of(since_id, new) if since_id else {}
+    new = registry.decisions_after(since_id, light=True)
+    old = registry.decisions_as_of(since_id, new, light=True) if since_id else {}
     changes, newly_eligible, ihc_to_request, new_indeterminate, unchanged_status, new_patients = [], [], [], [], [], []
     for pid in sorted(new):
         d = new[pid]

@@ -182,7 +182,9 @@ _DECISION_COLUMNS = (
 )
 
 
-def _decision_from_row(row: sqlite3.Row, last_seen: int | None = None) -> StoredDecision:
+def _decision_from_row(row: sqlite3.Row, last_seen: int | None = None, *, light: bool = False) -> StoredDecision:
+    """A stored decision; ``light`` leaves out its input checksums and summary row (empty), which
+    listings of thousands of decisions (a first night's digest) do not need."""
     return StoredDecision(
         id=row["id"],
         run_id=row["run_id"],
@@ -191,7 +193,7 @@ def _decision_from_row(row: sqlite3.Row, last_seen: int | None = None) -> Stored
         arms=json.loads(row["arms_json"]),
         reasons=json.loads(row["reasons_json"]),
         events=json.loads(row["events_json"]),
-        inputs=json.loads(row["inputs_json"]),
+        inputs=[] if light else json.loads(row["inputs_json"]),
         decision_sample=row["decision_sample"],
         fingerprint_key=row["fingerprint_key"],
         pipeline_version=row["pipeline_version"],
@@ -200,7 +202,7 @@ def _decision_from_row(row: sqlite3.Row, last_seen: int | None = None) -> Stored
         report_json=row["report_json"],
         report_html=row["report_html"],
         report_sha256=row["report_sha256"],
-        summary=json.loads(row["summary_json"]),
+        summary={} if light else json.loads(row["summary_json"]),
         last_seen_run=last_seen,
     )
 
@@ -503,16 +505,18 @@ class Registry:
         )
         return [_decision_from_row(r) for r in rows]
 
-    def decisions_after(self, run_id: int) -> dict[str, StoredDecision]:
-        """patient_id -> latest decision made in runs with id > ``run_id``."""
+    def decisions_after(self, run_id: int, *, light: bool = False) -> dict[str, StoredDecision]:
+        """patient_id -> latest decision made in runs with id > ``run_id`` (``light``: see _decision_from_row)."""
         rows = self.db.execute(
             f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE id IN "
             "(SELECT max(id) FROM decisions WHERE run_id > ? GROUP BY patient_id)",
             (run_id,),
         )
-        return {r["patient_id"]: _decision_from_row(r) for r in rows}
+        return {r["patient_id"]: _decision_from_row(r, light=light) for r in rows}
 
-    def decisions_as_of(self, run_id: int, patient_ids: Iterable[str] | None = None) -> dict[str, StoredDecision]:
+    def decisions_as_of(
+        self, run_id: int, patient_ids: Iterable[str] | None = None, *, light: bool = False
+    ) -> dict[str, StoredDecision]:
         """patient_id -> the decision that stood at the end of run ``run_id`` (latest with run id <= it).
 
         ``patient_ids`` limits the answer to those patients (the digest needs only the changed ones).
@@ -522,13 +526,16 @@ class Registry:
             "(SELECT max(id) FROM decisions WHERE run_id <= ? {} GROUP BY patient_id)"
         )
         if patient_ids is None:
-            return {r["patient_id"]: _decision_from_row(r) for r in self.db.execute(sql.format(""), (run_id,))}
+            rows = self.db.execute(sql.format(""), (run_id,))
+            return {r["patient_id"]: _decision_from_row(r, light=light) for r in rows}
         wanted = sorted(set(patient_ids))
         out: dict[str, StoredDecision] = {}
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
             query = sql.format(f"AND patient_id IN ({','.join('?' * len(chunk))})")
-            out.update((r["patient_id"], _decision_from_row(r)) for r in self.db.execute(query, (run_id, *chunk)))
+            out.update(
+                (r["patient_id"], _decision_from_row(r, light=light)) for r in self.db.execute(query, (run_id, *chunk))
+            )
         return out
 
     def current_summaries(self) -> dict[str, dict[str, Any]]:
