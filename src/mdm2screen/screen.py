@@ -13,6 +13,7 @@ import os
 import platform
 import re
 import socket
+import stat
 import subprocess
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -40,14 +41,18 @@ def _sha256_cached(path: str, size: int, mtime_ns: int) -> str:
 
 
 def file_sha256(path: Path) -> str | None:
-    """SHA-256 of a file, computed once per process for files shared by many samples."""
+    """SHA-256 of a file, computed once per process for files shared by many samples.
+
+    One stat per call: the sheet, IHC table and arms file are asked for once per patient, and
+    resolving their full path each time cost more than hashing every data file.
+    """
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return None
-    if not path.is_file():
+    if not stat.S_ISREG(st.st_mode):
         return None
-    return _sha256_cached(str(path.resolve()), st.st_size, st.st_mtime_ns)
+    return _sha256_cached(os.path.abspath(path), st.st_size, st.st_mtime_ns)
 
 
 @lru_cache(maxsize=1)
