@@ -39,13 +39,28 @@ def test_every_problem_listed_with_file_line_and_column(write_tsv):
     assert "line 2, column 'cn_format'" in text and "did you mean 'cnvkit'" in text
     assert "line 3, column 'patient_id'" in text and "'../evil'" in text
     assert "line 4, column 'purity'" in text
-    assert len(info.value.problems) == 6
+    # Rows 2 and 4 both have other problems; their shared sample ID is reported all the same.
+    assert "line 4, column 'sample_id': duplicate sample ID 'S1'" in text
+    assert len(info.value.problems) == 7
 
 
 def test_duplicate_sample_ids_across_rows(write_tsv):
     sheet = write_tsv("d.tsv", [HEADER[:5], ["P1", "S1", "GRCh38", "a", "b"], ["P2", "S1", "GRCh38", "a", "b"]])
     with pytest.raises(ConfigError, match="duplicate sample ID 'S1'.*first at .*line 2"):
         load_samples(sheet)
+
+
+def test_a_duplicate_sample_id_is_reported_with_the_rows_other_problems(write_tsv):
+    """One run lists everything: the second S1 row also has a bad build."""
+    sheet = write_tsv(
+        "d.tsv", [HEADER[:5], ["P1", "S1", "GRCh38", "a", "b"], ["P2", "S1", "hg18", "a", "b"], ["P3", "S3", "x", "a", "b"]]
+    )
+    with pytest.raises(ConfigError) as info:
+        load_samples(sheet)
+    text = "\n".join(info.value.problems)
+    assert "line 3, column 'build'" in text and "line 4, column 'build'" in text
+    assert "line 3, column 'sample_id': duplicate sample ID 'S1' (first at" in text and "line 2)" in text
+    assert len(info.value.problems) == 3
 
 
 def test_missing_required_column_and_typo_column(write_tsv):

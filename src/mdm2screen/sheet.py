@@ -86,6 +86,9 @@ class SheetResult:
     path: Path
     rows: list[SampleRow]
     problems: list[str]
+    # (sample ID, line) of every data row that names one, rows with other problems included, so
+    # that a duplicate is reported in the same run as the row's other problems.
+    sample_ids: list[tuple[str, int]] = field(default_factory=list)
 
 
 def _cn_formats() -> tuple[str, ...]:
@@ -165,6 +168,7 @@ def read_sheet(path: str | Path, patients: Collection[str] | None = None) -> She
     formats = None
     rows: list[SampleRow] = []
     other_rows = 0
+    sample_ids: list[tuple[str, int]] = []
     base = sheet.parent
     for offset, cells in enumerate(reader, start=first + 2):
         if not cells or all(not c.strip() for c in cells) or cells[0].startswith("#"):
@@ -178,6 +182,8 @@ def read_sheet(path: str | Path, patients: Collection[str] | None = None) -> She
             other_rows += 1
             continue
         row_problems: list[str] = []
+        if record["sample_id"]:
+            sample_ids.append((record["sample_id"], offset))
         for column in ("patient_id", "sample_id"):
             value = record[column]
             if not value:
@@ -246,7 +252,7 @@ def read_sheet(path: str | Path, patients: Collection[str] | None = None) -> She
         )
     if not rows and not problems and not other_rows:
         problems.append(f"{sheet}: the sample sheet has a header but no sample rows")
-    return SheetResult(sheet, rows, problems)
+    return SheetResult(sheet, rows, problems, sample_ids)
 
 
 def sheet_paths(samples: str | Path) -> list[Path]:
@@ -260,17 +266,17 @@ def sheet_paths(samples: str | Path) -> list[Path]:
 def cross_sheet_problems(results: list[SheetResult]) -> list[str]:
     """Problems spanning rows: a sample ID used twice, one sample under two patients."""
     problems = []
-    seen: dict[str, SampleRow] = {}
+    seen: dict[str, tuple[Path, int]] = {}
     for result in results:
-        for row in result.rows:
-            first = seen.get(row.sample_id)
+        for sample_id, line in result.sample_ids:
+            first = seen.get(sample_id)
             if first is not None:
                 problems.append(
-                    f"{row.sheet}, line {row.line}, column 'sample_id': duplicate sample ID {row.sample_id!r} "
-                    f"(first at {first.sheet}, line {first.line})"
+                    f"{result.path}, line {line}, column 'sample_id': duplicate sample ID {sample_id!r} "
+                    f"(first at {first[0]}, line {first[1]})"
                 )
             else:
-                seen[row.sample_id] = row
+                seen[sample_id] = (result.path, line)
     return problems
 
 
