@@ -207,6 +207,10 @@ def test_cnr_bins_off_the_genes_chromosomes_are_checked_but_not_kept(tmp_path: P
     cnr.write_text(header + "1\t300\t400\tA\t10\t1\n12\t100\t200\tA\t0.2\t10\t1\n")
     with pytest.raises(InputError, match="different number of fields"):
         read_copy_number(cnr, build="GRCh37", keep_chromosomes={"12"})
+    cnr.write_text(header + "1\t300\t200\tA\t0.1\t10\t1\n12\t100\t200\tA\t0.2\t10\t1\n")
+    with pytest.raises(InputError, match="segment ends before it starts") as err:
+        read_copy_number(cnr, build="GRCh37", keep_chromosomes={"12"})
+    assert err.value.line == 2
     cnr.write_text(header + "1\t100\t200\tA\t0.1\t10\t1\n")
     with pytest.raises(InputError, match="no usable segments") as err:
         read_copy_number(cnr, build="GRCh37", keep_chromosomes={"12"})

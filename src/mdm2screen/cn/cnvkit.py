@@ -29,7 +29,6 @@ from ._common import (
     make_segment,
     parse_count,
     parse_float,
-    parse_int,
     read_table,
     skipped_note,
 )
@@ -122,9 +121,10 @@ def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collectio
         if other is not None:
             chrom = contig_or_none(row.fields[ci])
             if chrom is not None and chrom not in other.keep:
-                end = parse_int(table, row, ei, what="end")
-                parse_int(table, row, si, what="start")
-                other.add(chrom, end, row.line)
+                # A bin the hook left to this path: its coordinates are checked as any segment's
+                # (the error names the line); its value is not read.
+                bin_ = make_segment(table, row, ci, si, ei, zero_based=True, value=0.0, kind="log2")
+                other.add(chrom, bin_.end, row.line)
                 continue
         log2 = parse_float(table, row, li)
         if log2 is None:
