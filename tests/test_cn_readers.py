@@ -217,6 +217,17 @@ def test_cnr_bins_off_the_genes_chromosomes_are_checked_but_not_kept(tmp_path: P
     assert err.value.code == "cn_no_segments"
 
 
+@pytest.mark.parametrize("name", ["tr95t.cns", "amplicon.cnr"])
+def test_lines_of_only_tabs_are_blank_lines(tmp_path: Path, name: str) -> None:
+    """Spreadsheet exports end with lines of empty cells; they are neither rows nor problems."""
+    text = (CNVKIT / name).read_text()
+    padded = tmp_path / name
+    padded.write_text(text + "\t" * (text.splitlines()[0].count("\t")) + "\n" + "\t\t\n")
+    a = read_copy_number(CNVKIT / name, build="GRCh37", keep_chromosomes={"12", "17"})
+    b = read_copy_number(padded, build="GRCh37", keep_chromosomes={"12", "17"})
+    assert (a.segments, a.notes) == (b.segments, b.notes)
+
+
 def test_explicit_format_wins_over_detection() -> None:
     # tr95t.cns is CNVkit; named as seg it must be read as seg and fail on the missing sample column.
     with pytest.raises(InputError) as err:

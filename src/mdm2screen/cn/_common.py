@@ -222,10 +222,7 @@ def read_table(
     plain = delimiter is not None and _is_plain(body, delimiter)
     taken_out = 0
     for idx, text in enumerate(body, start=header_idx + 1):
-        if plain:
-            if not text:
-                continue
-        elif not text.strip():
+        if not text.strip():  # blank, or only delimiters (spreadsheet exports end with such lines)
             continue
         if text[0] == "#":
             table.comments.append((idx + 1, text))
