@@ -62,3 +62,20 @@ def test_config_hash_changes_with_a_threshold():
     c = load_settings({"samples": "y", "outdir": "elsewhere"})
     assert a.sha256() != b.sha256()
     assert a.sha256() == c.sha256()  # where inputs and outputs live does not change a decision
+
+
+def test_reference_fasta_per_build_is_checked_before_any_work(tmp_path):
+    from conftest import DEMO
+
+    from mdm2screen.pipeline import prepare
+
+    assert load_settings({"samples": "s.tsv"})["reference_fasta"] == {}
+    with pytest.raises(ConfigError) as err:
+        load_settings({"samples": "s.tsv", "reference_fasta": {"hg19": "x.fa"}})
+    assert "reference_fasta" in str(err.value) and "hg19" in str(err.value)
+    config = {"samples": str(DEMO / "samples.tsv"), "outdir": str(tmp_path / "out"),
+              "reference_fasta": {"GRCh37": str(tmp_path / "missing.fa")}}  # fmt: skip
+    with pytest.raises(ConfigError, match=r"'reference_fasta.GRCh37': FASTA .*missing.fa does not exist"):
+        prepare(config)
+    (tmp_path / "missing.fa").write_text(">17\nACGT\n")
+    assert prepare(config).settings["reference_fasta"] == {"GRCh37": str(tmp_path / "missing.fa")}

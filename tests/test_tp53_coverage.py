@@ -107,6 +107,35 @@ class TestBam:
             assess_coverage(build="GRCh38", bam=str(deep_bam), settings=SETTINGS)
         assert err.value.code == "build_mismatch"
 
+    def test_cram_is_decoded_with_the_configured_reference_only(self, tmp_path, deep_bam, monkeypatch):
+        """A CRAM needs its reference: given (config `reference_fasta`) the depth is read as from
+        the BAM; not given and not findable, TP53 coverage is unusable, never adequate."""
+        written = tmp_path / "written_with.fa"
+        with open(written, "w") as fasta:  # chromosome 17 of GRCh37's length, all N
+            fasta.write(">17\n")
+            line = "N" * 60 + "\n"
+            fasta.write(line * (CHR17_37 // 60) + "N" * (CHR17_37 % 60) + "\n")
+        pysam.faidx(str(written))
+        cram = tmp_path / "deep.cram"
+        pysam.view("-C", "-T", str(written), "-o", str(cram), str(deep_bam), catch_stdout=False)
+        pysam.index(str(cram))
+        # The reference moves: the CRAM header's UR no longer finds it, and REF_PATH (set to an
+        # empty folder) keeps htslib from asking the network.
+        elsewhere = tmp_path / "ref" / "GRCh37.fa"
+        elsewhere.parent.mkdir()
+        written.rename(elsewhere)
+        Path(str(written) + ".fai").rename(str(elsewhere) + ".fai")
+        monkeypatch.setenv("REF_PATH", str(tmp_path / "no_cache" / "%s"))
+        monkeypatch.delenv("REF_CACHE", raising=False)
+
+        from_bam = assess_coverage(build="GRCh37", bam=str(deep_bam), settings=SETTINGS)
+        from_cram = assess_coverage(build="GRCh37", bam=str(cram), settings=SETTINGS, reference=str(elsewhere))
+        assert from_cram.adequate is True and from_cram.detail == from_bam.detail
+        with pytest.raises(InputError) as err:
+            assess_coverage(build="GRCh37", bam=str(cram), settings=SETTINGS)
+        assert err.value.code == "coverage_bam_unreadable"
+        assert "set reference_fasta.GRCh37 in the configuration" in str(err.value)
+
     def test_not_a_bam(self, tmp_path):
         junk = tmp_path / "junk.bam"
         junk.write_bytes(b"this is not a BAM file\n")

@@ -155,6 +155,9 @@ def prepare(
     for name, bed in settings["assays"].items():
         if not Path(bed).is_file():
             problems.append(f"{source}: config key 'assays.{name}': target BED {bed} does not exist")
+    for build, fasta in settings["reference_fasta"].items():
+        if not Path(fasta).is_file():
+            problems.append(f"{source}: config key 'reference_fasta.{build}': FASTA {fasta} does not exist")
     paths = sheet_paths(settings["samples"])
     if not paths:
         problems.append(f"{settings['samples']}: the folder holds no *.tsv sample sheet")

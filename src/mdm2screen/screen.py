@@ -265,6 +265,7 @@ class Screener:
                 assay_targets=targets,
                 panel_genes=panel,
                 settings=self.tp53_settings,
+                reference=self.settings["reference_fasta"].get(row.build),
             )
         except InputError as exc:
             errors.append(Reason("coverage_unreadable", f"coverage evidence unusable: {exc}"))

@@ -99,16 +99,23 @@ def _depth_summary(depths: list[float]) -> str:
 # --------------------------------------------------------------------------- BAM / CRAM
 
 
-def bam_coverage(path: str | Path, model: TP53Model, settings: TP53Settings) -> CoverageEvidence:
+def bam_coverage(
+    path: str | Path, model: TP53Model, settings: TP53Settings, *, reference: str | Path | None = None
+) -> CoverageEvidence:
     """Depth over TP53 coding bases from an indexed BAM/CRAM (pysam count_coverage).
 
     Reads flagged unmapped, secondary, QC-fail or duplicate are not counted (pysam's default
     ``read_callback='all'``, the same flags mosdepth excludes), nor bases below quality 15.
+    ``reference`` is the build's FASTA, needed to decode a CRAM (without it htslib searches
+    REF_PATH / REF_CACHE and the header's UR field); a BAM ignores it.
     """
     p = check_readable(path)
     with _quiet():
         try:
-            aln = pysam.AlignmentFile(str(p))
+            if reference is not None:
+                aln = pysam.AlignmentFile(str(p), reference_filename=str(reference))
+            else:
+                aln = pysam.AlignmentFile(str(p))
         except PYSAM_ERRORS as exc:
             raise InputError(
                 p, f"not a readable BAM/CRAM: {exc}", expected="an indexed BAM or CRAM", code="coverage_bam_unreadable"
@@ -132,8 +139,17 @@ def bam_coverage(path: str | Path, model: TP53Model, settings: TP53Settings) -> 
                 try:
                     counts = aln.count_coverage(contig, exon.start - 1, exon.end)
                 except PYSAM_ERRORS as exc:
+                    hint = ""
+                    if aln.is_cram:  # htslib reports a reference it cannot find as "truncated file"
+                        hint = (
+                            f"; a CRAM is decoded with its reference: set reference_fasta.{model.build} in the "
+                            "configuration (or REF_PATH / REF_CACHE)"
+                            + (" - the one given may not be this CRAM's reference" if reference else "")
+                        )
                     raise InputError(
-                        p, f"reading depth over TP53 exon {exon.number} failed: {exc}", code="coverage_bam_unreadable"
+                        p,
+                        f"reading depth over TP53 exon {exon.number} failed: {exc}{hint}",
+                        code="coverage_bam_unreadable",
                     ) from exc
                 for offset in range(exon.length):
                     depths[exon.start + offset] = sum(int(base[offset]) for base in counts)
@@ -340,8 +356,12 @@ def assess_coverage(
     assay_targets: str | None = None,
     panel_genes: set[str] | None = None,
     settings: TP53Settings,
+    reference: str | None = None,
 ) -> CoverageEvidence:
-    """Combine every coverage evidence given; all must be adequate. None given -> not verified."""
+    """Combine every coverage evidence given; all must be adequate. None given -> not verified.
+
+    ``reference``: the build's FASTA, for a CRAM in ``bam``.
+    """
     canon = canonical_build(build)
     if canon is None:
         raise InputError(
@@ -355,7 +375,7 @@ def assess_coverage(
     model = tp53_model(canon)
     results: list[CoverageEvidence] = []
     if bam:
-        results.append(bam_coverage(bam, model, settings))
+        results.append(bam_coverage(bam, model, settings, reference=reference))
     if coverage:
         results.append(mosdepth_coverage(coverage, model, settings))
     if assay_targets:
