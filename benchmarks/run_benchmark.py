@@ -218,6 +218,14 @@ def measure(cmd: list[str], *, log: Path, cwd: Path = REPO, env: dict[str, str] 
     )
 
 
+def measure_step(cmd: list[str], log: Path, errors: list[str], what: str) -> Measurement:
+    """``measure`` one step of a size's run; a failing step is added to ``errors``."""
+    result = measure(cmd, log=log)
+    if result.returncode != 0:
+        errors.append(f"{what} failed (exit {result.returncode}), see {result.log}")
+    return result
+
+
 SNAKEMAKE_EXTRA: list[str] = []  # --snakemake-args, e.g. ["--max-checksum-file-size", "0"]
 
 
@@ -376,16 +384,13 @@ def bench_size(n: int, args: argparse.Namespace, say) -> SizeResult:
     res.input_mb = round(sum(os.path.getsize(t.path) for t in tasks) / 1e6, 1)
 
     say(f"N={n}: snakemake --dry-run")
-    dag = measure(snakemake_cmd(config, rundir, args.cores, "--dry-run"), log=logs / "dryrun.log")
+    dag = measure_step(snakemake_cmd(config, rundir, args.cores, "--dry-run"), logs / "dryrun.log", res.errors,
+                       "dry run")
     res.dag_s = dag.seconds
-    if dag.returncode != 0:
-        res.errors.append(f"dry run failed (exit {dag.returncode}), see {dag.log}")
 
     say(f"N={n}: full snakemake run ({res.patients} patients, {res.batches} batch jobs, {args.cores} cores)")
-    run = measure(snakemake_cmd(config, rundir, args.cores), log=logs / "run.log")
+    run = measure_step(snakemake_cmd(config, rundir, args.cores), logs / "run.log", res.errors, "full run")
     res.run, res.run_s = run.to_dict(), run.seconds
-    if run.returncode != 0:
-        res.errors.append(f"full run failed (exit {run.returncode}), see {run.log}")
     res.reports = len(list((outdir / "patients").glob("*.json"))) if (outdir / "patients").exists() else 0
     res.statuses = _statuses(outdir)
 
@@ -400,11 +405,10 @@ def bench_size(n: int, args: argparse.Namespace, say) -> SizeResult:
         res.errors.append(f"floor: {len(fl.errors)} error(s), first: {fl.errors[0]}")
 
     say(f"N={n}: mdm2screen screen --jobs {args.cores} (no Snakemake)")
-    direct = measure(screen_cmd(config, root / "results_screen", args.cores), log=logs / "screen.log")
+    direct = measure_step(screen_cmd(config, root / "results_screen", args.cores), logs / "screen.log", res.errors,
+                          "mdm2screen screen")
     res.screen, res.screen_s = direct.to_dict(), direct.seconds
     res.screen_ratio = round(direct.seconds / fl.seconds, 2) if fl.seconds else None
-    if direct.returncode != 0:
-        res.errors.append(f"mdm2screen screen failed (exit {direct.returncode}), see {direct.log}")
 
     if args.skip_nightly:
         return res
@@ -414,26 +418,23 @@ def bench_size(n: int, args: argparse.Namespace, say) -> SizeResult:
     res.nightly_tool = "mdm2screen nightly" if have_nightly else "unavailable (mdm2screen.nightly missing)"
     if have_nightly:
         say(f"N={n}: mdm2screen nightly, first run (empty registry)")
-        first = measure(nightly_cmd(nightly_config, args.cores), log=logs / "nightly_initial.log")
+        first = measure_step(nightly_cmd(nightly_config, args.cores), logs / "nightly_initial.log", res.errors,
+                             "nightly (initial)")
         res.nightly_initial, res.nightly_initial_s = first.to_dict(), first.seconds
-        if first.returncode != 0:
-            res.errors.append(f"nightly (initial) failed (exit {first.returncode}), see {first.log}")
     try:
         say(f"N={n}: adding {added} samples (new sheet new_0001.tsv)")
         make_cohort.make_cohort(root, added, seed=args.seed, start=n, sheet_name="new_0001.tsv", workers=1)
         res.added = added
         if have_nightly:
             say(f"N={n}: mdm2screen nightly after the addition")
-            again = measure(nightly_cmd(nightly_config, args.cores), log=logs / "nightly_add.log")
+            again = measure_step(nightly_cmd(nightly_config, args.cores), logs / "nightly_add.log", res.errors,
+                                 f"nightly (+{added})")
             res.nightly_add, res.nightly_add_s = again.to_dict(), again.seconds
-            if again.returncode != 0:
-                res.errors.append(f"nightly (+{added}) failed (exit {again.returncode}), see {again.log}")
         say(f"N={n}: snakemake after the addition")
         _, res.snakemake_add_batches = _batch_count(config)
-        inc = measure(snakemake_cmd(config, rundir, args.cores), log=logs / "snakemake_add.log")
+        inc = measure_step(snakemake_cmd(config, rundir, args.cores), logs / "snakemake_add.log", res.errors,
+                           f"snakemake (+{added})")
         res.snakemake_add_s, res.snakemake_add_jobs = inc.seconds, jobs_run(Path(inc.log))
-        if inc.returncode != 0:
-            res.errors.append(f"snakemake (+{added}) failed (exit {inc.returncode}), see {inc.log}")
     finally:
         make_cohort.remove_samples(root, "new_0001.tsv", seed=args.seed, keep=n)
     return res
