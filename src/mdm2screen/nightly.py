@@ -321,7 +321,6 @@ def screen_patients(
             # all decisions of the run in memory until the last chunk is done.
             pending.discard(future)
             on_results(future.result())
-            del future
 
 
 # --------------------------------------------------------------------------- summary

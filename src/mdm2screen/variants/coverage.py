@@ -112,10 +112,7 @@ def bam_coverage(
     p = check_readable(path)
     with _quiet():
         try:
-            if reference is not None:
-                aln = pysam.AlignmentFile(str(p), reference_filename=str(reference))
-            else:
-                aln = pysam.AlignmentFile(str(p))
+            aln = pysam.AlignmentFile(str(p), reference_filename=str(reference) if reference is not None else None)
         except PYSAM_ERRORS as exc:
             raise InputError(
                 p, f"not a readable BAM/CRAM: {exc}", expected="an indexed BAM or CRAM", code="coverage_bam_unreadable"
