@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -161,6 +162,34 @@ def test_an_ihc_edit_reruns_only_that_patients_batch(tmp_path):
     assert len(screened) == 1, dry.stdout
     assert run([*base, "--cores", "2"]).returncode == 0
     assert json.loads((tmp_path / "out/patients/DEMO-05.json").read_text())["status"] == "ELIGIBLE"
+
+
+def test_an_edited_assay_bed_reruns_every_batch_and_a_touch_reruns_none(tmp_path):
+    """Arms and assay files are tracked by content (params.config_files), not as inputs."""
+    demo = tmp_path / "demo"
+    shutil.copytree(REPO / "resources/demo", demo)
+    bed = demo / "demo_panel_targets.bed"
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        f"samples: {demo / 'samples.tsv'}\noutdir: {tmp_path / 'out'}\nbatch_size: 2\n"
+        f"assays:\n  DEMO_PANEL: {bed}\n"
+    )
+    base = [*SNAKEMAKE, "--configfile", str(config), "--directory", str(tmp_path)]
+    assert run([*base, "--cores", "2"]).returncode == 0
+    batches = {p.stem for p in (tmp_path / "out/batches").glob("*.tsv")}
+    assert len(batches) > 1
+
+    bed.write_text(bed.read_text())  # same content, newer modification time
+    dry = run([*base, "--dry-run", "--quiet", "rules"])
+    assert dry.returncode == 0, dry.stderr[-2000:]
+    assert "screen_" not in dry.stdout, dry.stdout
+
+    bed.write_text(bed.read_text() + "17\t1\t2\textra_target\n")
+    dry = run([*base, "--dry-run", "--quiet", "rules"])
+    assert dry.returncode == 0, dry.stderr[-2000:]
+    # Job-stats rows ("screen_<batch>   1"); the reasons section lists the same names comma-separated.
+    screened = set(re.findall(r"^(screen_\S+)\s+\d+$", dry.stdout, re.MULTILINE))
+    assert screened == {f"screen_{b}" for b in batches}, dry.stdout
 
 
 def test_a_new_sheet_in_the_samples_folder_screens_only_its_patients(tmp_path):

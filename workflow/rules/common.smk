@@ -9,6 +9,7 @@ import yaml
 from snakemake.utils import validate
 
 from mdm2screen.errors import ConfigError
+from mdm2screen.fileio import sha256_file
 from mdm2screen.pipeline import prepare
 
 # Without --configfile/--config the demo cohort runs. Loaded here rather than with the
@@ -37,11 +38,15 @@ validate(
 OUTDIR = str(COHORT.outdir)
 BATCHES = COHORT.batches()
 PROBLEMS = COHORT.problems
-# Files whose change re-decides everyone. Sample sheets and the IHC table are not among them:
+# Files whose change re-decides everyone (the arms file and the assays' target BEDs), by content.
+# They are a param rather than inputs: Snakemake checksums every input again for each of a batch's
+# hundreds of outputs when it records the job. Sample sheets and the IHC table are not among them:
 # each batch's params.fingerprint holds its own patients' rows, so a new sheet or an edited IHC
 # row reruns only the batches it touches.
-CONFIG_INPUTS = [str(COHORT.settings.arms_file)]
-CONFIG_INPUTS += [str(p) for p in COHORT.settings["assays"].values()]
+CONFIG_FILES = {
+    str(path): sha256_file(path)
+    for path in [COHORT.settings.arms_file, *COHORT.settings["assays"].values()]
+}
 # The parsed cohort is not needed past this point; the batches hold what the rules use.
 del COHORT, _first_rows
 

@@ -5,16 +5,15 @@
 # alone), hence one rule per batch, named screen_<sheet>_b<n>.
 #
 # The batch's data files are tracked through `params.fingerprint` (their size and modification
-# time, with the sheet and IHC rows and the config) rather than as inputs: Snakemake records a
-# checksum of every input for every output, which for a 250-patient batch is 500 outputs x 500
-# files hashed after each job.
+# time, with the sheet and IHC rows and the config) and the arms and assay files through
+# `params.config_files` (their content), rather than as inputs: Snakemake records a checksum of
+# every input for every output, which for a 250-patient batch is 500 outputs x 500 files hashed
+# after each job.
 for _batch in BATCHES:
 
     rule:
         name:
             f"screen_{_batch.id}"
-        input:
-            config_files=CONFIG_INPUTS,
         output:
             rows=f"{OUTDIR}/batches/{_batch.id}.tsv",
             json=patient_outputs(_batch, ".json"),
@@ -39,5 +38,6 @@ for _batch in BATCHES:
         params:
             patients=_batch.patients,
             fingerprint=_batch.fingerprint,
+            config_files=CONFIG_FILES,
         script:
             "../scripts/screen_batch.py"
