@@ -93,13 +93,15 @@ class TreeMonitor(threading.Thread):
         self.peak_processes = 0
         self.peak_single_cmd = ""  # command line of the largest process seen
         self.peak_by_role_kb: dict[str, int] = {}  # largest process of each ROLES kind
+        self._cpu_ticks: dict[int, int] = {}  # last user+system CPU time seen per process of the tree
         self._roles: dict[int, str] = {}
         self.samples = 0
         self._stop_event = threading.Event()
 
     @staticmethod
-    def _parents() -> dict[int, int]:
-        parents = {}
+    def _parents() -> tuple[dict[int, int], dict[int, int]]:
+        """(parent pid, user+system CPU clock ticks) of every process."""
+        parents, ticks = {}, {}
         for entry in os.scandir("/proc"):
             if not entry.name.isdigit():
                 continue
@@ -108,14 +110,16 @@ class TreeMonitor(threading.Thread):
                     stat = handle.read()
             except OSError:
                 continue  # the process ended between listing and reading
-            # Field 4 is the parent pid; the command name (field 2) may hold spaces and ')'.
+            # Field 4 is the parent pid, 14 and 15 utime and stime; the command name (field 2) may
+            # hold spaces and ')'.
             rest = stat[stat.rfind(b")") + 2:].split()
-            if len(rest) > 1:
+            if len(rest) > 12:
                 parents[int(entry.name)] = int(rest[1])
-        return parents
+                ticks[int(entry.name)] = int(rest[11]) + int(rest[12])
+        return parents, ticks
 
     def sample(self) -> None:
-        parents = self._parents()
+        parents, ticks = self._parents()
         children: dict[int, list[int]] = {}
         for pid, ppid in parents.items():
             children.setdefault(ppid, []).append(pid)
@@ -127,6 +131,8 @@ class TreeMonitor(threading.Thread):
         total = single = 0
         biggest = self.root
         for pid in tree:
+            if pid in ticks:
+                self._cpu_ticks[pid] = ticks[pid]
             try:
                 with open(f"/proc/{pid}/statm", "rb") as handle:
                     rss = int(handle.read().split()[1]) * PAGE_KB
@@ -158,6 +164,15 @@ class TreeMonitor(threading.Thread):
             self._roles[pid] = role
         return role
 
+    def cpu_seconds_by_role(self) -> dict[str, float]:
+        """CPU time per ROLES kind, as last seen by polling (a process's final 0.1 s may be missed)."""
+        per_tick = os.sysconf("SC_CLK_TCK")
+        out: dict[str, float] = {}
+        for pid, ticks in self._cpu_ticks.items():
+            role = self._role(pid)
+            out[role] = out.get(role, 0.0) + ticks / per_tick
+        return {k: round(v, 2) for k, v in sorted(out.items())}
+
     def run(self) -> None:
         while not self._stop_event.is_set():
             self.sample()
@@ -177,6 +192,7 @@ class Measurement:
     max_processes: int
     largest_process: str  # command line of the process with the largest RSS seen by polling
     peak_rss_by_role_mb: dict[str, float]  # polling; see ROLES
+    cpu_s_by_role: dict[str, float]  # polling; see ROLES
     rss_source: str
     load_before: tuple[float, float, float]
     log: str
@@ -214,6 +230,7 @@ def measure(cmd: list[str], *, log: Path, cwd: Path = REPO, env: dict[str, str] 
         peak_rss_tree_mb=round(monitor.peak_sum_kb / 1024, 1), max_processes=monitor.peak_processes,
         largest_process=monitor.peak_single_cmd,
         peak_rss_by_role_mb={k: round(v / 1024, 1) for k, v in sorted(monitor.peak_by_role_kb.items())},
+        cpu_s_by_role=monitor.cpu_seconds_by_role(),
         rss_source=source, load_before=tuple(round(x, 2) for x in load), log=str(log),
     )
 
@@ -556,6 +573,9 @@ COLUMNS = (
     ("peak RSS tree MB", lambda r: _fmt(r["run"].get("peak_rss_tree_mb"), 0)),
     ("snakemake main / batch job / summary job MB", lambda r: " / ".join(
         _fmt(r["run"].get("peak_rss_by_role_mb", {}).get(role), 0)
+        for role in ("snakemake main", "batch jobs", "summary job"))),
+    ("CPU s: snakemake main / batch jobs / summary job", lambda r: " / ".join(
+        _fmt(r["run"].get("cpu_s_by_role", {}).get(role))
         for role in ("snakemake main", "batch jobs", "summary job"))),
     ("floor s", lambda r: _fmt(r["floor_s"], 2)),
     ("run/floor", lambda r: _fmt(r["ratio"], 2)),
