@@ -22,12 +22,13 @@ from __future__ import annotations
 import csv
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from ..errors import InputError
-from ..genome import normalize_contig
+from ..genome import BUILDS, chrom_sizes, normalize_contig
 from ..model import GeneRow, Segment, ValueKind
 
 # Markers R, pandas and the callers write for "no value". They mean missing evidence, never 0.
@@ -93,12 +94,21 @@ def split_fields(line: str, delimiter: str | None) -> list[str]:
     return [f.strip().strip('"') for f in fields]
 
 
-def _is_plain(lines: Sequence[str], delimiter: str) -> bool:
+# What \s matches below U+0080, newline aside (lines are joined by it, so it never counts).
+_ASCII_WHITESPACE = "\t\x0b\x0c\r\x1c\x1d\x1e\x1f "
+
+
+def is_plain(lines: Sequence[str], delimiter: str) -> bool:
     """True when no line holds a quote or whitespace other than the delimiter (so no field needs
     stripping and no line is blank but for spaces)."""
     text = "\n".join(lines)
+    if '"' in text:
+        return False
+    if text.isascii():
+        # A few substring searches run at memory speed; the regex below takes ~5 ns per character.
+        return not any(c in text for c in _ASCII_WHITESPACE if c != delimiter)
     stray = _STRAY_WHITESPACE.get(delimiter, _ANY_WHITESPACE)
-    return '"' not in text and stray.search(text.replace("\n", delimiter)) is None
+    return stray.search(text.replace("\n", delimiter)) is None
 
 
 @dataclass(slots=True)
@@ -166,7 +176,7 @@ def read_table(
     *,
     skip_prefixes: tuple[str, ...] = ("##", "@"),
     max_scan: int = 400,
-    skip_line: Callable[[Table, int, str], bool] | None = None,
+    light: OffChromosomes | None = None,
 ) -> Table:
     """Find the header accepted by ``header_ok`` and collect the data rows after it.
 
@@ -175,8 +185,8 @@ def read_table(
     every other line must have as many fields as the header (or one more, when R wrote
     row names), otherwise InputError names the line.
 
-    ``skip_line(table, line_number, text)`` may take a data line out before it is split into a
-    row (it returns True); it is only asked on the plain path (no quotes, no stray whitespace).
+    ``light`` (see :class:`OffChromosomes`) may take data lines out before they become rows; it
+    only sees a plain body (no quotes, no stray whitespace), where a split is exact.
     """
     header_idx = None
     delimiter: str | None = None
@@ -217,34 +227,37 @@ def read_table(
     ncol = len(columns)
     shift: bool | None = None  # R write.table(row.names=TRUE): data rows have one extra leading field
     body = lines[header_idx + 1:]
+    first = header_idx + 2  # line number of body[0]
+    # The first data row decides `shift`; the light path may take it out, so note which line it is.
+    first_data = next((n for n, t in enumerate(body, first) if t.strip() and t[0] != "#"), None)
     # One look at the whole body decides whether any line needs quote or whitespace handling;
     # when none does (the usual machine-written file), a plain split per line is enough.
-    plain = delimiter is not None and _is_plain(body, delimiter)
-    taken_out = 0
-    for idx, text in enumerate(body, start=header_idx + 1):
+    plain = delimiter is not None and is_plain(body, delimiter)
+    numbered: Iterable[tuple[int, str]] = enumerate(body, first)
+    if light is not None and plain:
+        numbered = light.sift(table, numbered) or numbered
+    for line_no, text in numbered:
         if not text.strip():  # blank, or only delimiters (spreadsheet exports end with such lines)
             continue
         if text[0] == "#":
-            table.comments.append((idx + 1, text))
-            continue
-        if skip_line is not None and plain and skip_line(table, idx + 1, text):
-            taken_out += 1
+            table.comments.append((line_no, text))
             continue
         fields = text.split(delimiter) if plain else split_fields(text, delimiter)
         if shift is None:
-            shift = len(fields) == ncol + 1 and columns[0] != ""
+            shift = line_no == first_data and len(fields) == ncol + 1 and columns[0] != ""
         if shift and len(fields) == ncol + 1:
             fields = fields[1:]
         if len(fields) != ncol:
             raise InputError(
                 path,
                 "row has a different number of fields than the header",
-                line=idx + 1,
+                line=line_no,
                 expected=f"{ncol} fields like the header on line {header_idx + 1}",
                 found=f"{len(fields)} fields: {text[:120]}",
                 code="cn_unreadable",
             )
-        table.rows.append(Row(idx + 1, fields))
+        table.rows.append(Row(line_no, fields))
+    taken_out = light.count if light is not None else 0
     if not table.rows and not taken_out:
         raise InputError(
             path,
@@ -406,6 +419,174 @@ def contig_or_none(raw: str) -> str | None:
     return normalize_contig(text)
 
 
+# --------------------------------------------------------------------------- light path
+
+
+class Layout(NamedTuple):
+    """Where a format keeps its coordinates (column indices) and how it counts them."""
+
+    chrom: int
+    start: int
+    end: int
+    zero_based: bool
+    sample: int | None = None  # column naming the sample, in multi-sample files
+
+
+@lru_cache(maxsize=1)
+def _primary_contigs() -> frozenset[str]:
+    return frozenset(c for build in BUILDS for c in chrom_sizes(build))
+
+
+class _SetAsideContig(dict):
+    """Raw chromosome field -> its contig when a row there may be set aside, else None.
+
+    Only primary chromosomes (1-22, X, Y, MT) outside ``keep`` qualify; missing markers, the
+    kept chromosomes and any other contig name go to the normal path, which reads them in full.
+    One lookup per distinct spelling, then a plain dict hit per line.
+    """
+
+    def __init__(self, keep: frozenset[str]) -> None:
+        super().__init__()
+        self.keep = keep
+
+    def __missing__(self, raw: str) -> str | None:
+        chrom = contig_or_none(raw)
+        verdict = chrom if chrom is not None and chrom not in self.keep and chrom in _primary_contigs() else None
+        self[raw] = verdict
+        return verdict
+
+
+class OffChromosomes:
+    """The light path for rows on chromosomes no screened gene lies on (``keep_chromosomes``).
+
+    Such rows cannot change any call, so they are checked only as far as the file checks need:
+    field count, integer coordinates in the format's own convention (0- or 1-based), end >= start,
+    and their end is recorded in ``max_end`` for the genome-build check. Their values are not
+    parsed: a corrupt or missing value on another chromosome is not reported, and such a row
+    still counts towards the build check and as a row of its sample.
+
+    :meth:`sift` takes such lines out of a plain table body for ``read_table``; a line it does not take
+    (odd field count, non-integer or reversed coordinates, an unrecognised contig, a kept
+    chromosome) becomes a row and is read in full, reporting any problem with file and line.
+    A segment the normal path builds off the kept chromosomes is then handed to :meth:`keeps`,
+    which records and drops it, so a profile only holds segments on the kept chromosomes.
+    """
+
+    def __init__(self, keep: frozenset[str], layout: Callable[[Table], Layout | None], *, unit: str = "row") -> None:
+        self.keep = keep
+        self._layout = layout
+        self.unit = unit
+        self.layout: Layout | None = None
+        self.count = 0
+        self.max_end: dict[str, tuple[int, int | None]] = {}
+        self.samples: dict[str, int] = {}  # sample -> rows set aside, in order of first appearance
+        self._contigs = _SetAsideContig(keep)
+
+    def sift(self, table: Table, numbered: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]] | None:
+        """The (line number, text) pairs of ``numbered`` left to the normal path, taking the others
+        out; None when the format's layout rules out the light path for this file (e.g. file-level
+        values on every row). The lines must be plain (see :func:`is_plain`)."""
+        self.layout = layout = self._layout(table)
+        if layout is None or table.delimiter is None:
+            return None
+        return self._sift(layout, table.delimiter, len(table.columns) - 1, numbered)
+
+    def _sift(self, layout: Layout, delimiter: str, n_delimiters: int,
+              numbered: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+        # One tight loop over all lines: less than half the time of a callback per line. Blank lines,
+        # comments and lines of only delimiters fail the checks below and are passed on as they are.
+        ci, si, ei, zero_based, sample_i = layout
+        # Only split off the columns needed; the field count is checked by counting delimiters.
+        maxsplit = max(ci, si, ei, -1 if sample_i is None else sample_i) + 1
+        # make_segment's rule: 1-based start >= 1 and end >= start; for a 0-based start, +1 first.
+        lowest, span = (0, 1) if zero_based else (1, 0)
+        contigs, max_end, samples = self._contigs, self.max_end, self.samples
+        taken = 0
+        # Furthest end of the current run of lines on one chromosome (files are grouped by chromosome).
+        run_chrom: str | None = None
+        run_end = run_line = 0
+        sample = ""
+        for line_no, text in numbered:
+            if text.count(delimiter) == n_delimiters and text[0] != "#":
+                fields = text.split(delimiter, maxsplit)
+                if sample_i is not None:
+                    # Every sample is noted when first seen, even on a line left to the normal path, so
+                    # the file's sample order stays what a full read gives. An empty name is left to
+                    # the normal path, which reports it (or skips a line of only delimiters).
+                    sample = fields[sample_i]
+                    if sample not in samples and sample:
+                        samples[sample] = 0
+                chrom = contigs[fields[ci]]
+                if chrom is not None and (sample_i is None or sample):
+                    try:
+                        start, end = int(fields[si]), int(fields[ei])
+                    except ValueError:  # e.g. R's "1e+05": the normal path reads it
+                        pass
+                    else:
+                        if start >= lowest and end - start >= span:
+                            if chrom != run_chrom:
+                                if run_chrom is not None:
+                                    max_end[run_chrom] = (run_end, run_line)
+                                run_chrom = chrom
+                                run_end, run_line = max_end.get(chrom, (0, 0))
+                            if end > run_end:
+                                run_end, run_line = end, line_no
+                            if sample_i is not None:
+                                samples[sample] += 1
+                            taken += 1
+                            continue
+            yield line_no, text
+        if run_chrom is not None:
+            max_end[run_chrom] = (run_end, run_line)
+        self.count += taken
+        if taken and sample_i is None:
+            samples[""] = samples.get("", 0) + taken
+
+    def sample_lists(self) -> dict[str, list[Segment]]:
+        """Empty segment lists for the samples seen so far, in file order (parsers append to them)."""
+        return {name: [] for name in self.samples}
+
+    def keeps(self, seg: Segment, sample: str = "") -> bool:
+        """True for a segment on a kept chromosome; any other is recorded like a line taken out."""
+        if seg.chrom in self.keep:
+            return True
+        best = self.max_end.get(seg.chrom)
+        if best is None or seg.end > best[0]:
+            self.max_end[seg.chrom] = (seg.end, seg.line)
+        self.samples[sample] = self.samples.get(sample, 0) + 1
+        self.count += 1
+        return False
+
+    def finish(self, parsed: ParsedFile, sample: str | None = None) -> ParsedFile:
+        """Finish ``parsed`` with what was set aside (``sample`` renames the single-sample key "")."""
+        parsed.set_aside = {(sample if sample is not None and name == "" else name): n
+                            for name, n in self.samples.items() if n}
+        for chrom, (end, line) in self.max_end.items():
+            best = parsed.max_end.get(chrom)
+            if best is None or end > best[0]:
+                parsed.max_end[chrom] = (end, line)
+        parsed.finish()
+        # A full read indexes chromosomes in sorted order (the build check reports the first).
+        parsed.max_end = dict(sorted(parsed.max_end.items(), key=lambda item: chrom_order(item[0])))
+        if self.count:
+            parsed.notes.append(f"{self.count} {self.unit}(s) on chromosomes the screened genes do not lie on were "
+                                "checked for coordinates only (used for the genome-build check, not for any call)")
+        return parsed
+
+
+def off_chromosomes(keep_chromosomes: Collection[str] | None, layout: Callable[[Table], Layout | None], *,
+                    unit: str = "row") -> OffChromosomes | None:
+    """The light path for a parser, or None without ``keep_chromosomes`` (every row read in full)."""
+    if keep_chromosomes is None:
+        return None
+    return OffChromosomes(frozenset(keep_chromosomes), layout, unit=unit)
+
+
+def finish_parsed(parsed: ParsedFile, light: OffChromosomes | None, sample: str | None = None) -> ParsedFile:
+    """``parsed.finish()``, with what the light path set aside when there is one."""
+    return parsed.finish() if light is None else light.finish(parsed, sample)
+
+
 def parse_count(table: Table, row: Row, index: int | None) -> int | None:
     """Optional probe/bin count; missing -> None, negative/non-integer -> InputError."""
     if index is None:
@@ -437,6 +618,8 @@ class ParsedFile:
     is_bin_level: bool = False
     notes: list[str] = field(default_factory=list)
     max_end: dict[str, tuple[int, int | None]] = field(default_factory=dict)  # chrom -> (end, line)
+    # Rows per sample that the light path set aside (off the screened genes' chromosomes).
+    set_aside: dict[str, int] = field(default_factory=dict)
 
     def finish(self) -> ParsedFile:
         """Sort segments and index the furthest coordinate per chromosome (for build checks)."""

@@ -17,15 +17,18 @@ renamed file cannot change a result. Values in the name are mentioned in the not
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from ._common import (
+    Layout,
     ParsedFile,
     Row,
     Table,
     check_copy_number,
+    finish_parsed,
     make_segment,
+    off_chromosomes,
     parse_count,
     parse_float,
     purity_ploidy_from_comments,
@@ -49,10 +52,16 @@ def _allele(table: Table, row: Row, index: int | None) -> float | None:
     return parse_float(table, row, index)
 
 
-def parse(path: str, lines: Sequence[str], fmt: str) -> ParsedFile:
+def _layout(table: Table) -> Layout:
+    return Layout(table.col("chromosome"), table.col("start"), table.col("end"), zero_based=False)
+
+
+def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collection[str] | None = None) -> ParsedFile:
+    """``keep_chromosomes``: segments elsewhere take the light path (see ``_common.OffChromosomes``)."""
+    light = off_chromosomes(keep_chromosomes, _layout)
     table = read_table(path, lines, fmt, lambda keys: REQUIRED <= set(keys),
-                       "ACEseq columns '#chromosome start end ... tcnMean ... TCN CNA.type'")
-    ci, si, ei = table.col("chromosome"), table.col("start"), table.col("end")
+                       "ACEseq columns '#chromosome start end ... tcnMean ... TCN CNA.type'", light=light)
+    ci, si, ei = _layout(table)[:3]
     mi, ti = table.col("tcnmean"), table.col("tcn")
     ai, bi = table.col("a", required=False), table.col("b", required=False)
     ni = table.col("tcnnbrofloci", required=False)
@@ -72,9 +81,11 @@ def parse(path: str, lines: Sequence[str], fmt: str) -> ParsedFile:
             continue
         major = _allele(table, row, ai)
         minor = _allele(table, row, bi)
-        segments.append(make_segment(table, row, ci, si, ei, zero_based=False,
-                                     value=mean if mean is not None else tcn, kind="copy_number", copy_number=tcn,
-                                     n_probes=parse_count(table, row, ni), major=major, minor=minor))
+        seg = make_segment(table, row, ci, si, ei, zero_based=False, value=mean if mean is not None else tcn,
+                           kind="copy_number", copy_number=tcn, n_probes=parse_count(table, row, ni), major=major,
+                           minor=minor)
+        if light is None or light.keeps(seg):
+            segments.append(seg)
     if note := skipped_note(skipped, "TCN is NA"):
         notes.append(note)
     if subclonal:
@@ -83,5 +94,5 @@ def parse(path: str, lines: Sequence[str], fmt: str) -> ParsedFile:
     if m := _NAME_FIT.search(Path(path).name):
         notes.append(f"file name suggests ploidy {m.group(1)} and purity {m.group(2)} (ACEseq naming); "
                      "not used, only values stated inside the file are")
-    return ParsedFile(path, fmt, {"": segments}, names_samples=False, purity=purity, ploidy=ploidy,
-                      notes=notes).finish()
+    return finish_parsed(ParsedFile(path, fmt, {"": segments}, names_samples=False, purity=purity, ploidy=ploidy,
+                                    notes=notes), light)

@@ -11,7 +11,7 @@ sigven/pcgr ``examples/*.cna.tsv``) the file is single-sample. Raw (non-integer)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from ..errors import InputError
 from ._common import (
@@ -19,10 +19,14 @@ from ._common import (
     END_KEYS,
     SAMPLE_KEYS,
     START_KEYS,
+    Layout,
     ParsedFile,
+    Table,
     check_copy_number,
+    finish_parsed,
     has_any,
     make_segment,
+    off_chromosomes,
     parse_float,
     read_table,
     skipped_note,
@@ -52,17 +56,25 @@ def _header_ok(keys: list[str]) -> bool:
     return _has_coords(keys) and ({"nmajor", "nminor"} <= set(keys) or has_any(keys, TOTAL_KEYS))
 
 
-def parse(path: str, lines: Sequence[str], fmt: str) -> ParsedFile:
+def _layout(table: Table) -> Layout:
+    return Layout(table.col(*CHROM_KEYS), table.col(*START_KEYS), table.col(*END_KEYS), zero_based=False,
+                  sample=table.col(*SAMPLE_KEYS, required=False))
+
+
+def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collection[str] | None = None) -> ParsedFile:
+    """``keep_chromosomes``: segments elsewhere take the light path (see ``_common.OffChromosomes``)."""
+    light = off_chromosomes(keep_chromosomes, _layout)
     table = read_table(path, lines, fmt, _header_ok,
-                       "ASCAT columns 'sample chr startpos endpos nMajor nMinor' (or a total copy-number column)")
-    ci, si, ei = table.col(*CHROM_KEYS), table.col(*START_KEYS), table.col(*END_KEYS)
+                       "ASCAT columns 'sample chr startpos endpos nMajor nMinor' (or a total copy-number column)",
+                       light=light)
+    ci, si, ei, _, sample_i = _layout(table)
     mai = table.col("nmajor", required=False)
     mii = table.col("nminor", required=False)
     ti = table.col(*TOTAL_KEYS, required=False)
     use_alleles = mai is not None and mii is not None
-    sample_i = table.col(*SAMPLE_KEYS, required=False)
     notes: list[str] = []
-    samples: dict[str, list] = {}
+    # Samples seen on lines the light path took keep their place in the file's order.
+    samples: dict[str, list] = {} if light is None else light.sample_lists()
     skipped = 0
     for row in table.rows:
         sample = row.fields[sample_i].strip() if sample_i is not None else ""
@@ -80,10 +92,12 @@ def parse(path: str, lines: Sequence[str], fmt: str) -> ParsedFile:
         if total is None:
             skipped += 1
             continue
-        segs.append(make_segment(table, row, ci, si, ei, zero_based=False, value=total, kind="copy_number",
-                                 copy_number=total, major=major, minor=minor))
+        seg = make_segment(table, row, ci, si, ei, zero_based=False, value=total, kind="copy_number",
+                           copy_number=total, major=major, minor=minor)
+        if light is None or light.keeps(seg, sample):
+            segs.append(seg)
     if note := skipped_note(skipped, "the allele copy numbers are missing"):
         notes.append(note)
     notes.append("total copy number = nMajor + nMinor" if use_alleles else
                  f"total copy number from column '{table.field_name(ti)}'")  # type: ignore[arg-type]
-    return ParsedFile(path, fmt, samples, names_samples=sample_i is not None, notes=notes).finish()
+    return finish_parsed(ParsedFile(path, fmt, samples, names_samples=sample_i is not None, notes=notes), light)

@@ -17,20 +17,25 @@ copy numbers (not ratios).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from ..errors import InputError
 from ._common import (
     CHROM_KEYS,
     END_KEYS,
     START_KEYS,
+    Layout,
+    OffChromosomes,
     ParsedFile,
     Row,
     Table,
     check_copy_number,
+    finish_parsed,
     guess_delimiter,
     has_any,
+    is_plain,
     make_segment,
+    off_chromosomes,
     parse_float,
     read_table,
     skipped_note,
@@ -68,21 +73,27 @@ def _zero_based_header(raw_first: str, keys: list[str]) -> bool:
     return any(k in ("chromstart", "start0") or "0based" in k or "0-based" in k for k in keys)
 
 
-def parse(path: str, lines: Sequence[str], fmt: str) -> ParsedFile:
+def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collection[str] | None = None) -> ParsedFile:
+    """``keep_chromosomes``: segments elsewhere take the light path (see ``_common.OffChromosomes``)."""
     notes: list[str] = []
     content = [(i, t) for i, t in enumerate(lines) if t.strip() and not t.startswith(("##", "track", "browser"))]
     if content and looks_headerless(content[0][1]):
-        table = _headerless(path, lines)
+        light = off_chromosomes(keep_chromosomes, lambda table: Layout(0, 1, 2, zero_based=True))
+        table = _headerless(path, lines, light)
         ci, si, ei, vi = 0, 1, 2, 3
         zero_based = True
         notes.append("no header: BED convention, 0-based start; copy number from column 4")
     else:
+        def layout(table: Table) -> Layout:
+            header_text = lines[table.header_line - 1] if table.header_line else ""
+            return Layout(table.col(*CHROM_KEYS), table.col(*START_KEYS), table.col(*END_KEYS),
+                          zero_based=_zero_based_header(header_text, table.keys))
+
+        light = off_chromosomes(keep_chromosomes, layout)
         table = read_table(path, lines, fmt, detect_ok, "BED-like columns 'chrom start end copy_number'",
-                           skip_prefixes=("##", "track", "browser"))
-        ci, si, ei = table.col(*CHROM_KEYS), table.col(*START_KEYS), table.col(*END_KEYS)
+                           skip_prefixes=("##", "track", "browser"), light=light)
+        ci, si, ei, zero_based = layout(table)[:4]
         vi = table.col(*CN_KEYS, what="copy number")
-        header_text = lines[table.header_line - 1] if table.header_line else ""
-        zero_based = _zero_based_header(header_text, table.keys)
         notes.append("header names a 0-based start: start + 1" if zero_based else "header without a 0-based marker: "
                      "coordinates read as 1-based inclusive")
     segments = []
@@ -92,34 +103,36 @@ def parse(path: str, lines: Sequence[str], fmt: str) -> ParsedFile:
         if cn is None:
             skipped += 1
             continue
-        segments.append(make_segment(table, row, ci, si, ei, zero_based=zero_based, value=cn, kind="copy_number",
-                                     copy_number=cn))
+        seg = make_segment(table, row, ci, si, ei, zero_based=zero_based, value=cn, kind="copy_number",
+                           copy_number=cn)
+        if light is None or light.keeps(seg):
+            segments.append(seg)
     if note := skipped_note(skipped, "the copy number is missing"):
         notes.append(note)
-    return ParsedFile(path, fmt, {"": segments}, names_samples=False, notes=notes).finish()
+    return finish_parsed(ParsedFile(path, fmt, {"": segments}, names_samples=False, notes=notes), light)
 
 
 def detect_ok(keys: list[str]) -> bool:
     return detect(keys) is not None
 
 
-def _headerless(path: str, lines: Sequence[str]) -> Table:
-    rows: list[Row] = []
-    delimiter = None
-    ncol = None
-    for idx, text in enumerate(lines):
-        if not text.strip() or text.startswith(("#", "track", "browser")):
-            continue
-        if ncol is None:
-            delimiter = guess_delimiter(text)
+def _headerless(path: str, lines: Sequence[str], light: OffChromosomes | None = None) -> Table:
+    body = [(idx, text) for idx, text in enumerate(lines)
+            if text.strip() and not text.startswith(("#", "track", "browser"))]
+    delimiter = guess_delimiter(body[0][1]) if body else None
+    ncol = len(split_fields(body[0][1], delimiter)) if body else 4
+    cols = ["chrom", "chromStart", "chromEnd", "copy_number"] + [f"column {i + 1}" for i in range(4, ncol)]
+    table = Table(path=path, fmt="bed", columns=cols, keys=[c.lower() for c in cols], header_line=None,
+                  delimiter=delimiter, rows=[])
+    numbered: Iterable[tuple[int, str]] = [(idx + 1, text) for idx, text in body]
+    # As in read_table: the light path only sees lines a plain split reads exactly.
+    if light is not None and delimiter is not None and is_plain([text for _, text in body], delimiter):
+        numbered = light.sift(table, numbered) or numbered
+    for line_no, text in numbered:
         fields = split_fields(text, delimiter)
-        if ncol is None:
-            ncol = len(fields)
         if len(fields) != ncol:
-            raise InputError(path, "row has a different number of fields than the first row", line=idx + 1,
+            raise InputError(path, "row has a different number of fields than the first row", line=line_no,
                              expected=f"{ncol} fields", found=f"{len(fields)} fields: {text[:120]}",
                              code="cn_unreadable")
-        rows.append(Row(idx + 1, fields))
-    cols = ["chrom", "chromStart", "chromEnd", "copy_number"] + [f"column {i + 1}" for i in range(4, ncol or 4)]
-    return Table(path=path, fmt="bed", columns=cols, keys=[c.lower() for c in cols], header_line=None,
-                 delimiter=delimiter, rows=rows)
+        table.rows.append(Row(line_no, fields))
+    return table

@@ -20,11 +20,22 @@ Specification (GATK source, ``org.broadinstitute.hellbender.tools.copynumber.for
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from ..errors import InputError
 from ..genome import normalize_contig
-from ._common import ParsedFile, make_segment, parse_count, parse_float, read_table, skipped_note
+from ._common import (
+    Layout,
+    ParsedFile,
+    Table,
+    finish_parsed,
+    make_segment,
+    off_chromosomes,
+    parse_count,
+    parse_float,
+    read_table,
+    skipped_note,
+)
 
 FORMATS = ("gatk_seg",)
 VALUE_KEYS = ("log2_copy_ratio_posterior_50", "mean_log2_copy_ratio")
@@ -69,11 +80,19 @@ def _sam_header(path: str, lines: Sequence[str]) -> tuple[dict[str, int], list[s
     return lengths, samples, notes
 
 
-def parse(path: str, lines: Sequence[str], fmt: str) -> ParsedFile:
+def _layout(table: Table) -> Layout:
+    return Layout(table.col("contig"), table.col("start"), table.col("end"), zero_based=False)
+
+
+def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collection[str] | None = None) -> ParsedFile:
+    """``keep_chromosomes``: segments elsewhere take the light path (see ``_common.OffChromosomes``);
+    the @SQ lengths are checked against the build in any case."""
     lengths, rg_samples, notes = _sam_header(path, lines)
+    light = off_chromosomes(keep_chromosomes, _layout)
     table = read_table(path, lines, fmt, lambda keys: detect(keys) is not None,
-                       "GATK columns 'CONTIG START END ... MEAN_LOG2_COPY_RATIO or LOG2_COPY_RATIO_POSTERIOR_50'")
-    ci, si, ei = table.col("contig"), table.col("start"), table.col("end")
+                       "GATK columns 'CONTIG START END ... MEAN_LOG2_COPY_RATIO or LOG2_COPY_RATIO_POSTERIOR_50'",
+                       light=light)
+    ci, si, ei = _layout(table)[:3]
     vi = table.col(*VALUE_KEYS, what="log2 copy ratio")
     npi = table.col("num_points_copy_ratio", required=False)
     calli = table.col("call", required=False)
@@ -92,8 +111,9 @@ def parse(path: str, lines: Sequence[str], fmt: str) -> ParsedFile:
         if value is None:
             skipped += 1
             continue
-        segments.append(make_segment(table, row, ci, si, ei, zero_based=False, value=value, kind="log2",
-                                     n_probes=n_points))
+        seg = make_segment(table, row, ci, si, ei, zero_based=False, value=value, kind="log2", n_probes=n_points)
+        if light is None or light.keeps(seg):
+            segments.append(seg)
     if note := skipped_note(skipped, "the log2 copy ratio is missing (no copy-ratio points)"):
         notes.append(note)
     if len(rg_samples) > 1:
@@ -104,4 +124,5 @@ def parse(path: str, lines: Sequence[str], fmt: str) -> ParsedFile:
     else:
         samples, names = {"": segments}, False
         notes.append("no @RG SM: header line, so the file does not name its sample")
-    return ParsedFile(path, fmt, samples, names_samples=names, contig_lengths=lengths or None, notes=notes).finish()
+    return finish_parsed(ParsedFile(path, fmt, samples, names_samples=names, contig_lengths=lengths or None,
+                                    notes=notes), light, sample=rg_samples[0] if rg_samples else None)

@@ -16,12 +16,24 @@ clamped to 0 (a larger negative value is rejected as corrupt).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from ..errors import InputError
 from ..genome import normalize_contig
 from ..model import GeneRow
-from ._common import ParsedFile, check_copy_number, make_segment, parse_float, parse_int, read_table, skipped_note
+from ._common import (
+    Layout,
+    ParsedFile,
+    Table,
+    check_copy_number,
+    finish_parsed,
+    make_segment,
+    off_chromosomes,
+    parse_float,
+    parse_int,
+    read_table,
+    skipped_note,
+)
 
 FORMATS = ("purple_somatic", "purple_gene")
 SOMATIC_COMPANIONS = ("bafcount", "observedbaf", "segmentstartsupport", "majorallelecopynumber", "depthwindowcount")
@@ -36,12 +48,20 @@ def detect(keys: list[str]) -> str | None:
     return None
 
 
-def parse(path: str, lines: Sequence[str], fmt: str) -> ParsedFile:
+def _layout(table: Table) -> Layout:
+    return Layout(table.col("chromosome"), table.col("start"), table.col("end"), zero_based=False)
+
+
+def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collection[str] | None = None) -> ParsedFile:
+    """``keep_chromosomes``: segments elsewhere take the light path (see ``_common.OffChromosomes``).
+    The gene table is always read in full: its rows are looked up by gene name, wherever they lie."""
     if fmt == "purple_gene":
         return _parse_gene(path, lines)
+    light = off_chromosomes(keep_chromosomes, _layout)
     table = read_table(path, lines, fmt, lambda keys: {"chromosome", "start", "end", "copynumber"} <= set(keys),
-                       "PURPLE columns 'chromosome start end copyNumber ...'")
-    ci, si, ei, vi = table.col("chromosome"), table.col("start"), table.col("end"), table.col("copynumber")
+                       "PURPLE columns 'chromosome start end copyNumber ...'", light=light)
+    ci, si, ei = _layout(table)[:3]
+    vi = table.col("copynumber")
     mai = table.col("majorallelecopynumber", required=False)
     mii = table.col("minorallelecopynumber", required=False)
     notes: list[str] = []
@@ -54,11 +74,13 @@ def parse(path: str, lines: Sequence[str], fmt: str) -> ParsedFile:
             continue
         major = parse_float(table, row, mai) if mai is not None else None
         minor = parse_float(table, row, mii) if mii is not None else None
-        segments.append(make_segment(table, row, ci, si, ei, zero_based=False, value=cn, kind="copy_number",
-                                     copy_number=cn, major=major, minor=minor))
+        seg = make_segment(table, row, ci, si, ei, zero_based=False, value=cn, kind="copy_number",
+                           copy_number=cn, major=major, minor=minor)
+        if light is None or light.keeps(seg):
+            segments.append(seg)
     if note := skipped_note(skipped, "copyNumber is missing"):
         notes.append(note)
-    return ParsedFile(path, fmt, {"": segments}, names_samples=False, notes=notes).finish()
+    return finish_parsed(ParsedFile(path, fmt, {"": segments}, names_samples=False, notes=notes), light)
 
 
 def _parse_gene(path: str, lines: Sequence[str]) -> ParsedFile:

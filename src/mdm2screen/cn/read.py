@@ -18,9 +18,12 @@ Build check (``build`` from the sample sheet): header contig lengths (GATK ``@SQ
 chromosome against the declared build via :func:`genome.check_position`; both raise
 InputError(code='build_mismatch').
 
-``keep_chromosomes`` (the chromosomes the screened genes lie on) lets bin-level formats (CNVkit
-``.cnr``) build segments for those chromosomes only; other bins are checked for structure and
-coordinates, and still feed the build check.
+``keep_chromosomes`` (the chromosomes the screened genes lie on) lets every tabular segment format
+build segments for those chromosomes only (the light path, ``_common.OffChromosomes``): rows on
+other chromosomes are checked for field count and coordinates and still feed the build check,
+but their values are not parsed. A file or sample whose rows all lie elsewhere still reads as a
+profile (its genes are then not covered), except a bin-level ``.cnr``, which then has no usable
+bins. The PURPLE gene table (rows looked up by gene name) and DRAGEN VCFs are read in full.
 
 Parsed files are cached by (real path, size, mtime_ns, requested format, kept chromosomes) in a small LRU, so a
 sample sheet with 500 rows naming one multi-sample SEG file parses it once; a changed file
@@ -33,7 +36,7 @@ import difflib
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from ..errors import InputError
@@ -60,14 +63,14 @@ FORMATS: tuple[str, ...] = (
     "bed",
 )
 
-_PARSERS: dict[str, Callable[[str, Sequence[str], str], ParsedFile]] = {}
+_PARSERS: dict[str, Callable[..., ParsedFile]] = {}  # (path, lines, fmt[, keep_chromosomes=])
 for _module in (cnvkit, gatk, seg, purple, facets, ascat, sequenza, aceseq, dragen, bed):
     for _fmt in _module.FORMATS:
         _PARSERS[_fmt] = _module.parse
 assert set(_PARSERS) == set(FORMATS), "every format needs a parser"
 
-# Formats with one row per bin (tens of thousands of rows); `keep_chromosomes` applies to them.
-BIN_LEVEL_FORMATS = frozenset({"cnvkit_cnr"})
+# Formats whose parser takes `keep_chromosomes` (rows with chromosome/start/end columns).
+LIGHT_PATH_FORMATS = frozenset(FORMATS) - {"purple_gene", "dragen_vcf"}
 
 CACHE_SIZE = 8
 _cache: OrderedDict[tuple, ParsedFile] = OrderedDict()
@@ -100,11 +103,11 @@ def _parse_file(path: str, fmt: str | None, keep_chromosomes: frozenset[str] | N
         _stats["misses"] += 1
     lines = read_text_lines(p)
     chosen = fmt if fmt is not None else detect_from_lines(path, lines)
-    if chosen in BIN_LEVEL_FORMATS:
-        parsed = cnvkit.parse(str(path), lines, chosen, keep_chromosomes=keep_chromosomes)
+    if keep_chromosomes is not None and chosen in LIGHT_PATH_FORMATS:
+        parsed = _PARSERS[chosen](str(path), lines, chosen, keep_chromosomes=keep_chromosomes)
     else:
         parsed = _PARSERS[chosen](str(path), lines, chosen)
-    if not any(parsed.samples.values()) and not parsed.gene_rows:
+    if not _usable(parsed, None):
         raise InputError(path, "no usable segments in the file", expected="segments with values",
                          found="; ".join(parsed.notes) or "none", code="cn_no_segments")
     with _cache_lock:
@@ -113,6 +116,21 @@ def _parse_file(path: str, fmt: str | None, keep_chromosomes: frozenset[str] | N
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
     return parsed
+
+
+def _usable(parsed: ParsedFile, sample: str | None) -> bool:
+    """Whether the file (``sample`` None) or one sample (its key in ``samples``) holds data.
+
+    Rows the light path set aside are what a full read would have made segments of, so they
+    count: a sample measured only on other chromosomes reads as a profile whose genes are not
+    covered, as it would without ``keep_chromosomes``. A bin-level file keeps its own rule: with
+    no bin on the genes' chromosomes it has no usable bins.
+    """
+    if parsed.gene_rows or (any(parsed.samples.values()) if sample is None else parsed.samples.get(sample)):
+        return True
+    if parsed.is_bin_level:
+        return False
+    return bool(parsed.set_aside) if sample is None else sample in parsed.set_aside
 
 
 def _candidates(wanted: str, names: list[str]) -> str:
@@ -178,7 +196,7 @@ def read_copy_number(path: str | Path, *, fmt: str | None = None, sample: str | 
                          if keep_chromosomes is not None else None)
     _check_build(parsed, declared)
     chosen_sample, segments, notes = _select(parsed, sample)
-    if not segments and not parsed.gene_rows:
+    if not _usable(parsed, chosen_sample if parsed.names_samples else ""):
         raise InputError(path, f"sample {chosen_sample!r} has no usable segments", field="cn_sample",
                          expected="at least one segment with a value", found="0 segments", code="cn_no_segments")
     return CopyNumberProfile(

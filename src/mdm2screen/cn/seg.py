@@ -18,7 +18,7 @@ and listed in the notes. Rows with ``NA`` segment means are skipped and counted.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from ..errors import InputError
 from ._common import (
@@ -26,9 +26,13 @@ from ._common import (
     END_KEYS,
     SAMPLE_KEYS,
     START_KEYS,
+    Layout,
     ParsedFile,
+    Table,
+    finish_parsed,
     has_any,
     make_segment,
+    off_chromosomes,
     parse_count,
     parse_float,
     read_table,
@@ -58,11 +62,17 @@ def _header_ok(keys: list[str]) -> bool:
         has_any(keys, END_KEYS)
 
 
-def parse(path: str, lines: Sequence[str], fmt: str) -> ParsedFile:
+def _layout(table: Table) -> Layout:
+    return Layout(table.col(*CHROM_KEYS), table.col(*START_KEYS), table.col(*END_KEYS), zero_based=False, sample=0)
+
+
+def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collection[str] | None = None) -> ParsedFile:
+    """``keep_chromosomes``: segments elsewhere take the light path (see ``_common.OffChromosomes``)."""
+    light = off_chromosomes(keep_chromosomes, _layout)
     table = read_table(path, lines, fmt, _header_ok,
-                       "SEG columns like 'ID chrom loc.start loc.end num.mark seg.mean'")
+                       "SEG columns like 'ID chrom loc.start loc.end num.mark seg.mean'", light=light)
     kind = "log10" if fmt == "seg_log10" else "log2"
-    ci, si, ei = table.col(*CHROM_KEYS), table.col(*START_KEYS), table.col(*END_KEYS)
+    ci, si, ei = _layout(table)[:3]
     vi = table.col(*VALUE_KEYS, required=False)
     notes: list[str] = []
     if vi is None:
@@ -73,7 +83,8 @@ def parse(path: str, lines: Sequence[str], fmt: str) -> ParsedFile:
     if table.preamble:
         shown = "; ".join(t[:80] for _, t in table.preamble[:3])
         notes.append(f"{len(table.preamble)} line(s) before the header skipped: {shown}")
-    samples: dict[str, list] = {}
+    # Samples seen on lines the light path took keep their place in the file's order.
+    samples: dict[str, list] = {} if light is None else light.sample_lists()
     skipped = 0
     for row in table.rows:
         value = parse_float(table, row, vi)
@@ -87,8 +98,10 @@ def parse(path: str, lines: Sequence[str], fmt: str) -> ParsedFile:
             continue
         seg = make_segment(table, row, ci, si, ei, zero_based=False, value=value, kind=kind,
                            n_probes=parse_count(table, row, pi))
-        samples.setdefault(sample, []).append(seg)
+        segs = samples.setdefault(sample, [])
+        if light is None or light.keeps(seg, sample):
+            segs.append(seg)
     if note := skipped_note(skipped, "the segment mean is missing"):
         notes.append(note)
     notes.append(f"segment means read as {kind} ratios ({'explicit seg_log10' if kind == 'log10' else 'seg'})")
-    return ParsedFile(path, fmt, samples, names_samples=True, notes=notes).finish()
+    return finish_parsed(ParsedFile(path, fmt, samples, names_samples=True, notes=notes), light)
