@@ -6,7 +6,9 @@
 * A bgzipped file without the BGZF end-of-file block is refused as truncated: htslib would
   otherwise read it silently up to the last complete block.
 * With a .tbi/.csi index no older than the file, only TP53's chromosome is fetched; otherwise the
-  file is streamed and records on other chromosomes are skipped.
+  file is streamed and records on other chromosomes are skipped. The fetch loads the index once
+  (pysam.TabixFile) and htslib parses the fetched lines from a temporary file; anything unusual
+  falls back to pysam.VariantFile's own fetch, which loads the index twice.
 * The tumour column, per-caller VAF fields (Mutect2, Strelka2, VarScan2, VarDict, DRAGEN, PCGR)
   and VEP ``CSQ`` / SnpEff ``ANN`` annotation of the canonical transcript are handled here.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import math
+import os
 import re
 import shutil
 import tempfile
@@ -167,8 +170,20 @@ def _usable_index(path: Path) -> bool:
     return False
 
 
+def _htslib_index(path: Path) -> Path | None:
+    """The index file htslib itself loads for ``path`` (hts_idx_check_local): ``.csi`` before ``.tbi``,
+    each first as ``file.vcf.gz.csi``, then with the last extension replaced (``file.vcf.csi``)."""
+    name = str(path)
+    dot = name.rfind(".", 1)
+    for suffix in (".csi", ".tbi"):
+        for candidate in (name + suffix, name[:dot] + suffix if dot > 0 else None):
+            if candidate and os.path.exists(candidate):
+                return Path(candidate)
+    return None
+
+
 def _header_lines(path: Path) -> int:
-    """Number of header lines, so records can be reported by line number."""
+    """Number of leading lines that start with '#', so records can be reported by line number."""
     with open(path, "rb") as handle:
         gz = handle.read(2) == GZIP_MAGIC
     opener = gzip.open if gz else open
@@ -182,6 +197,43 @@ def _header_lines(path: Path) -> int:
     except (OSError, EOFError, zlib.error):
         return 0
     return count
+
+
+class _LineNumbers:
+    """Line numbers of streamed records (header lines + ordinal; None when no header line was counted).
+
+    The header is counted only when a line number is first needed: a file without records on TP53's
+    chromosome never needs one.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.header: int | None = None
+
+    def of(self, ordinal: int) -> int | None:
+        if self.header is None:
+            self.header = _header_lines(self.path)
+        return self.header + ordinal if self.header else None
+
+
+def _bgzf_header(path: Path) -> bytes | None:
+    """The header lines of a bgzipped VCF byte for byte, through the '#CHROM' line; None when the file
+    does not start as htslib recognises a VCF or the header does not end in a '#CHROM' line."""
+    lines = []
+    with gzip.open(path, "rb") as handle:
+        for raw in handle:
+            # Same end rule as htslib's vcf_hdr_read: the first line starting with '#' but not '##'.
+            if not raw.startswith(b"#"):
+                if raw.strip(b"\r\n"):
+                    return None  # a record before '#CHROM': htslib refuses the header
+            elif not raw.startswith(b"##"):
+                lines.append(raw if raw.endswith(b"\n") else raw + b"\n")
+                break
+            lines.append(raw)
+        else:
+            return None
+    header = b"".join(lines)
+    return header if header.startswith(b"##fileformat=VCF") else None
 
 
 @contextmanager
@@ -593,40 +645,172 @@ class _Collector:
             )
 
 
-def _records(
-    vf: pysam.VariantFile, shown: str, chrom: str, indexed: bool, header_lines: int, readable: Path
-) -> Iterator[tuple[pysam.VariantRecord, int | None]]:
-    """(record, line) pairs: an index fetch of TP53's chromosome, or the whole file streamed."""
-    if indexed:
-        names = {str(n) for n in vf.header.contigs.keys()}
-        try:
-            names |= {str(n) for n in (vf.index or ())}
-        except PYSAM_ERRORS:
-            pass
-        source: Iterator[pysam.VariantRecord] = _fetch_all(
-            vf, [n for n in names if normalize_contig(n) == chrom], shown
-        )
-    else:
-        source = iter(vf)
-    ordinal = 0
+RECORD_EXPECTED = "tab-separated VCF columns with values of the types the header declares"
+
+
+def _start(
+    shown: str,
+    header: pysam.VariantHeader,
+    model: TP53Model,
+    settings: TP53Settings,
+    region: tuple[str, int, int],
+    tumor_sample: str | None,
+) -> _Collector:
+    """Header checks (contig lengths against the build, tumour column, CSQ/ANN layout) and a collector."""
+    try:
+        lengths = {normalize_contig(name): c.length for name, c in header.contigs.items() if c.length}
+        check_contig_lengths(shown, lengths, model.build)
+        sample, how = choose_tumour_sample(shown, header, tumor_sample)
+        fields = {"CSQ": _format_fields(header, "CSQ"), "ANN": _format_fields(header, "ANN")}
+    except PYSAM_ERRORS as exc:  # e.g. non-UTF-8 bytes in a header line
+        raise InputError(shown, f"malformed VCF header: {exc}", code="vcf_unreadable") from exc
+    collector = _Collector(shown, model, settings, sample, fields, region)
+    collector.notes.append(f"tumour column: {sample or 'none'} ({how})")
+    return collector
+
+
+def _collect_fetched(vf: pysam.VariantFile, collector: _Collector, shown: str) -> None:
+    """Records of TP53's chromosome through the index pysam loaded with the file."""
+    chrom = collector.region[0]
+    names = {str(n) for n in vf.header.contigs.keys()}
+    try:
+        names |= {str(n) for n in (vf.index or ())}
+    except PYSAM_ERRORS:
+        pass
+    source = _fetch_all(vf, [n for n in names if normalize_contig(n) == chrom], shown)
     while True:
         try:
             rec = next(source)
         except StopIteration:
             return
         except PYSAM_ERRORS as exc:
-            where = "while fetching chromosome 17" if indexed else f"after record {ordinal}"
-            line = header_lines + ordinal + 1 if header_lines else None
             raise InputError(
                 shown,
-                f"malformed VCF record {where}: {exc}",
-                line=line,
-                expected="tab-separated VCF columns with values of the types the header declares",
-                found=_line_text(readable, line) if not indexed else None,
+                f"malformed VCF record while fetching chromosome 17: {exc}",
+                expected=RECORD_EXPECTED,
                 code="vcf_unreadable",
             ) from exc
-        ordinal += 1
-        yield rec, (header_lines + ordinal if header_lines else None)
+        try:
+            collector.add(rec, None)
+        except PYSAM_ERRORS as exc:
+            raise InputError(
+                shown, f"malformed VCF record: {exc}", expected=RECORD_EXPECTED, code="vcf_unreadable"
+            ) from exc
+
+
+def _collect_streamed(vf: pysam.VariantFile, collector: _Collector, shown: str, readable: Path) -> None:
+    """Every record of the file, in file order; those on TP53's chromosome go to the collector.
+
+    htslib parses every record (a malformed one anywhere is an error); Python only looks at those on
+    TP53's chromosome. Whether a record is on it is decided once per contig id (``rec.rid``: a
+    contig's id never changes while a file is read) instead of normalising every record's name.
+    """
+    chrom = collector.region[0]
+    lines = _LineNumbers(readable)
+    on_chrom: dict[int, bool] = {}
+    ordinal = 0
+
+    def malformed(exc: BaseException, line: int | None) -> InputError:
+        return InputError(
+            shown,
+            f"malformed VCF record: {exc}",
+            line=line,
+            expected=RECORD_EXPECTED,
+            found=_line_text(readable, line),
+            code="vcf_unreadable",
+        )
+
+    try:
+        for rec in vf:
+            ordinal += 1
+            rid = rec.rid
+            wanted = on_chrom.get(rid)
+            if wanted is None:
+                try:
+                    wanted = on_chrom[rid] = normalize_contig(rec.chrom) == chrom
+                except PYSAM_ERRORS as exc:
+                    raise malformed(exc, lines.of(ordinal)) from exc
+            if not wanted:
+                continue
+            line = lines.of(ordinal)
+            try:
+                collector.add(rec, line)
+            except PYSAM_ERRORS as exc:
+                # e.g. fewer sample columns than the header names, unparsable FORMAT values
+                raise malformed(exc, line) from exc
+    except PYSAM_ERRORS as exc:  # htslib could not read the next record (InputError is none of these)
+        line = lines.of(ordinal + 1)
+        raise InputError(
+            shown,
+            f"malformed VCF record after record {ordinal}: {exc}",
+            line=line,
+            expected=RECORD_EXPECTED,
+            found=_line_text(readable, line),
+            code="vcf_unreadable",
+        ) from exc
+
+
+def _finish(shown: str, collector: _Collector, indexed: bool) -> VariantSource:
+    if collector.on_chrom == 0:
+        collector.notes.append("no record on chromosome 17 in the VCF")
+    return VariantSource(
+        path=shown,
+        format="vcf",
+        sample=collector.sample,
+        variants=collector.variants,
+        records_on_tp53_chrom=collector.on_chrom,
+        indexed=indexed,
+        notes=collector.notes,
+    )
+
+
+# Contig names passed to TabixFile.fetch as a region string: only plain names, which htslib cannot
+# read as anything but a contig name ("17", "chr17").
+_PLAIN_CONTIG = re.compile(r"[A-Za-z0-9]+")
+
+
+def _read_indexed(
+    p: Path,
+    shown: str,
+    model: TP53Model,
+    settings: TP53Settings,
+    region: tuple[str, int, int],
+    tumor_sample: str | None,
+) -> VariantSource | None:
+    """TP53's chromosome of an indexed bgzipped VCF with one index load; None leaves the file to read_vcf.
+
+    Opening the file with pysam.VariantFile loads the index twice (htslib's header reader loads it to
+    add contigs missing from the header, then pysam loads it again), ~1.5 ms each for a whole-genome
+    index. Here pysam.TabixFile loads the index htslib would choose, once, and fetches the chromosome's
+    lines; htslib then parses the header and those lines from a temporary VCF, as it parses fetched
+    lines. Whatever goes wrong or is unusual (a BCF, two names for chromosome 17, a malformed record,
+    an InputError) returns None, and read_vcf's own path then gives its result, note or error.
+    """
+    if "##idx##" in str(p):
+        return None  # htslib would read an index name out of the file name
+    try:
+        index = _htslib_index(p)
+        header = _bgzf_header(p) if index else None
+        if index is None or header is None:
+            return None
+        # latin-1 turns every byte into one character and back, so the lines are copied unchanged.
+        with pysam.TabixFile(str(p), index=str(index), encoding="latin-1") as tabix:
+            names = [n for n in tabix.contigs if normalize_contig(n) == region[0]]
+            if len(names) > 1 or (names and not _PLAIN_CONTIG.fullmatch(names[0])):
+                return None
+            lines = [f"{line}\n".encode("latin-1") for line in tabix.fetch(names[0])] if names else []
+        with tempfile.TemporaryFile(prefix="mdm2screen-vcf-") as tmp:
+            tmp.write(header)
+            tmp.writelines(lines)
+            tmp.flush()
+            tmp.seek(0)
+            with pysam.VariantFile(tmp) as vf:
+                collector = _start(shown, vf.header, model, settings, region, tumor_sample)
+                for rec in vf:
+                    collector.add(rec, None)
+    except (InputError, EOFError, zlib.error, *PYSAM_ERRORS):
+        return None
+    return _finish(shown, collector, indexed=True)
 
 
 def read_vcf(path: str | Path, *, build: str, tumor_sample: str | None, settings: TP53Settings) -> VariantSource:
@@ -636,6 +820,10 @@ def read_vcf(path: str | Path, *, build: str, tumor_sample: str | None, settings
     model = tp53_model(build)
     region = tp53_region(model.build, settings)
     with _readable_copy(p) as (readable, bgzf), _quiet():
+        if bgzf and _usable_index(p):
+            source = _read_indexed(p, shown, model, settings, region, tumor_sample)
+            if source is not None:
+                return source
         if not bgzf and not _is_bcf(readable):
             _check_last_line(readable, shown)
         try:
@@ -648,52 +836,23 @@ def read_vcf(path: str | Path, *, build: str, tumor_sample: str | None, settings
                 code="vcf_unreadable",
             ) from exc
         with vf:
-            header = vf.header
-            try:
-                lengths = {normalize_contig(name): c.length for name, c in header.contigs.items() if c.length}
-                check_contig_lengths(shown, lengths, model.build)
-                sample, how = choose_tumour_sample(shown, header, tumor_sample)
-                fields = {"CSQ": _format_fields(header, "CSQ"), "ANN": _format_fields(header, "ANN")}
-            except PYSAM_ERRORS as exc:  # e.g. non-UTF-8 bytes in a header line
-                raise InputError(shown, f"malformed VCF header: {exc}", code="vcf_unreadable") from exc
-            collector = _Collector(shown, model, settings, sample, fields, region)
-            collector.notes.append(f"tumour column: {sample or 'none'} ({how})")
+            collector = _start(shown, vf.header, model, settings, region, tumor_sample)
             # An index that htslib could not load (corrupt, wrong file) leaves vf.index None: stream instead.
             indexed = bgzf and readable == p and _usable_index(p) and vf.index is not None
             if _usable_index(p) and not indexed:
                 collector.notes.append("the index next to the VCF could not be used; the file was streamed")
-            header_lines = 0 if indexed else _header_lines(readable)
-            for rec, line in _records(vf, shown, region[0], indexed, header_lines, readable):
-                try:
-                    collector.add(rec, line)
-                except PYSAM_ERRORS as exc:
-                    # e.g. fewer sample columns than the header names, unparsable FORMAT values
-                    raise InputError(
-                        shown,
-                        f"malformed VCF record: {exc}",
-                        line=line,
-                        expected="tab-separated VCF columns with values of the types the header declares",
-                        found=_line_text(readable, line),
-                        code="vcf_unreadable",
-                    ) from exc
-    if collector.on_chrom == 0:
-        collector.notes.append("no record on chromosome 17 in the VCF")
-    return VariantSource(
-        path=shown,
-        format="vcf",
-        sample=sample,
-        variants=collector.variants,
-        records_on_tp53_chrom=collector.on_chrom,
-        indexed=bool(indexed),
-        notes=collector.notes,
-    )
+            if indexed:
+                _collect_fetched(vf, collector, shown)
+            else:
+                _collect_streamed(vf, collector, shown, readable)
+    return _finish(shown, collector, bool(indexed))
 
 
 def _in_other_build_cds(rec: pysam.VariantRecord, other: TP53Model) -> bool:
     """True when the record's REF sits in the other build's TP53 CDS and matches it base for base."""
     ref = (rec.ref or "").upper()
-    if not ref or len(ref) > 50:
-        return False
+    if not ref or len(ref) > 50 or rec.pos not in other.plus_bases:
+        return False  # most records: the first base is already outside that CDS
     known = [other.plus_bases.get(rec.pos + i) for i in range(len(ref))]
     return all(k is not None for k in known) and "".join(k for k in known if k) == ref
 

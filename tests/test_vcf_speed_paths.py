@@ -1,0 +1,369 @@
+"""The faster read paths of the VCF reader give exactly what the reference paths give.
+
+* Indexed bgzipped VCFs are read with one index load (pysam.TabixFile fetches TP53's chromosome,
+  htslib parses the header and those lines from a temporary file). Each case is compared with the
+  reference path (the same call with that shortcut switched off: pysam.VariantFile + fetch) and
+  with the same VCF read plain.
+* Streamed VCFs decide "on TP53's chromosome" once per contig id and count header lines only when
+  a line number is needed; line numbers in results and errors are checked against the file.
+
+Test VCFs are built here from tests/data/variants (provenance in its README.md) with pysam:
+records sorted for tabix, written plain, bgzipped and indexed (.tbi or .csi).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from pathlib import Path
+
+import pysam
+import pytest
+
+from mdm2screen.errors import InputError
+from mdm2screen.variants import TP53Settings, read_tp53_variants
+from mdm2screen.variants import vcf as vcf_module
+
+DATA = Path(__file__).parent / "data" / "variants"
+SETTINGS = TP53Settings()
+INDEX_NOTE = "the index next to the VCF could not be used; the file was streamed"
+
+# (name, source file, build): '17' and 'chr17' names, sites-only and tumour/normal VCFs, CSQ annotation.
+SOURCES = [
+    ("coad37", DATA / "sigven_pcgr" / "T001-COAD.grch37.vcf.gz", "GRCh37"),
+    ("brca38", DATA / "sigven_pcgr" / "T001-BRCA.grch38.vcf.gz", "GRCh38"),
+    ("umccr_chr17", DATA / "umccr_gpgr" / "somatic-ensemble-PASS.vcf.gz", "GRCh38"),
+    ("a25_vep", DATA / "ncsa_phyloflow" / "VEP_raw.A25.mutect2.filtered.snp.vcf", "GRCh37"),
+    ("a25_strelka", DATA / "ncsa_phyloflow" / "A25.strelka2.vcf", "GRCh37"),
+    ("lachesis_strelka", DATA / "VerenaK90_LACHESIS" / "strelka2.somatic.snvs.vcf.gz", "GRCh37"),
+]
+
+
+def read(path: Path, build: str = "GRCh37") -> object:
+    return read_tp53_variants(path, build=build, tumor_sample=None, sample_id=None, settings=SETTINGS)
+
+
+def outcome(path: Path, build: str = "GRCh37") -> tuple:
+    """The full result, or the error with everything it carries."""
+    try:
+        return ("result", dataclasses.asdict(read(path, build)))
+    except InputError as exc:
+        return ("error", str(exc), exc.code, exc.line, exc.found)
+
+
+def sorted_plain(src: Path, dst: Path, edit=None) -> Path:
+    """``src`` rewritten by pysam with records sorted for tabix; ``edit(lines)`` may change the text."""
+    previous = pysam.set_verbosity(0)  # the sources lack contig lines: htslib warns per contig
+    try:
+        with pysam.VariantFile(str(src)) as vin:
+            records = list(vin)
+            order: dict[str, int] = {}
+            for rec in records:
+                order.setdefault(rec.chrom, len(order))
+            records.sort(key=lambda r: (order[r.chrom], r.pos))
+            with pysam.VariantFile(str(dst), "w", header=vin.header) as out:
+                for rec in records:
+                    out.write(rec)
+    finally:
+        pysam.set_verbosity(previous)
+    if edit is not None:
+        dst.write_bytes(b"".join(edit(dst.read_bytes().splitlines(keepends=True))))
+    return dst
+
+
+def bgzip(plain: Path, index: str | None = "tbi") -> Path:
+    gz = plain.with_name(plain.name + ".gz")
+    pysam.tabix_compress(str(plain), str(gz), force=True)
+    if index:
+        pysam.tabix_index(str(gz), preset="vcf", force=True, csi=index == "csi")
+    return gz
+
+
+def first_record_on(lines: list[bytes], names: tuple[bytes, ...]) -> int:
+    return next(i for i, line in enumerate(lines) if line.split(b"\t", 1)[0] in names)
+
+
+@pytest.fixture
+def fast_path(monkeypatch):
+    """Per read: True when the single-index-load path gave the result, False when it declined."""
+    used: list[bool] = []
+    real = vcf_module._read_indexed
+
+    def spy(*args, **kwargs):
+        result = real(*args, **kwargs)
+        used.append(result is not None)
+        return result
+
+    monkeypatch.setattr(vcf_module, "_read_indexed", spy)
+    return used
+
+
+@pytest.fixture
+def reference(monkeypatch):
+    """outcome() with the single-index-load path switched off: pysam.VariantFile opens and fetches."""
+
+    def _outcome(path: Path, build: str = "GRCh37") -> tuple:
+        with monkeypatch.context() as patch:
+            patch.setattr(vcf_module, "_read_indexed", lambda *args, **kwargs: None)
+            return outcome(path, build)
+
+    return _outcome
+
+
+def without_lines(source) -> list:
+    return [dataclasses.replace(call, line=None) for call in source.variants]
+
+
+# --------------------------------------------------------------------------- indexed bgzipped VCFs
+
+
+@pytest.mark.parametrize("index", ["tbi", "csi"])
+@pytest.mark.parametrize(("name", "src", "build"), SOURCES, ids=[s[0] for s in SOURCES])
+def test_indexed_read_equals_reference_fetch_and_plain_read(tmp_path, fast_path, reference, name, src, build, index):
+    plain = sorted_plain(src, tmp_path / f"{name}.vcf")
+    gz = bgzip(plain, index)
+    assert Path(f"{gz}.{index}").exists()
+
+    indexed = read(gz, build)
+    assert fast_path == [True]
+    assert ("result", dataclasses.asdict(indexed)) == reference(gz, build)
+
+    streamed = read(plain, build)
+    assert indexed.indexed is True and streamed.indexed is False
+    assert indexed.path == str(gz) and indexed.sample == streamed.sample
+    assert indexed.records_on_tp53_chrom == streamed.records_on_tp53_chrom > 0
+    assert without_lines(indexed) == without_lines(streamed)
+    assert all(call.line is None for call in indexed.variants)  # no line numbers through an index
+    assert indexed.notes == streamed.notes  # neither has an index note
+
+
+def test_known_tp53_variants_and_chr17_counts_through_the_index(tmp_path, fast_path):
+    coad = read(bgzip(sorted_plain(SOURCES[0][1], tmp_path / "coad.vcf")))
+    assert [c.hgvs_c for c in coad.variants] == ["c.216del"]
+    umccr = read(bgzip(sorted_plain(SOURCES[2][1], tmp_path / "umccr.vcf")), "GRCh38")
+    assert umccr.records_on_tp53_chrom == 174 and umccr.variants == []  # 'chr17' names, no TP53 record
+    vep = read(bgzip(sorted_plain(SOURCES[3][1], tmp_path / "vep.vcf")))
+    assert [(c.key(), c.hgvs_p, c.annotation_source) for c in vep.variants] == [
+        (("17", 7577098, "T", "A"), "p.Arg280Ser", "VEP")
+    ]
+    assert fast_path == [True, True, True]
+
+
+def test_contig_in_the_index_but_not_in_the_header(tmp_path, fast_path, reference):
+    def drop_contig_17(lines):
+        # pysam writes the contigs it met while reading as "##contig=<ID=17>" (PCGR declares none).
+        return [line for line in lines if not line.startswith((b"##contig=<ID=17>", b"##contig=<ID=17,"))]
+
+    plain = sorted_plain(SOURCES[0][1], tmp_path / "coad.vcf", edit=drop_contig_17)
+    gz = bgzip(plain)
+    with pysam.VariantFile(str(plain)) as check:
+        assert "17" not in check.header.contigs
+    with pysam.TabixFile(str(gz)) as check:
+        assert "17" in check.contigs
+    indexed = read(gz)
+    assert fast_path == [True]
+    assert ("result", dataclasses.asdict(indexed)) == reference(gz)
+    assert [c.hgvs_c for c in indexed.variants] == ["c.216del"]
+    assert indexed.records_on_tp53_chrom == read(plain).records_on_tp53_chrom
+
+
+def test_stale_index_is_not_used(tmp_path, fast_path):
+    plain = sorted_plain(SOURCES[0][1], tmp_path / "coad.vcf")
+    gz = bgzip(plain)
+    later = os.stat(gz).st_mtime_ns + 10**9
+    os.utime(gz, ns=(later, later))  # the VCF is now newer than its index
+    stale = read(gz)
+    assert fast_path == []  # an index older than the file is not even tried
+    assert stale.indexed is False
+    assert dataclasses.asdict(stale) == dataclasses.asdict(read(bgzip(plain, index=None)))
+    assert INDEX_NOTE not in stale.notes
+    assert stale.variants[0].line is not None  # streamed: line numbers again
+
+
+@pytest.mark.parametrize("suffix", [".tbi", ".csi"])
+def test_unloadable_index_falls_back_to_streaming_with_its_note(tmp_path, fast_path, suffix):
+    plain = sorted_plain(SOURCES[0][1], tmp_path / "coad.vcf")
+    gz = bgzip(plain, index=None)
+    Path(str(gz) + suffix).write_bytes(b"not an index")
+    source = read(gz)
+    assert fast_path == [False]
+    assert source.indexed is False and INDEX_NOTE in source.notes
+    assert [c.hgvs_c for c in source.variants] == ["c.216del"]
+    assert source.records_on_tp53_chrom == read(plain).records_on_tp53_chrom
+
+
+def test_htslib_prefers_the_csi_and_so_does_the_single_load_path(tmp_path, fast_path, reference):
+    plain = sorted_plain(SOURCES[0][1], tmp_path / "coad.vcf")
+    gz = bgzip(plain, "tbi")
+    Path(str(gz) + ".csi").write_bytes(b"not an index")  # htslib looks for .csi first and fails on it
+    assert vcf_module._htslib_index(gz) == Path(str(gz) + ".csi")
+    source = read(gz)
+    assert fast_path == [False]
+    assert source.indexed is False and INDEX_NOTE in source.notes
+    assert ("result", dataclasses.asdict(source)) == reference(gz)
+
+
+def test_malformed_chr17_record_in_an_indexed_file_is_vcf_unreadable(tmp_path, fast_path, reference):
+    def cut_sample_column(lines):
+        at = first_record_on(lines, (b"17",))
+        lines[at] = lines[at].rstrip(b"\n").rsplit(b"\t", 1)[0] + b"\n"
+        return lines
+
+    plain = sorted_plain(SOURCES[0][1], tmp_path / "coad.vcf", edit=cut_sample_column)
+    gz = bgzip(plain)
+    with pytest.raises(InputError) as err:
+        read(gz)
+    assert fast_path == [False]  # the reference path reports it
+    assert err.value.code == "vcf_unreadable" and err.value.line is None
+    assert "malformed VCF record while fetching chromosome 17" in str(err.value)
+    assert ("error", str(err.value), "vcf_unreadable", None, None) == reference(gz)
+
+    with pytest.raises(InputError) as err:
+        read(plain)
+    lines = plain.read_bytes().splitlines()
+    bad = first_record_on(lines, (b"17",))
+    records_before = sum(1 for line in lines[:bad] if not line.startswith(b"#"))
+    assert err.value.code == "vcf_unreadable" and err.value.line == bad + 1
+    assert f"malformed VCF record after record {records_before}:" in str(err.value)
+
+
+def test_two_names_for_chromosome_17_use_the_reference_path(tmp_path, fast_path, reference):
+    def add_chr17_copies(lines):
+        return lines + [b"chr" + line for line in lines if line.startswith(b"17\t")]
+
+    gz = bgzip(sorted_plain(SOURCES[0][1], tmp_path / "coad.vcf", edit=add_chr17_copies))
+    result = outcome(gz)
+    assert fast_path == [False]
+    assert result == reference(gz)
+
+
+def test_indexed_bcf_keeps_the_reference_path(tmp_path, fast_path, reference):
+    plain = sorted_plain(SOURCES[0][1], tmp_path / "coad.vcf")
+    bcf = tmp_path / "coad.bcf"
+    with pysam.VariantFile(str(plain)) as vin, pysam.VariantFile(str(bcf), "wb", header=vin.header) as out:
+        for rec in vin:
+            out.write(rec)
+    pysam.tabix_index(str(bcf), preset="vcf", force=True, csi=True)
+    source = read(bcf)
+    assert fast_path == [False]
+    assert source.indexed is True and ("result", dataclasses.asdict(source)) == reference(bcf)
+    assert without_lines(source) == without_lines(read(plain))
+
+
+def test_crlf_vcf_through_the_index(tmp_path, fast_path, reference):
+    plain = sorted_plain(
+        SOURCES[3][1], tmp_path / "vep.vcf", edit=lambda lines: [line.replace(b"\n", b"\r\n") for line in lines]
+    )
+    gz = bgzip(plain)
+    source = read(gz)
+    assert fast_path == [True]
+    assert ("result", dataclasses.asdict(source)) == reference(gz)
+    assert [c.hgvs_p for c in source.variants] == ["p.Arg280Ser"]
+
+
+def test_temporary_files_leave_no_trace(tmp_path, fast_path, monkeypatch):
+    gz = bgzip(sorted_plain(SOURCES[0][1], tmp_path / "coad.vcf"))
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    source = read(gz)
+    assert fast_path == [True]
+    assert list(scratch.iterdir()) == []
+    shown = repr(dataclasses.asdict(source))
+    assert str(scratch) not in shown and "mdm2screen-vcf-" not in shown
+    assert source.path == str(gz)
+
+
+# --------------------------------------------------------------------------- streamed VCFs
+
+
+def test_streamed_line_numbers_in_results(tmp_path):
+    src = DATA / "ncsa_phyloflow" / "VEP_raw.A25.mutect2.filtered.snp.vcf"
+    lines = src.read_bytes().splitlines()
+    expected = 1 + next(i for i, line in enumerate(lines) if line.startswith(b"17\t7577098\t"))
+    assert read(src).variants[0].line == expected
+    bgzf = bgzip(sorted_plain(src, tmp_path / "vep.vcf"), index=None)
+    sorted_lines = (tmp_path / "vep.vcf").read_bytes().splitlines()
+    assert read(bgzf).variants[0].line == 1 + next(
+        i for i, line in enumerate(sorted_lines) if line.startswith(b"17\t7577098\t")
+    )
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_streamed_malformed_record_off_chromosome_17_names_its_line(tmp_path, compressed):
+    def cut_sample_column(lines):
+        at = first_record_on(lines, (b"1",)) + 3
+        lines[at] = lines[at].rstrip(b"\n").rsplit(b"\t", 1)[0] + b"\n"
+        return lines
+
+    plain = sorted_plain(SOURCES[0][1], tmp_path / "coad.vcf", edit=cut_sample_column)
+    lines = plain.read_bytes().splitlines()
+    bad = first_record_on(lines, (b"1",)) + 3
+    path = bgzip(plain, index=None) if compressed else plain
+    with pytest.raises(InputError) as err:
+        read(path)
+    records_before = sum(1 for line in lines[:bad] if not line.startswith(b"#"))
+    assert err.value.code == "vcf_unreadable" and err.value.line == bad + 1
+    assert f"malformed VCF record after record {records_before}:" in str(err.value)
+    assert err.value.found == lines[bad][:120].decode()
+
+
+def _small_vcf(path: Path, records: list[tuple[str, int, str, str, float]], contigs=("1", "17", "X")) -> Path:
+    header = pysam.VariantHeader()
+    for contig in contigs:
+        header.contigs.add(contig)
+    header.formats.add("AF", "A", "Float", "allele fraction")
+    header.formats.add("DP", "1", "Integer", "depth")
+    header.add_sample("TUMOR")
+    with pysam.VariantFile(str(path), "w", header=header) as out:
+        for chrom, pos, ref, alt, af in records:
+            if chrom not in out.header.contigs:
+                out.header.contigs.add(chrom)
+            rec = out.new_record(contig=chrom, start=pos - 1, alleles=(ref, alt))
+            rec.samples["TUMOR"]["AF"] = af
+            rec.samples["TUMOR"]["DP"] = 50
+            out.write(rec)
+    return path
+
+
+def test_streamed_unsorted_contigs_and_a_contig_missing_from_the_header(tmp_path):
+    # Chromosome 17 interleaved with others (not sortable for tabix, fine for streaming), and 'chr17'
+    # records under a contig the header does not declare: htslib adds it while reading.
+    records = [
+        ("1", 100, "A", "G", 0.2),
+        ("17", 7_000_000, "A", "G", 0.3),
+        ("X", 500, "C", "T", 0.4),
+        ("17", 7578406, "C", "T", 0.45),  # TP53 c.524G>A p.Arg175His (GRCh37)
+        ("1", 200, "A", "G", 0.2),
+        ("17", 8_000_000, "G", "A", 0.3),
+        ("X", 600, "C", "T", 0.4),
+    ]
+    path = _small_vcf(tmp_path / "unsorted.vcf", records)
+    source = read(path)
+    assert source.records_on_tp53_chrom == 3
+    header_lines = sum(1 for line in path.read_bytes().splitlines() if line.startswith(b"#"))
+    (call,) = source.variants
+    assert (call.hgvs_p, call.line) == ("p.Arg175His", header_lines + 4)
+
+    text = path.read_bytes().replace(b"##contig=<ID=17>\n", b"")
+    missing = tmp_path / "missing_contig.vcf"
+    missing.write_bytes(text)
+    again = read(missing)
+    assert again.records_on_tp53_chrom == 3 and [c.hgvs_p for c in again.variants] == ["p.Arg175His"]
+    assert again.variants[0].line == header_lines - 1 + 4
+
+
+def test_streamed_value_error_on_chr17_names_its_line(tmp_path):
+    path = _small_vcf(tmp_path / "af.vcf", [("1", 100, "A", "G", 0.2), ("17", 7578406, "C", "T", 1.5)])
+    header_lines = sum(1 for line in path.read_bytes().splitlines() if line.startswith(b"#"))
+    with pytest.raises(InputError) as err:
+        read(path)
+    assert err.value.code == "vcf_value_invalid" and err.value.line == header_lines + 2
+
+
+def test_streamed_file_without_chr17_records(tmp_path):
+    path = _small_vcf(tmp_path / "no17.vcf", [("1", 100, "A", "G", 0.2), ("X", 600, "C", "T", 0.4)])
+    source = read(path)
+    assert source.records_on_tp53_chrom == 0 and source.variants == []
+    assert source.notes[-1] == "no record on chromosome 17 in the VCF"
