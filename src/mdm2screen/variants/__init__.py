@@ -38,18 +38,20 @@ __all__ = [
 ]
 
 _SNIFF_BYTES = 1 << 16
+# Enough for a VCF's first line; the full sniff window is decompressed only when it is not one.
+_QUICK_SNIFF_BYTES = 1 << 10
 
 
-def _head(p: Path) -> bytes:
-    """The first 64 KiB of the file, decompressed when gzip/bgzip."""
+def _head(p: Path, size: int = _SNIFF_BYTES) -> bytes:
+    """The first ``size`` bytes of the file, decompressed when gzip/bgzip."""
     try:
         with open(p, "rb") as handle:
             magic = handle.read(2)
         if magic == GZIP_MAGIC:
             with gzip.open(p, "rb") as handle:
-                return handle.read(_SNIFF_BYTES)
+                return handle.read(size)
         with open(p, "rb") as handle:
-            return handle.read(_SNIFF_BYTES)
+            return handle.read(size)
     except (OSError, EOFError, zlib.error) as exc:
         raise InputError(p, f"compressed file is truncated or corrupt: {exc}", code="input_corrupt") from exc
 
@@ -57,6 +59,9 @@ def _head(p: Path) -> bytes:
 def detect_variant_format(path: str | Path) -> str:
     """ "vcf" or "maf", from the content (header lines), never from the file name."""
     p = check_readable(path)
+    quick = _head(p, _QUICK_SNIFF_BYTES)
+    if quick.startswith(b"##fileformat=VCF") and b"\x00" not in quick:
+        return "vcf"
     head = _head(p)
     if head.startswith(b"BCF\x02"):
         return "vcf"
