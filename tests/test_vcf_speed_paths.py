@@ -181,6 +181,25 @@ def test_stale_index_is_not_used(tmp_path, fast_path):
     assert stale.variants[0].line is not None  # streamed: line numbers again
 
 
+def test_a_fresh_tbi_does_not_vouch_for_the_stale_csi_htslib_would_load(tmp_path, fast_path):
+    plain = sorted_plain(SOURCES[0][1], tmp_path / "coad.vcf")
+    gz = bgzip(plain, "csi")
+    csi = Path(str(gz) + ".csi")
+    # The VCF is rewritten without its TP53 records after the .csi was made; a new .tbi is made.
+    kept = [line for line in plain.read_bytes().splitlines(keepends=True) if not line.startswith(b"17\t")]
+    trimmed = tmp_path / "trimmed.vcf"
+    trimmed.write_bytes(b"".join(kept))
+    pysam.tabix_compress(str(trimmed), str(gz), force=True)
+    pysam.tabix_index(str(gz), preset="vcf", force=True, keep_original=True)
+    old = os.stat(gz).st_mtime_ns - 10**9
+    os.utime(csi, ns=(old, old))
+    assert vcf_module._htslib_index(gz) == csi
+    source = read(gz)
+    assert fast_path == []  # the stale .csi is not used, whatever the .tbi says
+    assert source.indexed is False
+    assert source.records_on_tp53_chrom == 0 and source.variants == []
+
+
 @pytest.mark.parametrize("suffix", [".tbi", ".csi"])
 def test_unloadable_index_falls_back_to_streaming_with_its_note(tmp_path, fast_path, suffix):
     plain = sorted_plain(SOURCES[0][1], tmp_path / "coad.vcf")

@@ -162,12 +162,13 @@ def _line_text(path: Path, line: int | None, limit: int = 120) -> str | None:
 
 
 def _usable_index(path: Path) -> bool:
-    """A .tbi/.csi next to the file that is not older than it (a stale index gives wrong regions)."""
-    for suffix in (".tbi", ".csi"):
-        index = Path(str(path) + suffix)
-        if index.exists() and index.stat().st_mtime_ns >= path.stat().st_mtime_ns:
-            return True
-    return False
+    """The index htslib would load (see _htslib_index) exists and is not older than the file.
+
+    A stale index gives wrong regions, and so can miss TP53's records. It is the index htslib
+    picks that must be fresh: a fresh .tbi does not vouch for the stale .csi htslib loads first.
+    """
+    index = _htslib_index(path)
+    return index is not None and index.stat().st_mtime_ns >= path.stat().st_mtime_ns
 
 
 def _htslib_index(path: Path) -> Path | None:
