@@ -11,8 +11,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import itertools
 import os
-import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -85,6 +85,25 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+# Temporary names: pid + a per-process counter are unique among live processes; a leftover of
+# a killed run with a recycled pid is skipped by O_EXCL. Cheaper than mkstemp's random names.
+_TMP_COUNTER = itertools.count()
+_TMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_TMP_ATTEMPTS = 10_000
+
+
+def _open_temporary(folder: str, name: str) -> tuple[int, str]:
+    """Create ``folder/.name.<pid>.<n>.tmp`` exclusively; return (fd, path)."""
+    for _ in range(_TMP_ATTEMPTS):
+        tmp = os.path.join(folder, f".{name}.{os.getpid()}.{next(_TMP_COUNTER)}.tmp")
+        try:
+            # Mode 0o666 less the umask, as for any new file (mkstemp's 0600 needed a chmod).
+            return os.open(tmp, _TMP_FLAGS, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary file name for {name!r} in {folder}")
+
+
 def atomic_write(path: str | Path, data: str | bytes, *, sync: bool = True) -> None:
     """Write ``data`` to ``path`` via a temporary file and rename (atomic on POSIX).
 
@@ -92,19 +111,27 @@ def atomic_write(path: str | Path, data: str | bytes, *, sync: bool = True) -> N
     before the rename, so it survives a power cut; a caller writing many files can pass False
     and flush them together with :func:`sync_files` (one journal commit instead of hundreds).
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    target = os.fspath(path)
+    folder, name = os.path.split(target)
+    if not name:  # "dir/": let pathlib decide what that names, as before
+        target = os.fspath(Path(path))
+        folder, name = os.path.split(target)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
-            handle.flush()
+        fd, tmp = _open_temporary(folder or os.curdir, name)
+    except (FileNotFoundError, NotADirectoryError):
+        # Usually the folder does not exist yet; mkdir raises the telling error otherwise.
+        Path(folder or os.curdir).mkdir(parents=True, exist_ok=True)
+        fd, tmp = _open_temporary(folder or os.curdir, name)
+    try:
+        try:
+            view = memoryview(payload)
+            while view:  # os.write may write less than asked
+                view = view[os.write(fd, view):]
             if sync:
-                os.fsync(handle.fileno())
-        # mkstemp creates 0600; reports are meant to be read by colleagues, so apply the umask.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+                os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, target)
     except BaseException:
         try:

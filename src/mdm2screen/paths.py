@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+from functools import lru_cache
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -29,13 +32,41 @@ def is_valid_id(value: str) -> bool:
 
 
 def safe_child(base: Path, name: str, suffix: str = "") -> Path:
-    """``base/name+suffix`` after checking ``name`` cannot escape ``base``."""
+    """``base/name+suffix`` (resolved) after checking ``name`` cannot escape ``base``.
+
+    ``name`` must be a valid ID, so it has no "/" and is not "." or ".."; the only way left
+    for the child to lead outside ``base`` is a symbolic link already sitting at that name,
+    which is refused as before (a link that stays inside ``base`` resolves to its target).
+    """
     if not is_valid_id(name):
         raise ValueError(f"refusing to use {name!r} in a file name: IDs must be {ID_PATTERN_TEXT}")
-    child = (base / f"{name}{suffix}").resolve()
-    if base.resolve() not in child.parents:
-        raise ValueError(f"refusing to write {child}: outside {base}")
+    filename = f"{name}{suffix}"
+    if os.sep in filename or (os.altsep and os.altsep in filename):
+        # Only an odd suffix from a caller gets here: check it the full way.
+        child = (base / filename).resolve()
+        if base.resolve() not in child.parents:
+            raise ValueError(f"refusing to write {child}: outside {base}")
+        return child
+    base_resolved = _resolved_dir(os.fspath(base), "" if base.is_absolute() else os.getcwd())
+    child = base_resolved / filename
+    try:
+        is_link = stat.S_ISLNK(os.lstat(child).st_mode)
+    except OSError:  # missing (the usual case) or unreadable: resolve() treats it as no link either
+        is_link = False
+    if is_link:  # resolve it fully, as before, and insist it stays inside base
+        child = child.resolve()
+        if base_resolved not in child.parents:
+            raise ValueError(f"refusing to write {child}: outside {base}")
     return child
+
+
+@lru_cache(maxsize=64)
+def _resolved_dir(base: str, cwd: str) -> Path:
+    """``Path(base).resolve()``, once per folder (and working folder, for a relative one).
+
+    Resolving walks every component with lstat; reports go to the same folder all run long.
+    """
+    return Path(cwd, base).resolve()
 
 
 def repo_root() -> Path:

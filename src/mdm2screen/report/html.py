@@ -1,7 +1,9 @@
 """Per-patient HTML report: one self-contained page (inline CSS and SVG, no script, no URL).
 
-Every piece of input-derived text reaches the page through Jinja2 autoescaping; the only
-markup inserted unescaped is the SVG that :mod:`.svg` builds (which escapes its own text).
+Every piece of input-derived text reaches the page through Jinja2 autoescaping, or through
+:func:`markupsafe.escape` in the few fragments built here in Python for speed (status badges,
+criterion states, the settings table) before they are marked ``Markup``; the only other markup
+inserted unescaped is the SVG that :mod:`.svg` builds (which escapes its own text).
 A Content-Security-Policy forbids scripts and any network fetch, as a second line of
 defence should escaping ever fail.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 import shutil
 import subprocess
 import tempfile
@@ -19,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import ChainableUndefined, Environment, PackageLoader, Undefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..fileio import atomic_write
 from .svg import STATUS_STYLE, TP53_STYLE, chr12_profile_svg, status_style
@@ -46,7 +49,13 @@ def _missing(value: object) -> bool:
     return value is None or isinstance(value, Undefined) or (isinstance(value, str) and value.strip() == "")
 
 
+# The filters run ~300 times per page: plain str/float values (nearly all) take a short path
+# that gives the same result as the general one below it.
+
+
 def _float(value: object) -> float | None:
+    if type(value) is float:
+        return value if math.isfinite(value) else None
     if _missing(value) or isinstance(value, bool):
         return None
     try:
@@ -80,6 +89,8 @@ def fmt_pct(value: object, digits: int = 1) -> str:
 
 
 def fmt_text(value: object) -> str:
+    if type(value) is str:
+        return value if value.strip() else NA
     if _missing(value):
         return NA
     if isinstance(value, bool):
@@ -99,6 +110,8 @@ def fmt_yesno(value: object, unknown: str = "unknown") -> str:
 
 def fmt_words(value: object) -> str:
     """``not_assessable`` -> ``not assessable``."""
+    if type(value) is str:
+        return value.replace("_", " ") if value.strip() else NA
     return NA if _missing(value) else str(value).replace("_", " ")
 
 
@@ -108,7 +121,7 @@ def fmt_ihc(value: object) -> str:
 
 
 def fmt_locus(gene: Mapping[str, Any] | None) -> str:
-    if not isinstance(gene, Mapping) or _missing(gene.get("chrom")):
+    if not (type(gene) is dict or isinstance(gene, Mapping)) or _missing(gene.get("chrom")):
         return NA
     return f"chr{gene.get('chrom')}:{fmt_int(gene.get('start'))}-{fmt_int(gene.get('end'))}"
 
@@ -147,32 +160,123 @@ def flatten_config(config: object, prefix: str = "") -> list[tuple[str, str]]:
     return rows
 
 
+# The configuration is the same for every patient of a run, so its rows and their HTML are
+# built once per distinct configuration. The key is the configuration's pickle: it encodes
+# builtin values exactly (1 vs "1" vs True, list vs tuple, key order), so a different
+# configuration can never get another's rows; at worst an equal one misses the cache.
+_CONFIG_CACHE: dict[bytes, tuple[tuple[tuple[str, str], ...], Markup]] = {}
+_CONFIG_CACHE_SIZE = 16
+
+
+def _config_table_rows(rows: list[tuple[str, str]] | tuple[tuple[str, str], ...]) -> Markup:
+    """The <tr> rows of the settings table (each key and value escaped here)."""
+    if not rows:
+        return Markup('<tr><td class="muted">No configuration recorded.</td></tr>')
+    return Markup("".join(f'<tr><th class="mono">{escape(key)}</th><td class="mono wrap">{escape(val)}</td></tr>'
+                          for key, val in rows))
+
+
+def config_view(config: object) -> tuple[tuple[tuple[str, str], ...], Markup]:
+    """``flatten_config(config)`` as a tuple, and the settings table rows, cached per configuration."""
+    try:
+        key = pickle.dumps(config, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - not picklable: build it every time, uncached
+        key = None
+    cached = _CONFIG_CACHE.get(key) if key is not None else None
+    if cached is None:
+        rows = tuple(flatten_config(config))
+        cached = (rows, _config_table_rows(rows))
+        if key is not None:
+            if len(_CONFIG_CACHE) >= _CONFIG_CACHE_SIZE:
+                _CONFIG_CACHE.clear()
+            _CONFIG_CACHE[key] = cached
+    return cached
+
+
 # --------------------------------------------------------------------------- environment
+
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class ReportEnvironment(Environment):
+    """Jinja2 environment that looks ``x.key`` up in a dict before trying an attribute.
+
+    Reports are plain dicts, and Jinja's default tries ``getattr`` first, so nearly every
+    ``r.x`` raised and caught an AttributeError (a fifth of render time). A dict instance has
+    no attributes but its class's, so for any other name the result is exactly the same.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
+def _badge_html(style: Mapping[str, str], big: bool) -> Markup:
+    return Markup(f'<span class="badge {escape(style["css"])}{" big" if big else ""}">'
+                  f'{escape(style["symbol"])} {escape(style["label"].upper())}</span>')
+
+
+# Badges depend only on the (constant) style of a status: built once, not per call.
+_BADGES = {(style["css"], big): _badge_html(style, big)
+           for style in (*STATUS_STYLE.values(), status_style(None)) for big in (False, True)}
+
+
+def status_badge(status: object, big: object = False) -> Markup:
+    """Status symbol and word (escaped), as the template's badge; Python, as it is called in loops."""
+    style = status_style(status)
+    return _BADGES.get((style["css"], bool(big))) or _badge_html(style, bool(big))
+
+
+def _state_cell_html(state: object) -> Markup:
+    symbol, word = CRITERION_STATE.get(state, ("?", fmt_words(state)))  # type: ignore[call-overload]
+    css = state if state in CRITERION_STATE else "unknown"
+    return Markup(f'<span class="state {escape(css)}">{escape(symbol)} {escape(word)}</span>')
+
+
+_STATE_CELLS = {state: _state_cell_html(state) for state in CRITERION_STATE}
+
+
+def state_cell(state: object) -> Markup:
+    """A criterion's state (symbol and word); unknown states are shown escaped, in words."""
+    return _STATE_CELLS.get(state) or _state_cell_html(state)  # type: ignore[call-overload]
 
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     """The Jinja2 environment, built once per process (template parsing is the slow part)."""
-    env = Environment(
+    env = ReportEnvironment(
         loader=PackageLoader("mdm2screen.report", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html", "j2", "html.j2"), default_for_string=True,
                                      default=True),
         undefined=ChainableUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates ship with the package: no need to stat them on every render / include.
+        auto_reload=False,
     )
     env.filters.update(
         num=fmt_num, int=fmt_int, pct=fmt_pct, text=fmt_text, yesno=fmt_yesno, words=fmt_words, locus=fmt_locus,
         short=fmt_short_hash, compact=fmt_compact, ihc=fmt_ihc,
     )
     env.globals.update(status_style=status_style, STATUS_STYLE=STATUS_STYLE, CRITERION_STATE=CRITERION_STATE,
-                       TP53_WORDS=TP53_WORDS, TP53_STYLE=TP53_STYLE, NA=NA)
+                       TP53_WORDS=TP53_WORDS, TP53_STYLE=TP53_STYLE, NA=NA, status_badge=status_badge)
     return env
 
 
 @lru_cache(maxsize=4)
 def _template(name: str):  # noqa: ANN202 - jinja2.Template
     return environment().get_template(name)
+
+
+@lru_cache(maxsize=1)
+def _report_css() -> Markup:
+    """The shared stylesheet (a static file of ours), rendered once instead of included per page."""
+    return Markup(_template("_style.css.j2").render())
 
 
 # --------------------------------------------------------------------------- view model
@@ -183,7 +287,8 @@ def _list(value: object) -> list[Any]:
 
 
 def _dict(value: object) -> dict[str, Any]:
-    return dict(value) if isinstance(value, Mapping) else {}
+    # type() first: the Mapping ABC check is slow and reports are plain dicts.
+    return dict(value) if type(value) is dict or isinstance(value, Mapping) else {}
 
 
 def _tally(criteria: list[Any]) -> list[tuple[str, str, int]]:
@@ -217,6 +322,8 @@ def _arm_view(arm: Mapping[str, Any], default_arm: object) -> dict[str, Any]:
         "is_default": arm.get("id") == default_arm,
         "headline": reasons[0].get("message") if reasons else None,
         "criteria": criteria,
+        # (criterion, its state cell): built here rather than by a call per template row.
+        "criteria_rows": [(c, state_cell(c.get("state"))) for c in criteria],
         "tally": _tally(criteria),
     }
 
@@ -245,6 +352,7 @@ def build_view(report: Mapping[str, Any], title: str) -> dict[str, Any]:
         # The profile may carry the absolute MDM2 cut-off on its own when the gene block has none.
         threshold = {"mode": "absolute", "amplified_at": profile["threshold"]}
     plot = chr12_profile_svg(profile or None, threshold=threshold, ploidy=mdm2.get("ploidy"))
+    config_rows, config_table = config_view(provenance.get("config"))
     return {
         "title": title,
         "arms": arm_views,
@@ -252,10 +360,14 @@ def build_view(report: Mapping[str, Any], title: str) -> dict[str, Any]:
         "other_genes": other_genes,
         "events": events,
         "variants": variants,
-        "config_rows": flatten_config(provenance.get("config")),
+        "deciding": [x for x in variants if x.get("decides")],
+        "samples_with_errors": [s for s in samples if s.get("errors")],
+        "config_rows": list(config_rows),
+        "config_table": config_table,  # cached per configuration; keys and values escaped
         "chr12_svg": Markup(plot) if plot else None,  # built by svg.py, which escapes all its text
         "has_profile_segments": bool(_list(profile.get("segments"))),
         "csp": Markup(PATIENT_CSP),  # a constant
+        "style": _report_css(),
         "rendered_by": "mdm2screen " + str(provenance.get("pipeline_version") or ""),
     }
 

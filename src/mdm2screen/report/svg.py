@@ -9,6 +9,7 @@ namespace name, and only in the separate ``.svg`` files).
 
 from __future__ import annotations
 
+import functools
 import math
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
@@ -225,6 +226,30 @@ def _place_labels(items: list[tuple[float, str]], min_gap: float, max_rows: int)
     return assigned
 
 
+def _memo(func):  # noqa: ANN001, ANN202 - a decorator
+    """Cache a pure builder by ``repr`` of its arguments (floats, strings and tuples of them).
+
+    ``repr`` rather than ``==``: 0.0 and -0.0, or 1 and 1.0, compare equal but may print
+    differently, so they must not share an entry. Bounded: emptied when full.
+    """
+    cache: dict[str, Any] = {}
+
+    @functools.wraps(func)
+    def cached(*args):  # noqa: ANN002, ANN202
+        key = repr(args)
+        try:
+            return cache[key]
+        except KeyError:
+            pass
+        value = func(*args)
+        if len(cache) >= 256:
+            cache.clear()
+        cache[key] = value
+        return value
+
+    return cached
+
+
 def chr12_profile_svg(profile: Mapping[str, Any] | None, *, threshold: Mapping[str, Any] | None = None,
                       ploidy: object = None, highlight: Sequence[str] = ("MDM2", "CDK4"), width: int = 760,
                       height: int = 270) -> str | None:
@@ -259,9 +284,48 @@ def chr12_profile_svg(profile: Mapping[str, Any] | None, *, threshold: Mapping[s
             hi = lo + 1.0
     amp, gain, thr_label = threshold_in_copies(threshold, ploidy)
     left, right = 52.0, width - 14.0
+    low, high = _axis_range((s[2] for s in segments), (amp, gain))
+    # Everything drawn before the segments depends on the window, genes, threshold and axis
+    # range only, which most patients of a run share: it is built once per distinct set.
+    frame, top, bottom, _ = _chr12_frame(width, height, lo, hi, low, high, tuple(genes), tuple(highlight),
+                                         amp, gain, thr_label, str(profile.get("build") or ""))
+    axis = _LogAxis(top, bottom, low, high)
+    out = [frame]
+    for start, end, cn in segments:
+        if end < lo or start > hi:
+            continue
+        colour = _AMP_COLOUR if amp is not None and cn >= amp else (
+            _GAIN_COLOUR if gain is not None and cn >= gain else _NEUTRAL_COLOUR)
+        x0, x1 = _x_of(start, lo, hi, left, right), _x_of(end, lo, hi, left, right)
+        y = _num(axis.y(cn))
+        out.append(f'<line x1="{_num(x0)}" x2="{_num(max(x1, x0 + 1.5))}" y1="{y}" y2="{y}" stroke="{colour}" '
+                   f'stroke-width="3.5" stroke-linecap="butt"><title>{escape(_mb(start))}\u2013{escape(_mb(end))} Mb: '
+                   f"{escape(_fmt_cn(cn))} copies</title></line>")
+    if not segments:
+        out.append(f'<text x="{_num((left + right) / 2)}" y="{_num((top + bottom) / 2)}" text-anchor="middle" '
+                   'fill="#5f6368" font-size="13">no copy-number segments in this window</text>')
+    if amp is None:
+        out.append(f'<text x="{_num(left + 6)}" y="{_num(top + 14)}" fill="#5f6368">{escape(thr_label)}</text>')
+    if skipped:
+        out.append(f'<text x="{_num(left + 6)}" y="{_num(bottom - 6)}" fill="#5f6368">{skipped} segment(s) without an '
+                   "absolute copy number not drawn</text>")
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _x_of(pos: float, lo: float, hi: float, left: float, right: float) -> float:
+    return left + (min(max(pos, lo), hi) - lo) / (hi - lo) * (right - left)
+
+
+@_memo
+def _chr12_frame(width: int, height: int, lo: float, hi: float, low: float, high: float,
+                 genes: tuple[tuple[float, float, str], ...], highlight: tuple[str, ...], amp: float | None,
+                 gain: float | None, thr_label: str, build: str) -> tuple[str, float, float, int]:
+    """The chr12 plot up to its segments: (svg text, plot top, plot bottom, final height)."""
+    left, right = 52.0, width - 14.0
 
     def x_of(pos: float) -> float:
-        return left + (min(max(pos, lo), hi) - lo) / (hi - lo) * (right - left)
+        return _x_of(pos, lo, hi, left, right)
 
     # Gene labels sit above the plot in as many rows as they need; the plot starts below them.
     visible = sorted((g for g in genes if g[1] >= lo and g[0] <= hi), key=lambda g: g[0])
@@ -270,10 +334,8 @@ def chr12_profile_svg(profile: Mapping[str, Any] | None, *, threshold: Mapping[s
     top = 34.0 + 14 * n_rows
     height += int(14 * (n_rows - 2)) if n_rows > 2 else 0
     bottom = height - 34.0
-    low, high = _axis_range((s[2] for s in segments), (amp, gain))
     axis = _LogAxis(top, bottom, low, high)
 
-    build = str(profile.get("build") or "")
     summary = f"Chromosome 12 copy number, {_mb(lo)}\u2013{_mb(hi)} Mb{f' ({build})' if build else ''}"
     out = _open_svg(width, height, summary, False, "plot plot-chr12")
     out.append(f'<rect x="{_num(left)}" y="{_num(top)}" width="{_num(right - left)}" height="{_num(bottom - top)}" '
@@ -309,26 +371,7 @@ def chr12_profile_svg(profile: Mapping[str, Any] | None, *, threshold: Mapping[s
     legend.append((f'<line x1="0" x2="22" y1="0" y2="0" stroke="{_NEUTRAL_COLOUR}" stroke-width="3.5"/>', "segment"))
     legend.append(('<rect x="7" y="-6" width="8" height="12" fill="#f6c344" fill-opacity="0.55"/>', "gene"))
     _legend(out, legend, left, 12)
-    for start, end, cn in segments:
-        if end < lo or start > hi:
-            continue
-        colour = _AMP_COLOUR if amp is not None and cn >= amp else (
-            _GAIN_COLOUR if gain is not None and cn >= gain else _NEUTRAL_COLOUR)
-        x0, x1 = x_of(start), x_of(end)
-        y = _num(axis.y(cn))
-        out.append(f'<line x1="{_num(x0)}" x2="{_num(max(x1, x0 + 1.5))}" y1="{y}" y2="{y}" stroke="{colour}" '
-                   f'stroke-width="3.5" stroke-linecap="butt"><title>{escape(_mb(start))}\u2013{escape(_mb(end))} Mb: '
-                   f"{escape(_fmt_cn(cn))} copies</title></line>")
-    if not segments:
-        out.append(f'<text x="{_num((left + right) / 2)}" y="{_num((top + bottom) / 2)}" text-anchor="middle" '
-                   'fill="#5f6368" font-size="13">no copy-number segments in this window</text>')
-    if amp is None:
-        out.append(f'<text x="{_num(left + 6)}" y="{_num(top + 14)}" fill="#5f6368">{escape(thr_label)}</text>')
-    if skipped:
-        out.append(f'<text x="{_num(left + 6)}" y="{_num(bottom - 6)}" fill="#5f6368">{skipped} segment(s) without an '
-                   "absolute copy number not drawn</text>")
-    out.append("</svg>")
-    return "".join(out)
+    return "".join(out), top, bottom, height
 
 
 # --------------------------------------------------------------------------- cohort plots
