@@ -207,6 +207,9 @@ def measure(cmd: list[str], *, log: Path, cwd: Path = REPO, env: dict[str, str] 
     time_file = log.with_suffix(".time")
     use_time = os.access(GNU_TIME, os.X_OK)
     full = [GNU_TIME, "-v", "-o", str(time_file), *cmd] if use_time else cmd
+    # Start from a quiet disk: writeback of what earlier steps wrote or deleted (a cohort, a
+    # removed results folder) would otherwise land inside this step; it swung runs by 30%.
+    os.sync()
     load = os.getloadavg()
     with open(log, "w") as out:
         began = time.perf_counter()
@@ -415,6 +418,7 @@ def bench_size(n: int, args: argparse.Namespace, say) -> SizeResult:
     res.noop_s = noop.seconds
 
     say(f"N={n}: floor ({len(tasks)} files, {args.cores} cores)")
+    os.sync()  # the same quiet start as every measured step (see measure)
     fl = floor_mod.run_floor(tasks, cores=args.cores)
     res.floor, res.floor_s = fl.to_dict(), fl.seconds
     res.ratio = round(res.run_s / fl.seconds, 2) if res.run_s and fl.seconds else None
