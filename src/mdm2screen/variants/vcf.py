@@ -711,10 +711,10 @@ def _collect_streamed(vf: pysam.VariantFile, collector: _Collector, shown: str, 
     on_chrom: dict[int, bool] = {}
     ordinal = 0
 
-    def malformed(exc: BaseException, line: int | None) -> InputError:
+    def malformed(exc: BaseException, line: int | None, where: str = "") -> InputError:
         return InputError(
             shown,
-            f"malformed VCF record: {exc}",
+            f"malformed VCF record{where}: {exc}",
             line=line,
             expected=RECORD_EXPECTED,
             found=_line_text(readable, line),
@@ -740,15 +740,7 @@ def _collect_streamed(vf: pysam.VariantFile, collector: _Collector, shown: str, 
                 # e.g. fewer sample columns than the header names, unparsable FORMAT values
                 raise malformed(exc, line) from exc
     except PYSAM_ERRORS as exc:  # htslib could not read the next record (InputError is none of these)
-        line = lines.of(ordinal + 1)
-        raise InputError(
-            shown,
-            f"malformed VCF record after record {ordinal}: {exc}",
-            line=line,
-            expected=RECORD_EXPECTED,
-            found=_line_text(readable, line),
-            code="vcf_unreadable",
-        ) from exc
+        raise malformed(exc, lines.of(ordinal + 1), f" after record {ordinal}") from exc
 
 
 def _finish(shown: str, collector: _Collector, indexed: bool) -> VariantSource:
