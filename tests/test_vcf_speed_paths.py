@@ -309,6 +309,16 @@ def test_streamed_line_numbers_in_results(tmp_path):
     )
 
 
+def test_streamed_line_numbers_count_a_blank_line_inside_the_header(tmp_path):
+    """htslib skips a blank line among the ## lines; the record's line number still counts it."""
+    src = DATA / "ncsa_phyloflow" / "VEP_raw.A25.mutect2.filtered.snp.vcf"
+    lines = src.read_bytes().splitlines(keepends=True)
+    blank = tmp_path / "blank_in_header.vcf"
+    blank.write_bytes(b"".join([lines[0], b"\n", *lines[1:]]))
+    expected = 2 + next(i for i, line in enumerate(lines) if line.startswith(b"17\t7577098\t"))
+    assert read(blank).variants[0].line == expected
+
+
 @pytest.mark.parametrize("compressed", [False, True])
 def test_streamed_malformed_record_off_chromosome_17_names_its_line(tmp_path, compressed):
     def cut_sample_column(lines):

@@ -184,20 +184,28 @@ def _htslib_index(path: Path) -> Path | None:
 
 
 def _header_lines(path: Path) -> int:
-    """Number of leading lines that start with '#', so records can be reported by line number."""
+    """Number of header lines, through the '#CHROM' line, so records can be reported by line number.
+
+    htslib skips blank lines inside the header, so they are counted too; without a '#CHROM' line
+    (htslib refuses such a header) it is the number of leading lines that start with '#'.
+    """
     with open(path, "rb") as handle:
         gz = handle.read(2) == GZIP_MAGIC
     opener = gzip.open if gz else open
-    count = 0
+    count = leading = 0
     try:
         with opener(path, "rb") as handle:  # type: ignore[operator]
             for raw in handle:
-                if not raw.startswith(b"#"):
-                    break
                 count += 1
+                if raw.startswith(b"#") and not raw.startswith(b"##"):
+                    return count  # the '#CHROM' line ends the header (htslib's rule)
+                if raw.startswith(b"#"):
+                    leading = count
+                elif raw.strip(b"\r\n"):
+                    break  # a record before any '#CHROM' line
     except (OSError, EOFError, zlib.error):
         return 0
-    return count
+    return leading
 
 
 class _LineNumbers:
