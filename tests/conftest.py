@@ -8,6 +8,17 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "resources" / "demo"
+
+# Real copy-number files by source (copies with licences: tests/data/cn/README.md).
+CN_DATA = Path(__file__).parent / "data" / "cn"
+CNVKIT = CN_DATA / "etal_cnvkit"
+LACHESIS = CN_DATA / "VerenaK90_LACHESIS"
+HMF = CN_DATA / "hartwigmedical_hmftools"
+GPGR = CN_DATA / "umccr_gpgr"
+PCGR = CN_DATA / "sigven_pcgr"
+RTCGA_SEG = CN_DATA / "RTCGA_gbmlgg" / "GBMLGG.snp6.minus_germline_cnv.hg19.subset.seg"
+VCFSTUFF = CN_DATA / "umccr_vcf_stuff"
+SPEC = CN_DATA / "spec"  # files built to a caller's documentation (build_spec_files.py)
 # Expected status of every demo patient in the default arm (resources/demo/README.md).
 DEMO_STATUSES = {
     "DEMO-01": "ELIGIBLE",

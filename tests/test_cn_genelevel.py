@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import pytest
+from conftest import CN_DATA, CNVKIT, HMF, LACHESIS, SPEC
 
 from mdm2screen.cn import chromosome_profile, gene_copy_number, read_copy_number
 from mdm2screen.cn.genelevel import ratio_to_copy_number
@@ -19,11 +19,7 @@ from mdm2screen.cn.read import cache_clear
 from mdm2screen.model import AmplificationRule, CopyNumberProfile, GeneRow, Segment
 from mdm2screen.reference import GeneLocus, gene_locus
 
-DATA = Path(__file__).parent / "data" / "cn"
-CNVKIT = DATA / "etal_cnvkit"
-LACHESIS = DATA / "VerenaK90_LACHESIS"
-HMF = DATA / "hartwigmedical_hmftools"
-SPEC = DATA / "spec"
+DATA = CN_DATA
 
 # The project's default rule (workflow/schemas/config.schema.yaml): absolute CN >= 8, 6 to < 8 equivocal.
 DEFAULT = AmplificationRule(mode="absolute", amplified_at=8, gain_at=6, summary="weighted")

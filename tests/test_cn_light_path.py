@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import CN_DATA, CNVKIT, GPGR, HMF, LACHESIS, PCGR, RTCGA_SEG, SPEC, VCFSTUFF
 
 from mdm2screen.cn import chromosome_profile, gene_copy_number, read_copy_number
 from mdm2screen.cn._common import CHROM_KEYS, END_KEYS, START_KEYS, norm_key, split_fields
@@ -21,15 +22,7 @@ from mdm2screen.errors import InputError
 from mdm2screen.model import AmplificationRule
 from mdm2screen.reference import gene_locus
 
-DATA = Path(__file__).parent / "data" / "cn"
-CNVKIT = DATA / "etal_cnvkit"
-LACHESIS = DATA / "VerenaK90_LACHESIS"
-HMF = DATA / "hartwigmedical_hmftools"
-GPGR = DATA / "umccr_gpgr"
-PCGR = DATA / "sigven_pcgr"
-RTCGA_SEG = DATA / "RTCGA_gbmlgg" / "GBMLGG.snp6.minus_germline_cnv.hg19.subset.seg"
-VCFSTUFF = DATA / "umccr_vcf_stuff"
-SPEC = DATA / "spec"
+DATA = CN_DATA
 
 KEEP = {"12", "17"}  # what the screener passes for MDM2, CDK4 and TP53
 GENES = ("MDM2", "CDK4", "TP53")

@@ -15,21 +15,14 @@ from pathlib import Path
 
 import pysam
 import pytest
+from conftest import CN_DATA, CNVKIT, GPGR, HMF, LACHESIS, PCGR, RTCGA_SEG, SPEC, VCFSTUFF
 
 from mdm2screen.cn import FORMATS, detect_format, read_copy_number
 from mdm2screen.cn import ascat as ascat_reader
 from mdm2screen.cn.read import cache_clear, cache_info
 from mdm2screen.errors import InputError
 
-DATA = Path(__file__).parent / "data" / "cn"
-CNVKIT = DATA / "etal_cnvkit"
-LACHESIS = DATA / "VerenaK90_LACHESIS"
-HMF = DATA / "hartwigmedical_hmftools"
-GPGR = DATA / "umccr_gpgr"
-PCGR = DATA / "sigven_pcgr"
-RTCGA_SEG = DATA / "RTCGA_gbmlgg" / "GBMLGG.snp6.minus_germline_cnv.hg19.subset.seg"
-VCFSTUFF = DATA / "umccr_vcf_stuff"
-SPEC = DATA / "spec"
+DATA = CN_DATA
 
 
 @pytest.fixture(autouse=True)
