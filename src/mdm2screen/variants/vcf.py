@@ -161,14 +161,14 @@ def _line_text(path: Path, line: int | None, limit: int = 120) -> str | None:
     return None
 
 
-def _usable_index(path: Path) -> bool:
-    """The index htslib would load (see _htslib_index) exists and is not older than the file.
+def _usable_index(path: Path) -> Path | None:
+    """The index htslib would load (see _htslib_index) when it is not older than the file, else None.
 
     A stale index gives wrong regions, and so can miss TP53's records. It is the index htslib
     picks that must be fresh: a fresh .tbi does not vouch for the stale .csi htslib loads first.
     """
     index = _htslib_index(path)
-    return index is not None and index.stat().st_mtime_ns >= path.stat().st_mtime_ns
+    return index if index is not None and index.stat().st_mtime_ns >= path.stat().st_mtime_ns else None
 
 
 def _htslib_index(path: Path) -> Path | None:
@@ -772,6 +772,7 @@ _PLAIN_CONTIG = re.compile(r"[A-Za-z0-9]+")
 
 def _read_indexed(
     p: Path,
+    index: Path,
     shown: str,
     model: TP53Model,
     settings: TP53Settings,
@@ -790,9 +791,8 @@ def _read_indexed(
     if "##idx##" in str(p):
         return None  # htslib would read an index name out of the file name
     try:
-        index = _htslib_index(p)
-        header = _bgzf_header(p) if index else None
-        if index is None or header is None:
+        header = _bgzf_header(p)
+        if header is None:
             return None
         # latin-1 turns every byte into one character and back, so the lines are copied unchanged.
         with pysam.TabixFile(str(p), index=str(index), encoding="latin-1") as tabix:
@@ -821,8 +821,9 @@ def read_vcf(path: str | Path, *, build: str, tumor_sample: str | None, settings
     model = tp53_model(build)
     region = tp53_region(model.build, settings)
     with _readable_copy(p) as (readable, bgzf), _quiet():
-        if bgzf and _usable_index(p):
-            source = _read_indexed(p, shown, model, settings, region, tumor_sample)
+        index = _usable_index(p)
+        if bgzf and index is not None:
+            source = _read_indexed(p, index, shown, model, settings, region, tumor_sample)
             if source is not None:
                 return source
         if not bgzf and not _is_bcf(readable):
@@ -839,8 +840,8 @@ def read_vcf(path: str | Path, *, build: str, tumor_sample: str | None, settings
         with vf:
             collector = _start(shown, vf.header, model, settings, region, tumor_sample)
             # An index that htslib could not load (corrupt, wrong file) leaves vf.index None: stream instead.
-            indexed = bgzf and readable == p and _usable_index(p) and vf.index is not None
-            if _usable_index(p) and not indexed:
+            indexed = bgzf and index is not None and readable == p and vf.index is not None
+            if index is not None and not indexed:
                 collector.notes.append("the index next to the VCF could not be used; the file was streamed")
             if indexed:
                 _collect_fetched(vf, collector, shown)
