@@ -422,6 +422,13 @@ def contig_or_none(raw: str) -> str | None:
 # --------------------------------------------------------------------------- light path
 
 
+def note_end(max_end: dict[str, tuple[int, int | None]], chrom: str, end: int, line: int | None) -> None:
+    """Keep the furthest end seen on ``chrom`` and its line (the first of equal ends) for the build check."""
+    best = max_end.get(chrom)
+    if best is None or end > best[0]:
+        max_end[chrom] = (end, line)
+
+
 class Layout(NamedTuple):
     """Where a format keeps its coordinates (column indices) and how it counts them."""
 
@@ -550,9 +557,7 @@ class OffChromosomes:
         """True for a segment on a kept chromosome; any other is recorded like a line taken out."""
         if seg.chrom in self.keep:
             return True
-        best = self.max_end.get(seg.chrom)
-        if best is None or seg.end > best[0]:
-            self.max_end[seg.chrom] = (seg.end, seg.line)
+        note_end(self.max_end, seg.chrom, seg.end, seg.line)
         self.samples[sample] = self.samples.get(sample, 0) + 1
         self.count += 1
         return False
@@ -562,9 +567,7 @@ class OffChromosomes:
         parsed.set_aside = {(sample if sample is not None and name == "" else name): n
                             for name, n in self.samples.items() if n}
         for chrom, (end, line) in self.max_end.items():
-            best = parsed.max_end.get(chrom)
-            if best is None or end > best[0]:
-                parsed.max_end[chrom] = (end, line)
+            note_end(parsed.max_end, chrom, end, line)
         parsed.finish()
         # A full read indexes chromosomes in sorted order (the build check reports the first).
         parsed.max_end = dict(sorted(parsed.max_end.items(), key=lambda item: chrom_order(item[0])))
@@ -626,14 +629,10 @@ class ParsedFile:
         for key, segs in self.samples.items():
             segs.sort(key=lambda s: (chrom_order(s.chrom), s.start, s.end))
             for s in segs:
-                best = self.max_end.get(s.chrom)
-                if best is None or s.end > best[0]:
-                    self.max_end[s.chrom] = (s.end, s.line)
+                note_end(self.max_end, s.chrom, s.end, s.line)
             self.samples[key] = segs
         for row in (self.gene_rows or {}).values():
-            best = self.max_end.get(row.chrom)
-            if best is None or row.end > best[0]:
-                self.max_end[row.chrom] = (row.end, row.line)
+            note_end(self.max_end, row.chrom, row.end, row.line)
         return self
 
 
