@@ -164,15 +164,18 @@ def test_an_ihc_edit_reruns_only_that_patients_batch(tmp_path):
     assert json.loads((tmp_path / "out/patients/DEMO-05.json").read_text())["status"] == "ELIGIBLE"
 
 
-def test_an_edited_assay_bed_reruns_every_batch_and_a_touch_reruns_none(tmp_path):
-    """Arms and assay files are tracked by content (params.config_files), not as inputs."""
+def test_an_edited_assay_bed_or_arms_file_reruns_every_batch_and_a_touch_reruns_none(tmp_path):
+    """Assay target BEDs are tracked by content (params.assay_files), the arms file by its text in
+    every patient's fingerprint; neither is an input."""
     demo = tmp_path / "demo"
     shutil.copytree(REPO / "resources/demo", demo)
     bed = demo / "demo_panel_targets.bed"
+    arms = tmp_path / "arms.yaml"
+    shutil.copy(REPO / "config/arms.yaml", arms)
     config = tmp_path / "c.yaml"
     config.write_text(
         f"samples: {demo / 'samples.tsv'}\noutdir: {tmp_path / 'out'}\nbatch_size: 2\n"
-        f"assays:\n  DEMO_PANEL: {bed}\n"
+        f"assays:\n  DEMO_PANEL: {bed}\narms_file: {arms}\n"
     )
     base = [*SNAKEMAKE, "--configfile", str(config), "--directory", str(tmp_path)]
     assert run([*base, "--cores", "2"]).returncode == 0
@@ -184,12 +187,22 @@ def test_an_edited_assay_bed_reruns_every_batch_and_a_touch_reruns_none(tmp_path
     assert dry.returncode == 0, dry.stderr[-2000:]
     assert "screen_" not in dry.stdout, dry.stdout
 
-    bed.write_text(bed.read_text() + "17\t1\t2\textra_target\n")
+    arms.write_text(arms.read_text())
     dry = run([*base, "--dry-run", "--quiet", "rules"])
-    assert dry.returncode == 0, dry.stderr[-2000:]
-    # Job-stats rows ("screen_<batch>   1"); the reasons section lists the same names comma-separated.
-    screened = set(re.findall(r"^(screen_\S+)\s+\d+$", dry.stdout, re.MULTILINE))
-    assert screened == {f"screen_{b}" for b in batches}, dry.stdout
+    assert "screen_" not in dry.stdout, dry.stdout
+
+    def screened_after(edit) -> set[str]:
+        edit()
+        dry = run([*base, "--dry-run", "--quiet", "rules"])
+        assert dry.returncode == 0, dry.stderr[-2000:]
+        # Job-stats rows ("screen_<batch>   1"); the reasons section lists the same names comma-separated.
+        return set(re.findall(r"^(screen_\S+)\s+\d+$", dry.stdout, re.MULTILINE))
+
+    everyone = {f"screen_{b}" for b in batches}
+    original_bed = bed.read_text()
+    assert screened_after(lambda: bed.write_text(original_bed + "17\t1\t2\textra_target\n")) == everyone
+    bed.write_text(original_bed)
+    assert screened_after(lambda: arms.write_text(arms.read_text() + "# edited\n")) == everyone
 
 
 def test_a_new_sheet_in_the_samples_folder_screens_only_its_patients(tmp_path):

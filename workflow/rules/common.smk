@@ -38,14 +38,14 @@ validate(
 OUTDIR = str(COHORT.outdir)
 BATCHES = COHORT.batches()
 PROBLEMS = COHORT.problems
-# Files whose change re-decides everyone (the arms file and the assays' target BEDs), by content.
-# They are a param rather than inputs: Snakemake checksums every input again for each of a batch's
-# hundreds of outputs when it records the job. Sample sheets and the IHC table are not among them:
-# each batch's params.fingerprint holds its own patients' rows, so a new sheet or an edited IHC
-# row reruns only the batches it touches.
-CONFIG_FILES = {
-    str(path): sha256_file(path)
-    for path in [COHORT.settings.arms_file, *COHORT.settings["assays"].values()]
+# The assays' target BEDs, by content: an edit re-decides everyone. (The arms file's text is
+# already in every patient's fingerprint, with the configuration.) A param rather than inputs:
+# Snakemake checksums every input again for each of a batch's hundreds of outputs when it records
+# the job. Sample sheets and the IHC table are not among them either: each batch's
+# params.fingerprint holds its own patients' rows, so a new sheet or an edited IHC row reruns only
+# the batches it touches.
+ASSAY_FILES = {
+    str(path): sha256_file(path) for path in COHORT.settings["assays"].values()
 }
 # The parsed cohort is not needed past this point; the batches hold what the rules use.
 del COHORT, _first_rows

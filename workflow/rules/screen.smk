@@ -5,10 +5,10 @@
 # alone), hence one rule per batch, named screen_<sheet>_b<n>.
 #
 # The batch's data files are tracked through `params.fingerprint` (their size and modification
-# time, with the sheet and IHC rows and the config) and the arms and assay files through
-# `params.config_files` (their content), rather than as inputs: Snakemake records a checksum of
-# every input for every output, which for a 250-patient batch is 500 outputs x 500 files hashed
-# after each job.
+# time, with the sheet and IHC rows, the config and the arms file's text) and the assays' target
+# BEDs through `params.assay_files` (their content), rather than as inputs: Snakemake records a
+# checksum of every input for every output, which for a 250-patient batch is 500 outputs x 500
+# files hashed after each job.
 for _batch in BATCHES:
 
     rule:
@@ -38,6 +38,6 @@ for _batch in BATCHES:
         params:
             patients=_batch.patients,
             fingerprint=_batch.fingerprint,
-            config_files=CONFIG_FILES,
+            assay_files=ASSAY_FILES,
         script:
             "../scripts/screen_batch.py"
