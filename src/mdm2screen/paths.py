@@ -41,23 +41,22 @@ def safe_child(base: Path, name: str, suffix: str = "") -> Path:
     if not is_valid_id(name):
         raise ValueError(f"refusing to use {name!r} in a file name: IDs must be {ID_PATTERN_TEXT}")
     filename = f"{name}{suffix}"
-    if os.sep in filename or (os.altsep and os.altsep in filename):
-        # Only an odd suffix from a caller gets here: check it the full way.
-        child = (base / filename).resolve()
-        if base.resolve() not in child.parents:
-            raise ValueError(f"refusing to write {child}: outside {base}")
-        return child
     base_resolved = _resolved_dir(os.fspath(base), "" if base.is_absolute() else os.getcwd())
     child = base_resolved / filename
-    try:
-        is_link = stat.S_ISLNK(os.lstat(child).st_mode)
-    except OSError:  # missing (the usual case) or unreadable: resolve() treats it as no link either
-        is_link = False
-    if is_link:  # resolve it fully, as before, and insist it stays inside base
+    # An odd suffix from a caller (with a separator) or a link already at that name: resolve it
+    # fully, as before, and insist it stays inside base.
+    if os.sep in filename or (os.altsep and os.altsep in filename) or _is_link(child):
         child = child.resolve()
         if base_resolved not in child.parents:
             raise ValueError(f"refusing to write {child}: outside {base}")
     return child
+
+
+def _is_link(path: Path) -> bool:
+    try:
+        return stat.S_ISLNK(os.lstat(path).st_mode)
+    except OSError:  # missing (the usual case) or unreadable: resolve() treats it as no link either
+        return False
 
 
 @lru_cache(maxsize=64)
