@@ -8,6 +8,8 @@
 
 from snakemake.utils import min_version
 
+from mdm2screen.workflow_hooks import release_scheduler_timers
+
 min_version("9.0")
 
 
@@ -20,4 +22,14 @@ rule all:
     default_target: True
     input:
         rules.cohort_summary.output,
-        missing_patient_outputs(),
+        [path for batch in BATCHES for path in missing_patient_reports(batch)],
+        patient_report_folder(),
+
+
+# Without this every run lingers up to a second after its last job (mdm2screen/workflow_hooks.py).
+onsuccess:
+    release_scheduler_timers()
+
+
+onerror:
+    release_scheduler_timers()

@@ -122,7 +122,9 @@ def test_snakemake_report_bundles_summary_and_patient_reports(demo_run):
 
     names = zipfile.ZipFile(report).namelist()
     assert any(n.endswith("summary.html") for n in names)
-    assert any(n.endswith("DEMO-01.html") for n in names)
+    # Every patient's HTML report, found through rule all's folder input (not the batch outputs).
+    assert {Path(n).stem for n in names if n.endswith(".html") and "DEMO-" in n} == set(EXPECTED)
+    assert not any(n.endswith(".json") and "DEMO-" in n for n in names)
     assert any(n.endswith("mdm2_cn_by_tp53.svg") for n in names)
 
 
@@ -240,3 +242,11 @@ def test_a_deleted_patient_report_is_written_again_by_its_batch_alone(tmp_path):
     assert len(screened) == 1, dry.stdout
     assert run([*base, "--cores", "2"]).returncode == 0
     assert (tmp_path / "out/patients/DEMO-03.html").is_file()
+    assert "screen_" not in run([*base, "--dry-run", "--quiet", "rules"]).stdout
+    # The JSON report the same way: a batch declares whichever of its reports are missing.
+    (tmp_path / "out/patients/DEMO-08.json").unlink()
+    dry = run([*base, "--dry-run", "--quiet", "rules"])
+    screened = {line.split()[0] for line in dry.stdout.splitlines() if line.strip().startswith("screen_")}
+    assert len(screened) == 1, dry.stdout
+    assert run([*base, "--cores", "2"]).returncode == 0
+    assert (tmp_path / "out/patients/DEMO-08.json").is_file()

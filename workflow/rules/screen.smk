@@ -1,14 +1,14 @@
 # One job per batch of patients (config `batch_size`): one Python process screens the whole
 # batch and writes one JSON and one HTML report per patient, so 10,000 samples cost tens
-# of jobs, not 10,000 interpreter start-ups. Batches are fixed at parse time from the sample
-# sheets (pipeline.Cohort.batches: per sheet, so a new sheet adds batches and leaves the others
-# alone), hence one rule per batch, named screen_<sheet>_b<n>.
+# of jobs, not 10,000 interpreter start-ups. Its declared outputs are the batch table and any
+# of its reports that are missing (common.smk, missing_patient_reports). Batches are fixed at
+# parse time from the sample sheets (pipeline.Cohort.batches: per sheet, so a new sheet adds
+# batches and leaves the others alone), hence one rule per batch, named screen_<sheet>_b<n>.
 #
 # The batch's data files are tracked through `params.fingerprint` (their size and modification
 # time, with the sheet and IHC rows, the config and the arms file's text) and the assays' target
 # BEDs through `params.assay_files` (their content), rather than as inputs: Snakemake records a
-# checksum of every input for every output, which for a 250-patient batch is 500 outputs x 500
-# files hashed after each job.
+# checksum of every input for every output.
 for _batch in BATCHES:
 
     rule:
@@ -16,16 +16,7 @@ for _batch in BATCHES:
             f"screen_{_batch.id}"
         output:
             rows=f"{OUTDIR}/batches/{_batch.id}.tsv",
-            json=patient_outputs(_batch, ".json"),
-            html=[
-                report(
-                    path,
-                    caption="../report/patient.rst",
-                    category="Patient reports",
-                    labels={"patient": Path(path).stem},
-                )
-                for path in patient_outputs(_batch, ".html")
-            ],
+            reports=missing_patient_reports(_batch),
         log:
             f"{OUTDIR}/logs/screen/{_batch.id}.log",
         group:
