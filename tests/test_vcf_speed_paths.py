@@ -6,6 +6,9 @@
   with the same VCF read plain.
 * Streamed VCFs decide "on TP53's chromosome" once per contig id and count header lines only when
   a line number is needed; line numbers in results and errors are checked against the file.
+* Uncompressed VCFs: Python checks every record's layout and htslib parses only the header and
+  TP53's chromosome (vcf._read_plain). Compared with the full path (every record through htslib),
+  line numbers included; whatever it declines goes to the full path unchanged.
 
 Test VCFs are built here from tests/data/variants (provenance in its README.md) with pysam:
 records sorted for tabix, written plain, bgzipped and indexed (.tbi or .csi).
@@ -396,3 +399,130 @@ def test_streamed_file_without_chr17_records(tmp_path):
     source = read(path)
     assert source.records_on_tp53_chrom == 0 and source.variants == []
     assert source.notes[-1] == "no record on chromosome 17 in the VCF"
+
+
+# --------------------------------------------------------------------------- uncompressed VCFs, light path
+
+
+# Line feeds only, records on chromosomes 1 to 22 in order, TP53 variants on 17.
+LF_SOURCE = DATA / "ncsa_phyloflow" / "VEP_raw.A25.mutect2.filtered.snp.vcf"
+
+
+@pytest.fixture
+def plain_path(monkeypatch):
+    """Per read of an uncompressed VCF: True when the light path gave the result, False when it declined."""
+    used: list[bool] = []
+    real = vcf_module._read_plain
+
+    def spy(*args, **kwargs):
+        result = real(*args, **kwargs)
+        used.append(result is not None)
+        return result
+
+    monkeypatch.setattr(vcf_module, "_read_plain", spy)
+    return used
+
+
+@pytest.fixture
+def full_read(monkeypatch):
+    """outcome() with the light path switched off: htslib parses every record."""
+
+    def _outcome(path: Path, build: str = "GRCh37") -> tuple:
+        with monkeypatch.context() as patch:
+            patch.setattr(vcf_module, "_read_plain", lambda *args, **kwargs: None)
+            return outcome(path, build)
+
+    return _outcome
+
+
+@pytest.mark.parametrize(("name", "src", "build"), SOURCES, ids=[s[0] for s in SOURCES])
+def test_light_path_equals_the_full_read_line_numbers_included(tmp_path, plain_path, full_read, name, src, build):
+    plain = sorted_plain(src, tmp_path / f"{name}.vcf")  # line feeds only: a CRLF file is declined (below)
+    light = outcome(plain, build)
+    assert plain_path == [True]
+    assert light[0] == "result" and light == full_read(plain, build)
+
+
+def test_light_path_on_unsorted_records_and_a_contig_missing_from_the_header(tmp_path, plain_path, full_read):
+    records = [("1", 100, "A", "G", 0.2), ("17", 7578406, "C", "T", 0.45), ("X", 500, "C", "T", 0.4),
+               ("chr17", 7_000_000, "A", "G", 0.3), ("1", 200, "A", "G", 0.2)]
+    path = _small_vcf(tmp_path / "unsorted.vcf", records)
+    text = path.read_bytes().replace(b"##contig=<ID=chr17>\n", b"")
+    path.write_bytes(text)
+    light = outcome(path)
+    assert plain_path == [True] and light == full_read(path)
+    assert light[1]["records_on_tp53_chrom"] == 2
+
+
+def _declined(path: Path, plain_path: list[bool], full_read) -> tuple:
+    result = outcome(path)
+    assert plain_path == [False]
+    assert result == full_read(path)
+    return result
+
+
+def test_light_path_declines_carriage_returns(tmp_path, plain_path, full_read):
+    _declined(DATA / "ncsa_phyloflow" / "A25.strelka2.vcf", plain_path, full_read)  # written with CRLF
+
+
+def test_light_path_declines_a_blank_line_between_records(tmp_path, plain_path, full_read):
+    lines = (LF_SOURCE).read_bytes().splitlines(keepends=True)
+    at = first_record_on(lines, (b"1",)) + 1
+    blank = tmp_path / "blank.vcf"
+    blank.write_bytes(b"".join([*lines[:at], b"\n", *lines[at:]]))
+    _declined(blank, plain_path, full_read)
+
+
+@pytest.mark.parametrize("edit", ["short_line", "pos_not_a_number", "empty_chrom"])
+def test_light_path_declines_a_record_of_another_layout_and_the_full_read_names_it(tmp_path, plain_path, full_read, edit):
+    lines = (LF_SOURCE).read_bytes().splitlines(keepends=True)
+    at = first_record_on(lines, (b"1",)) + 2
+    fields = lines[at].rstrip(b"\n").split(b"\t")
+    if edit == "short_line":
+        fields = fields[:-1]
+    elif edit == "pos_not_a_number":
+        fields[1] = b"12a"
+    else:
+        fields[0] = b""
+    lines[at] = b"\t".join(fields) + b"\n"
+    path = tmp_path / f"{edit}.vcf"
+    path.write_bytes(b"".join(lines))
+    result = _declined(path, plain_path, full_read)
+    if edit != "empty_chrom":  # htslib itself reads an empty CHROM without complaint
+        assert result[0] == "error" and result[2] == "vcf_unreadable"
+
+
+def test_light_path_declines_a_record_before_the_chrom_line(tmp_path, plain_path, full_read):
+    lines = (LF_SOURCE).read_bytes().splitlines(keepends=True)
+    chrom_line = next(i for i, line in enumerate(lines) if line.startswith(b"#CHROM"))
+    record = lines[first_record_on(lines, (b"1",))]
+    path = tmp_path / "early_record.vcf"
+    path.write_bytes(b"".join([*lines[:chrom_line], record, *lines[chrom_line:]]))
+    _declined(path, plain_path, full_read)
+
+
+def test_light_path_reports_a_bad_chr17_value_with_its_line_through_the_full_read(tmp_path, plain_path):
+    path = _small_vcf(tmp_path / "af.vcf", [("1", 100, "A", "G", 0.2), ("17", 7578406, "C", "T", 1.5)])
+    header_lines = sum(1 for line in path.read_bytes().splitlines() if line.startswith(b"#"))
+    with pytest.raises(InputError) as err:
+        read(path)
+    assert plain_path == [False]  # declined on the InputError; the full read raised it
+    assert err.value.code == "vcf_value_invalid" and err.value.line == header_lines + 2
+
+
+def test_light_path_does_not_parse_values_off_chromosome_17(tmp_path, plain_path, full_read):
+    """The documented trade (docs/error_model.md, section 4): a record elsewhere is checked for its
+    layout only, as an indexed file's records elsewhere are not read at all."""
+    src = LF_SOURCE
+    lines = src.read_bytes().splitlines(keepends=True)
+    at = first_record_on(lines, (b"1",))
+    fields = lines[at].rstrip(b"\n").split(b"\t")
+    genotype, _, rest = fields[9].partition(b":")
+    fields[9] = genotype + b":abc,1:" + rest.partition(b":")[2]  # AD, declared Integer
+    lines[at] = b"\t".join(fields) + b"\n"
+    path = tmp_path / "bad_ad_on_chr1.vcf"
+    path.write_bytes(b"".join(lines))
+    unchanged = outcome(src)
+    assert outcome(path) == ("result", dict(unchanged[1], path=str(path)))
+    assert plain_path == [True, True]
+    assert full_read(path)[0] == "error"  # htslib parsing every record refuses it

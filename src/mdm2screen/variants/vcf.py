@@ -800,18 +800,104 @@ def _read_indexed(
             if len(names) > 1 or (names and not _PLAIN_CONTIG.fullmatch(names[0])):
                 return None
             lines = [f"{line}\n".encode("latin-1") for line in tabix.fetch(names[0])] if names else []
-        with tempfile.TemporaryFile(prefix="mdm2screen-vcf-") as tmp:
-            tmp.write(header)
-            tmp.writelines(lines)
-            tmp.flush()
-            tmp.seek(0)
-            with pysam.VariantFile(tmp) as vf:
-                collector = _start(shown, vf.header, model, settings, region, tumor_sample)
-                for rec in vf:
-                    collector.add(rec, None)
+        collector = _collect_text(shown, header, lines, None, model, settings, region, tumor_sample)
     except (InputError, EOFError, zlib.error, *PYSAM_ERRORS):
         return None
-    return _finish(shown, collector, indexed=True)
+    return None if collector is None else _finish(shown, collector, indexed=True)
+
+
+def _collect_text(
+    shown: str,
+    header: bytes,
+    records: list[bytes],
+    line_numbers: list[int] | None,
+    model: TP53Model,
+    settings: TP53Settings,
+    region: tuple[str, int, int],
+    tumor_sample: str | None,
+) -> _Collector | None:
+    """htslib parses ``header`` and ``records`` (lines with their newline) from a temporary VCF, and
+    the collector takes each record with its line number in the original file. None when htslib
+    does not return exactly one record per line. Errors are the caller's to handle."""
+    with tempfile.TemporaryFile(prefix="mdm2screen-vcf-") as tmp:
+        tmp.write(header)
+        tmp.writelines(records)
+        tmp.flush()
+        tmp.seek(0)
+        with pysam.VariantFile(tmp) as vf:
+            collector = _start(shown, vf.header, model, settings, region, tumor_sample)
+            count = 0
+            for count, rec in enumerate(vf, start=1):
+                if count > len(records):
+                    return None
+                collector.add(rec, line_numbers[count - 1] if line_numbers else None)
+    return collector if count == len(records) else None
+
+
+def _read_plain(
+    readable: Path,
+    shown: str,
+    model: TP53Model,
+    settings: TP53Settings,
+    region: tuple[str, int, int],
+    tumor_sample: str | None,
+) -> VariantSource | None:
+    """TP53's chromosome of an uncompressed VCF, with the other records checked for their layout only;
+    None leaves the file to read_vcf's full path.
+
+    htslib parsing every record of a streamed 400 KB VCF cost ~3.4 ms, nearly all of it on records
+    that cannot change the call. Here every record's layout is checked in Python (the header's number
+    of tab-separated columns, a CHROM, a whole-number POS) and htslib parses the header and the
+    records on TP53's chromosome from a temporary VCF, as for an indexed file. A record on another
+    chromosome whose other values are malformed is therefore not reported (docs/error_model.md,
+    section 4). Anything unusual (a carriage return, a blank line, a record of another layout, a
+    header htslib refuses, an InputError) returns None, and the full path gives its result, note or
+    error, with the line number.
+    """
+    data = readable.read_bytes()
+    if not data.startswith(b"##fileformat=VCF") or b"\r" in data:
+        return None
+    chrom_line = data.find(b"\n#CHROM\t")
+    header_end = data.find(b"\n", chrom_line + 1) + 1 if chrom_line >= 0 else 0
+    if header_end == 0:
+        return None
+    header = data[:header_end]
+    if any(not line.startswith(b"#") for line in header.split(b"\n")[:-1]):
+        return None  # blank or record-like lines before '#CHROM': the full path decides
+    tabs = data.count(b"\t", chrom_line, header_end)
+    if tabs < 7:
+        return None
+    lines = data[header_end:].split(b"\n")
+    lines.pop()  # empty: the file ends with a newline (_check_last_line)
+    chrom = region[0]
+    on_chrom: dict[bytes, bool] = {}
+    kept: list[int] = []
+    for index, line in enumerate(lines):
+        if line.count(b"\t") != tabs:
+            return None
+        name, pos, _ = line.split(b"\t", 2)
+        if not name or name[:1] == b"#" or not pos.isdigit():
+            return None
+        wanted = on_chrom.get(name)
+        if wanted is None:
+            wanted = on_chrom[name] = normalize_contig(name.decode("latin-1")) == chrom
+        if wanted:
+            kept.append(index)
+    first_record_line = header.count(b"\n") + 1
+    try:
+        collector = _collect_text(
+            shown,
+            header,
+            [lines[i] + b"\n" for i in kept],
+            [first_record_line + i for i in kept],
+            model,
+            settings,
+            region,
+            tumor_sample,
+        )
+    except (InputError, *PYSAM_ERRORS):
+        return None
+    return None if collector is None else _finish(shown, collector, indexed=False)
 
 
 def read_vcf(path: str | Path, *, build: str, tumor_sample: str | None, settings: TP53Settings) -> VariantSource:
@@ -828,6 +914,9 @@ def read_vcf(path: str | Path, *, build: str, tumor_sample: str | None, settings
                 return source
         if not bgzf and not _is_bcf(readable):
             _check_last_line(readable, shown)
+            source = _read_plain(readable, shown, model, settings, region, tumor_sample)
+            if source is not None:
+                return source
         try:
             vf = pysam.VariantFile(str(readable))
         except PYSAM_ERRORS as exc:
