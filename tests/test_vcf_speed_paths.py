@@ -87,31 +87,41 @@ def first_record_on(lines: list[bytes], names: tuple[bytes, ...]) -> int:
     return next(i for i, line in enumerate(lines) if line.split(b"\t", 1)[0] in names)
 
 
-@pytest.fixture
-def fast_path(monkeypatch):
-    """Per read: True when the single-index-load path gave the result, False when it declined."""
+def spy_on(monkeypatch, shortcut: str) -> list[bool]:
+    """Per call of the reader's ``shortcut``: True when it gave the result, False when it declined."""
     used: list[bool] = []
-    real = vcf_module._read_indexed
+    real = getattr(vcf_module, shortcut)
 
     def spy(*args, **kwargs):
         result = real(*args, **kwargs)
         used.append(result is not None)
         return result
 
-    monkeypatch.setattr(vcf_module, "_read_indexed", spy)
+    monkeypatch.setattr(vcf_module, shortcut, spy)
     return used
+
+
+def outcome_without(monkeypatch, shortcut: str):
+    """outcome() with the reader's ``shortcut`` switched off (declining every file)."""
+
+    def _outcome(path: Path, build: str = "GRCh37") -> tuple:
+        with monkeypatch.context() as patch:
+            patch.setattr(vcf_module, shortcut, lambda *args, **kwargs: None)
+            return outcome(path, build)
+
+    return _outcome
+
+
+@pytest.fixture
+def fast_path(monkeypatch):
+    """Per read of an indexed VCF: did the single-index-load path give the result?"""
+    return spy_on(monkeypatch, "_read_indexed")
 
 
 @pytest.fixture
 def reference(monkeypatch):
-    """outcome() with the single-index-load path switched off: pysam.VariantFile opens and fetches."""
-
-    def _outcome(path: Path, build: str = "GRCh37") -> tuple:
-        with monkeypatch.context() as patch:
-            patch.setattr(vcf_module, "_read_indexed", lambda *args, **kwargs: None)
-            return outcome(path, build)
-
-    return _outcome
+    """outcome() with the single-index-load path off: pysam.VariantFile opens and fetches."""
+    return outcome_without(monkeypatch, "_read_indexed")
 
 
 def without_lines(source) -> list:
@@ -410,29 +420,14 @@ LF_SOURCE = DATA / "ncsa_phyloflow" / "VEP_raw.A25.mutect2.filtered.snp.vcf"
 
 @pytest.fixture
 def plain_path(monkeypatch):
-    """Per read of an uncompressed VCF: True when the light path gave the result, False when it declined."""
-    used: list[bool] = []
-    real = vcf_module._read_plain
-
-    def spy(*args, **kwargs):
-        result = real(*args, **kwargs)
-        used.append(result is not None)
-        return result
-
-    monkeypatch.setattr(vcf_module, "_read_plain", spy)
-    return used
+    """Per read of an uncompressed VCF: did the light path give the result?"""
+    return spy_on(monkeypatch, "_read_plain")
 
 
 @pytest.fixture
 def full_read(monkeypatch):
-    """outcome() with the light path switched off: htslib parses every record."""
-
-    def _outcome(path: Path, build: str = "GRCh37") -> tuple:
-        with monkeypatch.context() as patch:
-            patch.setattr(vcf_module, "_read_plain", lambda *args, **kwargs: None)
-            return outcome(path, build)
-
-    return _outcome
+    """outcome() with the light path off: htslib parses every record."""
+    return outcome_without(monkeypatch, "_read_plain")
 
 
 @pytest.mark.parametrize(("name", "src", "build"), SOURCES, ids=[s[0] for s in SOURCES])

@@ -21,6 +21,13 @@ def run(cmd: list[str], cwd: Path = REPO, timeout: int = 600) -> subprocess.Comp
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
 
 
+def batches_to_screen(base: list[str]) -> set[str]:
+    """The screen_<batch> jobs a run would do now (a dry run's job-stats rows, "screen_<batch>   1")."""
+    dry = run([*base, "--dry-run", "--quiet", "rules"])
+    assert dry.returncode == 0, dry.stderr[-2000:]
+    return set(re.findall(r"^(screen_\S+)\s+\d+$", dry.stdout, re.MULTILINE))
+
+
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory) -> Path:
     """Run the whole workflow once on the demo cohort into a fresh outdir."""
@@ -158,10 +165,7 @@ def test_an_ihc_edit_reruns_only_that_patients_batch(tmp_path):
     assert run([*base, "--cores", "2"]).returncode == 0
     ihc = demo / "ihc.tsv"
     ihc.write_text(ihc.read_text().replace("DEMO-05\tDEMO-05-T1\tMDM2\tpending", "DEMO-05\tDEMO-05-T1\tMDM2\tpositive"))
-    dry = run([*base, "--dry-run", "--quiet", "rules"])
-    assert dry.returncode == 0, dry.stderr[-2000:]
-    screened = {line.split()[0] for line in dry.stdout.splitlines() if line.strip().startswith("screen_")}
-    assert len(screened) == 1, dry.stdout
+    assert len(batches_to_screen(base)) == 1
     assert run([*base, "--cores", "2"]).returncode == 0
     assert json.loads((tmp_path / "out/patients/DEMO-05.json").read_text())["status"] == "ELIGIBLE"
 
@@ -185,20 +189,14 @@ def test_an_edited_assay_bed_or_arms_file_reruns_every_batch_and_a_touch_reruns_
     assert len(batches) > 1
 
     bed.write_text(bed.read_text())  # same content, newer modification time
-    dry = run([*base, "--dry-run", "--quiet", "rules"])
-    assert dry.returncode == 0, dry.stderr[-2000:]
-    assert "screen_" not in dry.stdout, dry.stdout
+    assert batches_to_screen(base) == set()
 
     arms.write_text(arms.read_text())
-    dry = run([*base, "--dry-run", "--quiet", "rules"])
-    assert "screen_" not in dry.stdout, dry.stdout
+    assert batches_to_screen(base) == set()
 
     def screened_after(edit) -> set[str]:
         edit()
-        dry = run([*base, "--dry-run", "--quiet", "rules"])
-        assert dry.returncode == 0, dry.stderr[-2000:]
-        # Job-stats rows ("screen_<batch>   1"); the reasons section lists the same names comma-separated.
-        return set(re.findall(r"^(screen_\S+)\s+\d+$", dry.stdout, re.MULTILINE))
+        return batches_to_screen(base)
 
     everyone = {f"screen_{b}" for b in batches}
     original_bed = bed.read_text()
@@ -218,9 +216,7 @@ def test_a_new_sheet_in_the_samples_folder_screens_only_its_patients(tmp_path):
     base = [*SNAKEMAKE, "--configfile", str(config), "--directory", str(tmp_path)]
     assert run([*base, "--cores", "2"]).returncode == 0
     (sheets / "run2.tsv").write_text("\n".join([lines[0], *lines[7:9]]) + "\n")  # DEMO-07, two samples
-    dry = run([*base, "--dry-run", "--quiet", "rules"])
-    screened = {line.split()[0] for line in dry.stdout.splitlines() if line.strip().startswith("screen_")}
-    assert screened == {"screen_run2_b0"}, dry.stdout  # the new sheet's own batch, nothing else
+    assert batches_to_screen(base) == {"screen_run2_b0"}  # the new sheet's own batch, nothing else
     assert run([*base, "--cores", "2"]).returncode == 0
     assert json.loads((tmp_path / "out/patients/DEMO-07.json").read_text())["status"] == "NOT_ELIGIBLE"
     summary = (tmp_path / "out/cohort/summary.tsv").read_text()
@@ -234,19 +230,11 @@ def test_a_deleted_patient_report_is_written_again_by_its_batch_alone(tmp_path):
     config.write_text(f"samples: {demo / 'samples.tsv'}\noutdir: {tmp_path / 'out'}\nbatch_size: 2\n")
     base = [*SNAKEMAKE, "--configfile", str(config), "--directory", str(tmp_path)]
     assert run([*base, "--cores", "2"]).returncode == 0
-    nothing = run([*base, "--dry-run", "--quiet", "rules"])
-    assert "screen_" not in nothing.stdout, nothing.stdout
-    (tmp_path / "out/patients/DEMO-03.html").unlink()
-    dry = run([*base, "--dry-run", "--quiet", "rules"])
-    screened = {line.split()[0] for line in dry.stdout.splitlines() if line.strip().startswith("screen_")}
-    assert len(screened) == 1, dry.stdout
-    assert run([*base, "--cores", "2"]).returncode == 0
-    assert (tmp_path / "out/patients/DEMO-03.html").is_file()
-    assert "screen_" not in run([*base, "--dry-run", "--quiet", "rules"]).stdout
-    # The JSON report the same way: a batch declares whichever of its reports are missing.
-    (tmp_path / "out/patients/DEMO-08.json").unlink()
-    dry = run([*base, "--dry-run", "--quiet", "rules"])
-    screened = {line.split()[0] for line in dry.stdout.splitlines() if line.strip().startswith("screen_")}
-    assert len(screened) == 1, dry.stdout
-    assert run([*base, "--cores", "2"]).returncode == 0
-    assert (tmp_path / "out/patients/DEMO-08.json").is_file()
+    assert batches_to_screen(base) == set()
+    # An HTML and a JSON report: a batch declares whichever of its reports are missing.
+    for deleted in ("DEMO-03.html", "DEMO-08.json"):
+        (tmp_path / "out/patients" / deleted).unlink()
+        assert len(batches_to_screen(base)) == 1
+        assert run([*base, "--cores", "2"]).returncode == 0
+        assert (tmp_path / "out/patients" / deleted).is_file()
+        assert batches_to_screen(base) == set()
