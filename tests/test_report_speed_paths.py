@@ -127,6 +127,34 @@ def test_a_leftover_temporary_name_is_skipped_not_overwritten(tmp_path: Path, mo
     assert _names(tmp_path) == [leftover.name, "P1.html"]
 
 
+@pytest.mark.parametrize("files", [3, 100])  # one at a time, and through the thread pool
+def test_sync_files_flushes_every_file_before_its_folders(tmp_path: Path, monkeypatch, files: int) -> None:
+    flushed: list[str] = []
+    monkeypatch.setattr(fileio, "_fsync", lambda path: flushed.append(os.fspath(path)))
+    paths = []
+    for i in range(files):
+        folder = tmp_path / f"part{i % 2}"
+        atomic_write(folder / f"r{i}.html", "x", sync=False)
+        paths.append(folder / f"r{i}.html")
+    fileio.sync_files(paths)
+    assert sorted(flushed[:files]) == sorted(str(p) for p in paths)
+    assert sorted(flushed[files:]) == [str(tmp_path / "part0"), str(tmp_path / "part1")]
+
+
+@pytest.mark.parametrize("files", [3, 100])
+def test_sync_files_raises_for_a_file_that_has_gone_and_flushes_no_folder(tmp_path: Path, files: int, monkeypatch) -> None:
+    paths = [tmp_path / f"r{i}.html" for i in range(files)]
+    for path in paths:
+        atomic_write(path, "x", sync=False)
+    paths[files // 2].unlink()
+    flushed: list[str] = []
+    real = fileio._fsync
+    monkeypatch.setattr(fileio, "_fsync", lambda path: (real(path), flushed.append(os.fspath(path))))
+    with pytest.raises(FileNotFoundError):
+        fileio.sync_files(paths)
+    assert str(tmp_path) not in flushed
+
+
 def test_a_file_where_the_folder_should_be_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "patients").write_text("not a folder")
     with pytest.raises(FileExistsError):
