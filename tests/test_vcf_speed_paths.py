@@ -449,6 +449,15 @@ def test_light_path_on_unsorted_records_and_a_contig_missing_from_the_header(tmp
     assert light[1]["records_on_tp53_chrom"] == 2
 
 
+def test_light_path_takes_a_blank_line_inside_the_header_and_counts_it(tmp_path, plain_path, full_read):
+    """htslib skips a blank line among the ## lines, as in a bgzipped header; record lines count it."""
+    lines = LF_SOURCE.read_bytes().splitlines(keepends=True)
+    path = tmp_path / "blank_in_header.vcf"
+    path.write_bytes(b"".join([lines[0], b"\n", *lines[1:]]))
+    light = outcome(path)
+    assert plain_path == [True] and light == full_read(path)
+
+
 def _declined(path: Path, plain_path: list[bool], full_read) -> tuple:
     result = outcome(path)
     assert plain_path == [False]

@@ -16,13 +16,14 @@
 from __future__ import annotations
 
 import gzip
+import io
 import math
 import os
 import re
 import shutil
 import tempfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -226,22 +227,27 @@ class _LineNumbers:
 
 
 def _bgzf_header(path: Path) -> bytes | None:
-    """The header lines of a bgzipped VCF byte for byte, through the '#CHROM' line; None when the file
-    does not start as htslib recognises a VCF or the header does not end in a '#CHROM' line."""
-    lines = []
+    """The header lines of a bgzipped VCF byte for byte (see _vcf_header)."""
     with gzip.open(path, "rb") as handle:
-        for raw in handle:
-            # Same end rule as htslib's vcf_hdr_read: the first line starting with '#' but not '##'.
-            if not raw.startswith(b"#"):
-                if raw.strip(b"\r\n"):
-                    return None  # a record before '#CHROM': htslib refuses the header
-            elif not raw.startswith(b"##"):
-                lines.append(raw if raw.endswith(b"\n") else raw + b"\n")
-                break
-            lines.append(raw)
-        else:
-            return None
-    header = b"".join(lines)
+        return _vcf_header(handle)
+
+
+def _vcf_header(lines: Iterable[bytes]) -> bytes | None:
+    """The header lines of a VCF byte for byte, through the '#CHROM' line; None when the file does
+    not start as htslib recognises a VCF or the header does not end in a '#CHROM' line."""
+    kept = []
+    for raw in lines:
+        # Same end rule as htslib's vcf_hdr_read: the first line starting with '#' but not '##'.
+        if not raw.startswith(b"#"):
+            if raw.strip(b"\r\n"):
+                return None  # a record before '#CHROM': htslib refuses the header
+        elif not raw.startswith(b"##"):
+            kept.append(raw if raw.endswith(b"\n") else raw + b"\n")
+            break
+        kept.append(raw)
+    else:
+        return None
+    header = b"".join(kept)
     return header if header.startswith(b"##fileformat=VCF") else None
 
 
@@ -850,24 +856,20 @@ def _read_plain(
     of tab-separated columns, a CHROM, a whole-number POS) and htslib parses the header and the
     records on TP53's chromosome from a temporary VCF, as for an indexed file. A record on another
     chromosome whose other values are malformed is therefore not reported (docs/error_model.md,
-    section 4). Anything unusual (a carriage return, a blank line, a record of another layout, a
-    header htslib refuses, an InputError) returns None, and the full path gives its result, note or
-    error, with the line number.
+    section 4). Anything unusual (a carriage return, a blank line among the records, a record of
+    another layout, a header htslib refuses, an InputError) returns None, and the full path gives
+    its result, note or error, with the line number.
     """
     data = readable.read_bytes()
-    if not data.startswith(b"##fileformat=VCF") or b"\r" in data:
+    if b"\r" in data:
         return None
-    chrom_line = data.find(b"\n#CHROM\t")
-    header_end = data.find(b"\n", chrom_line + 1) + 1 if chrom_line >= 0 else 0
-    if header_end == 0:
+    header = _vcf_header(io.BytesIO(data))
+    if header is None:
         return None
-    header = data[:header_end]
-    if any(not line.startswith(b"#") for line in header.split(b"\n")[:-1]):
-        return None  # blank or record-like lines before '#CHROM': the full path decides
-    tabs = data.count(b"\t", chrom_line, header_end)
+    tabs = header.count(b"\t", header.rfind(b"\n", 0, -1) + 1)  # in the '#CHROM' line
     if tabs < 7:
         return None
-    lines = data[header_end:].split(b"\n")
+    lines = data[len(header):].split(b"\n")
     lines.pop()  # empty: the file ends with a newline (_check_last_line)
     chrom = region[0]
     on_chrom: dict[bytes, bool] = {}
