@@ -160,8 +160,7 @@ def sync_files(paths: Iterable[str | Path]) -> None:
             _fsync(path)
     else:
         with concurrent.futures.ThreadPoolExecutor(_SYNC_THREADS, thread_name_prefix="mdm2screen-fsync") as pool:
-            for future in [pool.submit(_fsync, path) for path in paths]:
-                future.result()
+            list(pool.map(_fsync, paths))
     for folder in folders:
         _fsync(folder)  # the renames themselves live in the folder, flushed after the files
 
