@@ -22,7 +22,7 @@ rule all:
     default_target: True
     input:
         rules.cohort_summary.output,
-        [path for batch in BATCHES for path in missing_patient_reports(batch)],
+        [path for paths in MISSING_REPORTS.values() for path in paths],
         patient_report_folder(),
 
 

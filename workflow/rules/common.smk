@@ -64,12 +64,16 @@ def missing_patient_reports(batch):
     """
     if not os.path.exists(f"{OUTDIR}/batches/{batch.id}.tsv"):
         return []
-    return [
+    reports = (
         f"{OUTDIR}/patients/{pid}{suffix}"
         for pid in batch.patients
         for suffix in (".json", ".html")
-        if not os.path.exists(f"{OUTDIR}/patients/{pid}{suffix}")
-    ]
+    )
+    return [path for path in reports if not os.path.exists(path)]
+
+
+# Looked up once per parse: the batch rules declare them and rule `all` asks for them.
+MISSING_REPORTS = {batch.id: missing_patient_reports(batch) for batch in BATCHES}
 
 
 def patient_report_folder():

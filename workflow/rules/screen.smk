@@ -1,7 +1,7 @@
 # One job per batch of patients (config `batch_size`): one Python process screens the whole
 # batch and writes one JSON and one HTML report per patient, so 10,000 samples cost tens
 # of jobs, not 10,000 interpreter start-ups. Its declared outputs are the batch table and any
-# of its reports that are missing (common.smk, missing_patient_reports). Batches are fixed at
+# of its reports that are missing (common.smk, MISSING_REPORTS). Batches are fixed at
 # parse time from the sample sheets (pipeline.Cohort.batches: per sheet, so a new sheet adds
 # batches and leaves the others alone), hence one rule per batch, named screen_<sheet>_b<n>.
 #
@@ -16,7 +16,7 @@ for _batch in BATCHES:
             f"screen_{_batch.id}"
         output:
             rows=f"{OUTDIR}/batches/{_batch.id}.tsv",
-            reports=missing_patient_reports(_batch),
+            reports=MISSING_REPORTS[_batch.id],
         log:
             f"{OUTDIR}/logs/screen/{_batch.id}.log",
         group:
