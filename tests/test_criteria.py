@@ -157,6 +157,24 @@ def test_invalid_arms_file_lists_problems(tmp_path):
     assert "gene" in text and "tumour_type_in" in text
 
 
+def test_a_job_skips_the_arms_schema_check_only_while_the_file_is_unchanged(tmp_path, monkeypatch):
+    import mdm2screen.criteria as criteria
+
+    arms = tmp_path / "arms.yaml"
+    arms.write_text(repo_path("config", "arms.yaml").read_text())
+    planned = load_arms(arms)
+    checks = []
+    real = criteria._schema_problems
+    monkeypatch.setattr(criteria, "_schema_problems", lambda *a: checks.append(a) or real(*a))
+    assert load_arms(arms, validated_sha256=planned.sha256) == planned
+    assert checks == []
+    # Edited after the run was planned: checked again, and a broken file is still refused.
+    arms.write_text(arms.read_text().replace("default_arm:", "default_arms:"))
+    with pytest.raises(ConfigError, match="default_arm"):
+        load_arms(arms, validated_sha256=planned.sha256)
+    assert len(checks) == 1
+
+
 def test_tumor_type_and_purity_criteria(tmp_path):
     arms = tmp_path / "arms.yaml"
     arms.write_text(

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 
 import pytest
+from cbioportal_study import write_study
 from conftest import DEMO
 
+from mdm2screen.cbioportal import import_study
 from mdm2screen.cli import main
 from mdm2screen.errors import ConfigError
-from mdm2screen.pipeline import prepare, run_batch
+from mdm2screen.pipeline import gistic_samples, prepare, run_batch, screen_cohort, summarize, summarize_planned
 from mdm2screen.report.html import find_chromium
 from mdm2screen.screen import Screener
 
@@ -132,6 +135,55 @@ def test_a_batch_job_builds_only_its_patients(tmp_path):
     assert list(cohort.patients) == ["DEMO-01"] and {r.patient_id for r in cohort.rows} == {"DEMO-01"}
     with pytest.raises(ConfigError, match="no longer in the sample sheets"):
         run_batch(cohort, ["DEMO-01", "DEMO-02"])
+
+
+def test_a_job_of_a_planned_run_does_not_schema_check_again(tmp_path, monkeypatch):
+    import sys
+
+    import mdm2screen.config as config_module
+    import mdm2screen.criteria as criteria
+
+    config = {**DEMO_CONFIG, "outdir": str(tmp_path / "out")}
+    planned = prepare(config)
+    checks = []
+    monkeypatch.setattr(config_module, "validation_problems", lambda *a: checks.append("config") or [])
+    monkeypatch.setattr(criteria, "_schema_problems", lambda *a: checks.append("arms") or [])
+    job = prepare(config, patients=["DEMO-01"], validated_arms_sha256=planned.arms.sha256)
+    assert checks == []
+    assert job.settings == planned.settings and job.arms == planned.arms
+    # jsonschema is imported for validation only; a fresh interpreter shows a job never imports it.
+    code = (
+        "import sys; from mdm2screen.pipeline import prepare; "
+        f"c = prepare({config!r}, patients=['DEMO-01'], validated_arms_sha256={planned.arms.sha256!r}); "
+        "print('jsonschema' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_the_planned_summary_job_writes_what_the_full_summary_writes(tmp_path):
+    """The Snakemake summary job gets problems and GISTIC rows from the planning process and
+    reads no sample sheet; its output must be the same as summarize() over the prepared cohort."""
+    study = write_study(tmp_path / "study", variant="good")
+    sheet = tmp_path / "sheet.tsv"
+    import_study(study, sheet)
+    cohort = prepare({"samples": str(sheet), "ihc": None, "outdir": str(tmp_path / "full")})
+    tables = screen_cohort(cohort)
+    assert gistic_samples(cohort.rows)
+    full = summarize(cohort, tables)
+    config = {"samples": str(sheet), "ihc": None, "outdir": str(tmp_path / "planned")}
+    planned = summarize_planned(
+        config,
+        tables,
+        arms_sha256=cohort.arms.sha256,
+        problems=cohort.problems,
+        gistic=[list(g) for g in gistic_samples(cohort.rows)],  # as Snakemake hands params over
+    )
+    assert set(planned) == set(full)
+    written = [*full.values(), tmp_path / "full" / "cohort" / "gistic_concordance.tsv"]
+    for path in written:
+        twin = tmp_path / "planned" / path.relative_to(tmp_path / "full")
+        assert twin.read_bytes() == path.read_bytes(), path.name
 
 
 def test_cli_check_and_screen(tmp_path, capsys):

@@ -17,7 +17,7 @@ import logging
 import math
 import re
 import zlib
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,6 +125,7 @@ def prepare(
     source: str = "config",
     skip_bad_sheets: bool = False,
     patients: Collection[str] | None = None,
+    validated_arms_sha256: str | None = None,
 ) -> Cohort:
     """Validate everything up front; ConfigError lists every problem found.
 
@@ -135,10 +136,14 @@ def prepare(
     ``patients`` builds only those patients (a batch job: the process that planned the batches
     has validated the whole cohort, and re-reading 10,000 rows in each of 64 jobs was a tenth of
     the run). Cohort-level problems (IHC rows of unknown patients) are then not collected.
+
+    ``validated_arms_sha256`` (a job of a planned run, with ``Arms.sha256`` of the planning process):
+    that process has validated ``config`` and the arms file, so they are not schema-checked again
+    unless the arms file has changed since.
     """
     problems: list[str] = []
     try:
-        settings = load_settings(config, source)
+        settings = load_settings(config, source, validated=validated_arms_sha256 is not None)
     except ConfigError as exc:
         # Read the sheet(s) the config names anyway, so one run lists every problem, not the config's first.
         samples = config.get("samples") if isinstance(config, dict) else None
@@ -149,7 +154,7 @@ def prepare(
         raise ConfigError([*exc.problems, *sheet_problems]) from None
     arms = None
     try:
-        arms = load_arms(settings.arms_file)
+        arms = load_arms(settings.arms_file, validated_sha256=validated_arms_sha256)
     except ConfigError as exc:
         problems.extend(exc.problems)
     for name, bed in settings["assays"].items():
@@ -317,42 +322,76 @@ def read_rows(paths: Iterable[Path]) -> Iterable[dict[str, str]]:
             yield from csv.DictReader(handle, delimiter="\t")
 
 
+def gistic_samples(rows: Iterable[SampleRow]) -> list[tuple[str, str, str]]:
+    """(patient, sample, GISTIC table) of each sample row naming a GISTIC table, for the summary."""
+    return [(r.patient_id, r.sample_id, str(r.gistic_cna)) for r in rows if r.gistic_cna is not None]
+
+
 def summarize(cohort: Cohort, batch_tables: Iterable[Path]) -> dict[str, Path]:
+    """The cohort summary of a prepared cohort from its batch tables."""
+    return write_summary(
+        cohort.settings, cohort.arms, batch_tables, problems=cohort.problems, gistic=gistic_samples(cohort.rows)
+    )
+
+
+def summarize_planned(
+    config: dict[str, Any],
+    batch_tables: Iterable[Path],
+    *,
+    arms_sha256: str,
+    problems: list[str],
+    gistic: Iterable[Sequence[str]],
+) -> dict[str, Path]:
+    """The summary job of a planned run: the planning process validated the configuration and the
+    arms file (``arms_sha256``) and passes the cohort's problems and ``gistic_samples``, so the
+    sample sheets and IHC table are not read again (a second or more at 10,000 samples)."""
+    settings = load_settings(config, "config", validated=True)
+    arms = load_arms(settings.arms_file, validated_sha256=arms_sha256)
+    return write_summary(settings, arms, batch_tables, problems=problems, gistic=[tuple(g) for g in gistic])
+
+
+def write_summary(
+    settings: Settings,
+    arms: Arms,
+    batch_tables: Iterable[Path],
+    *,
+    problems: list[str],
+    gistic: list[tuple[str, str, str]],
+) -> dict[str, Path]:
+    """Merge batch tables into the cohort summary (TSV, CSV, HTML, plots), with GISTIC concordance
+    for the decision samples listed in ``gistic`` (see ``gistic_samples``)."""
     from .report import write_cohort_summary
 
     rows = sorted(read_rows(batch_tables), key=lambda r: r["patient_id"])
     concordance = None
-    cna_paths = sorted({str(r.gistic_cna) for r in cohort.rows if r.gistic_cna is not None})
-    if cna_paths:
+    if gistic:
         from .concordance import gistic_concordance, write_concordance_tsv
 
         calls = []
         by_patient = {r["patient_id"]: r for r in rows}
-        for row in cohort.rows:
-            summary = by_patient.get(row.patient_id)
-            if summary is None or row.gistic_cna is None or summary.get("decision_sample") != row.sample_id:
+        for patient_id, sample_id, _ in gistic:
+            summary = by_patient.get(patient_id)
+            if summary is None or summary.get("decision_sample") != sample_id:
                 continue
             for gene in ("MDM2", "CDK4"):
                 cn = summary.get(f"{gene.lower()}_copy_number", "NA")
                 calls.append(
                     {
-                        "sample_id": row.sample_id,
+                        "sample_id": sample_id,
                         "gene": gene,
                         "call": summary.get(f"{gene.lower()}_call", "not_assessable"),
                         "copy_number": None if cn in ("", "NA") else float(cn),
                     }
                 )
-        concordance = gistic_concordance(calls, cna_paths[0])
-        write_concordance_tsv(concordance, cohort.outdir / "cohort" / "gistic_concordance.tsv")
-    arms = [
-        {"id": a.id, "title": a.title} for a in sorted(cohort.arms.arms, key=lambda a: a.id != cohort.arms.default_arm)
-    ]
+        concordance = gistic_concordance(calls, min(path for _, _, path in gistic))
+        write_concordance_tsv(concordance, settings.outdir / "cohort" / "gistic_concordance.tsv")
+    arm_list = [{"id": a.id, "title": a.title} for a in sorted(arms.arms, key=lambda a: a.id != arms.default_arm)]
     return write_cohort_summary(
         rows,
-        cohort.outdir,
-        title=cohort.settings["report"]["title"],
-        arms=arms,
+        settings.outdir,
+        title=settings["report"]["title"],
+        arms=arm_list,
         concordance=concordance,
-        problems=cohort.problems,
-        thresholds=cohort.settings["copy_number"]["thresholds"],
+        problems=problems,
+        thresholds=settings["copy_number"]["thresholds"],
     )

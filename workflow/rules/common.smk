@@ -10,7 +10,7 @@ from snakemake.utils import validate
 
 from mdm2screen.errors import ConfigError
 from mdm2screen.fileio import sha256_file
-from mdm2screen.pipeline import prepare
+from mdm2screen.pipeline import gistic_samples, prepare
 
 # Without --configfile/--config the demo cohort runs. Loaded here rather than with the
 # `configfile:` directive so that keys left out of another cohort's file (e.g. `ihc`) take
@@ -38,6 +38,10 @@ validate(
 OUTDIR = str(COHORT.outdir)
 BATCHES = COHORT.batches()
 PROBLEMS = COHORT.problems
+GISTIC_SAMPLES = gistic_samples(COHORT.rows)
+# The jobs take the configuration and arms file as validated here (while the arms file is
+# unchanged) rather than importing the schema validator again in each of them.
+ARMS_SHA256 = COHORT.arms.sha256
 # The assays' target BEDs, by content: an edit re-decides everyone. (The arms file's text is
 # already in every patient's fingerprint, with the configuration.) A param rather than inputs:
 # Snakemake checksums every input again for each of a batch's hundreds of outputs when it records

@@ -30,5 +30,6 @@ for _batch in BATCHES:
             patients=_batch.patients,
             fingerprint=_batch.fingerprint,
             assay_files=ASSAY_FILES,
+            arms_sha256=ARMS_SHA256,
         script:
             "../scripts/screen_batch.py"

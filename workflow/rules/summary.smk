@@ -31,7 +31,11 @@ rule cohort_summary:
         mem_mb=2000,
         runtime=30,
     params:
-        # Cohort-level problems (e.g. IHC rows naming unknown patients) are listed in the summary.
+        # Found while planning the run, so that this job does not read the sample sheets again:
+        # cohort-level problems (e.g. IHC rows naming unknown patients), listed in the summary,
+        # and the samples whose GISTIC calls the summary compares with mdm2screen's.
         problems=PROBLEMS,
+        gistic=GISTIC_SAMPLES,
+        arms_sha256=ARMS_SHA256,
     script:
         "../scripts/summarize.py"

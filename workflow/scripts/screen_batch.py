@@ -16,5 +16,10 @@ logging.basicConfig(
 )
 patients = list(snakemake.params.patients)  # noqa: F821
 # Only this batch's patients: Snakemake's main process validated the whole cohort before any job.
-cohort = prepare(dict(snakemake.config), source="config", patients=patients)  # noqa: F821
+cohort = prepare(
+    dict(snakemake.config),  # noqa: F821
+    source="config",
+    patients=patients,
+    validated_arms_sha256=snakemake.params.arms_sha256,  # noqa: F821
+)
 run_batch(cohort, patients, Path(snakemake.output.rows))  # noqa: F821
