@@ -42,6 +42,23 @@ def demo_run(tmp_path_factory) -> Path:
     return outdir
 
 
+def test_batch_jobs_ask_for_batch_threads_cores(tmp_path):
+    """Each batch job screens with `batch_threads` worker processes, so it asks Snakemake (and Slurm)
+    for that many cores; Snakemake lowers it to --cores."""
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"samples: {REPO / 'resources/demo/samples.tsv'}\noutdir: {tmp_path / 'out'}\nbatch_size: 5\n"
+    )
+    base = [*SNAKEMAKE, "--dry-run", "--configfile", str(config)]
+    for cores, threads, expected in (("8", 3, 3), ("8", 1, 1), ("2", 3, 2)):
+        dry = run([*base, "--cores", cores, "--config", f"batch_threads={threads}"])
+        assert dry.returncode == 0, dry.stderr[-2000:]
+        # One block per job; Snakemake prints "threads: N" only when N > 1.
+        blocks = [b for b in dry.stdout.split("rule ")[1:] if b.startswith("screen_")]
+        threads_seen = {int(m.group(1)) if (m := re.search(r"threads: (\d+)", b)) else 1 for b in blocks}
+        assert len(blocks) == 4 and threads_seen == {expected}, dry.stdout[-3000:]
+
+
 def test_snakemake_lint_is_clean():
     result = run([*SNAKEMAKE, "--lint"])
     assert result.returncode == 0, result.stdout + result.stderr

@@ -121,7 +121,7 @@ class Settings:
 
     def decision_relevant(self) -> dict[str, Any]:
         """The part of the configuration that can change a decision (for hashing and reports)."""
-        return {k: v for k, v in self.data.items() if k not in ("outdir", "batch_size", "samples", "ihc")}
+        return {k: v for k, v in self.data.items() if k not in ("outdir", "batch_size", "batch_threads", "samples", "ihc")}
 
     def sha256(self, arms_text: str = "") -> str:
         payload = json.dumps(self.decision_relevant(), sort_keys=True) + "\n" + arms_text

@@ -230,15 +230,16 @@ def write_patient_pdf(html_path: Path) -> bool:
     return True
 
 
-def run_batch(cohort: Cohort, patient_ids: Iterable[str], rows_path: Path | None = None) -> list[dict[str, str]]:
-    """Screen the given patients, write their reports, return (and optionally write) summary rows."""
-    from .report import SUMMARY_COLUMNS, summary_row
-    from .screen import Screener
+def run_batch(
+    cohort: Cohort, patient_ids: Iterable[str], rows_path: Path | None = None, *, jobs: int = 1
+) -> list[dict[str, str]]:
+    """Screen the given patients, write their reports, return (and optionally write) summary rows.
 
-    screener = Screener(cohort.settings, cohort.arms, cohort.ihc)
-    title = cohort.settings["report"]["title"]
-    want_pdf = cohort.settings["report"]["pdf"]
-    summary: list[dict[str, str]] = []
+    ``jobs`` > 1 screens them in that many worker processes (see ``_screen_in_workers``); the
+    reports, the rows and their order are the same as with one.
+    """
+    from .report import SUMMARY_COLUMNS
+
     patient_ids = list(patient_ids)
     gone = [pid for pid in patient_ids if pid not in cohort.patients]
     if gone:
@@ -246,6 +247,30 @@ def run_batch(cohort: Cohort, patient_ids: Iterable[str], rows_path: Path | None
         raise ConfigError(
             [f"patient(s) {', '.join(gone[:10])} planned for this batch are no longer in the sample sheets; run again"]
         )
+    if jobs > 1 and len(patient_ids) > 1:
+        ((summary, written),) = _screen_in_workers(cohort, [patient_ids], jobs)
+    else:
+        summary, written = _screen_patients(cohort, _screener(cohort), patient_ids)
+    # One flush for the batch's reports, before the batch table that marks the batch complete.
+    sync_files(written)
+    if rows_path is not None:
+        write_rows(rows_path, summary, SUMMARY_COLUMNS)
+    return summary
+
+
+def _screener(cohort: Cohort):  # noqa: ANN202 - screen.Screener, imported on first use
+    from .screen import Screener
+
+    return Screener(cohort.settings, cohort.arms, cohort.ihc)
+
+
+def _screen_patients(cohort: Cohort, screener: Any, patient_ids: list[str]) -> tuple[list[dict[str, str]], list[Path]]:
+    """Screen patients one after another: their summary rows, and the report files written (not yet flushed)."""
+    from .report import summary_row
+
+    title = cohort.settings["report"]["title"]
+    want_pdf = cohort.settings["report"]["pdf"]
+    summary: list[dict[str, str]] = []
     written: list[Path] = []
     for pid in patient_ids:
         report = screener.screen_patient(pid, cohort.patients[pid])
@@ -255,30 +280,57 @@ def run_batch(cohort: Cohort, patient_ids: Iterable[str], rows_path: Path | None
             write_patient_pdf(html_path)
         summary.append(summary_row(report))
         log.info("%s: %s", pid, report["status"])
-    # One flush for the batch's reports, before the batch table that marks the batch complete.
-    sync_files(written)
-    if rows_path is not None:
-        write_rows(rows_path, summary, SUMMARY_COLUMNS)
-    return summary
+    return summary, written
 
 
-_WORKER: dict[str, Cohort] = {}
+_WORKER: dict[str, Any] = {}
 
 
 def _init_worker(cohort: Cohort) -> None:
     _WORKER["cohort"] = cohort
+    _WORKER["screener"] = _screener(cohort)
 
 
-def _screen_chunk(patient_ids: list[str]) -> list[dict[str, str]]:
-    return run_batch(_WORKER["cohort"], patient_ids)
+def _screen_chunk(patient_ids: list[str]) -> tuple[list[dict[str, str]], list[Path]]:
+    return _screen_patients(_WORKER["cohort"], _WORKER["screener"], patient_ids)
+
+
+def _screen_in_workers(
+    cohort: Cohort, groups: list[list[str]], jobs: int
+) -> list[tuple[list[dict[str, str]], list[Path]]]:
+    """Screen each group of patients (a batch) in ``jobs`` worker processes; per group, the summary
+    rows in the group's order and the report files written (not yet flushed).
+
+    Patients go out in small chunks, each to the next free worker, so the workers finish within a
+    chunk of each other (~0.1 s) however unevenly slow files (e.g. CNVkit .cnr bins) fall; with
+    one chunk per worker the slowest decided. What every patient needs on first use (the
+    screening modules, the report template) is loaded before the workers fork, once.
+    """
+    from . import cn, variants  # noqa: F401 - loaded here for the workers to inherit
+    from .report.html import preload_patient_template
+
+    preload_patient_template()
+    total = sum(len(g) for g in groups)
+    size = max(1, min(50, total // (jobs * 32)))
+    chunks = [(index, ids[start : start + size]) for index, ids in enumerate(groups) for start in range(0, len(ids), size)]
+    results: list[tuple[list[dict[str, str]], list[Path]]] = [([], []) for _ in groups]
+    with concurrent.futures.ProcessPoolExecutor(
+        max_workers=min(jobs, len(chunks)), initializer=_init_worker, initargs=(cohort,)
+    ) as pool:
+        # In submission order, so each group's rows come in its own order, as one process gives them.
+        for (index, _), (rows, written) in zip(chunks, pool.map(_screen_chunk, [c for _, c in chunks]), strict=True):
+            results[index][0].extend(rows)
+            results[index][1].extend(written)
+    return results
 
 
 def screen_cohort(cohort: Cohort, *, jobs: int = 1) -> list[Path]:
     """Screen every batch in this process (``jobs`` 1) or in ``jobs`` worker processes.
 
-    The same batches and batch tables as the Snakemake workflow. With workers, batches are cut
-    into chunks of patients so that a slow batch does not leave a core idle; each batch table
-    is written once all its chunks are done. Returns the batch tables.
+    The same batches and batch tables as the Snakemake workflow. With workers, every batch is
+    cut into small chunks of patients that go to whichever worker is free (``_screen_in_workers``),
+    so a slow batch does not leave a core idle; each batch table is written once all its chunks are
+    done. Returns the batch tables.
     """
     from .report import SUMMARY_COLUMNS
 
@@ -288,19 +340,10 @@ def screen_cohort(cohort: Cohort, *, jobs: int = 1) -> list[Path]:
         for batch, table in zip(batches, tables, strict=True):
             run_batch(cohort, batch.patients, table)
         return tables
-    total = sum(len(b.patients) for b in batches)
-    size = max(10, total // (jobs * 8))
-    chunks = [(i, b.patients[j : j + size]) for i, b in enumerate(batches) for j in range(0, len(b.patients), size)]
-    rows: dict[int, list[list[dict[str, str]]]] = {i: [] for i in range(len(batches))}
-    with concurrent.futures.ProcessPoolExecutor(
-        max_workers=jobs, initializer=_init_worker, initargs=(cohort,)
-    ) as pool:
-        futures = [pool.submit(_screen_chunk, chunk) for _, chunk in chunks]
-        # In submission order, so each batch table lists its patients as a sequential run would.
-        for (index, _), future in zip(chunks, futures, strict=True):
-            rows[index].append(future.result())
-    for index, table in enumerate(tables):
-        write_rows(table, [row for part in rows[index] for row in part], SUMMARY_COLUMNS)
+    results = _screen_in_workers(cohort, [b.patients for b in batches], jobs)
+    for table, (rows, written) in zip(tables, results, strict=True):
+        sync_files(written)
+        write_rows(table, rows, SUMMARY_COLUMNS)
     return tables
 
 

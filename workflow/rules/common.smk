@@ -37,6 +37,7 @@ validate(
 
 OUTDIR = str(COHORT.outdir)
 BATCHES = COHORT.batches()
+BATCH_THREADS = COHORT.settings["batch_threads"]
 PROBLEMS = COHORT.problems
 GISTIC_SAMPLES = gistic_samples(COHORT.rows)
 # The jobs take the configuration and arms file as validated here (while the arms file is

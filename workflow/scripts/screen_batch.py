@@ -22,4 +22,4 @@ cohort = prepare(
     patients=patients,
     validated_arms_sha256=snakemake.params.arms_sha256,  # noqa: F821
 )
-run_batch(cohort, patients, Path(snakemake.output.rows))  # noqa: F821
+run_batch(cohort, patients, Path(snakemake.output.rows), jobs=snakemake.threads)  # noqa: F821
