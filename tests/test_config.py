@@ -16,6 +16,19 @@ def test_defaults_fill_every_section():
     assert s.genes()[:2] == ["MDM2", "CDK4"]
 
 
+def test_how_a_run_is_split_never_changes_a_decision_fingerprint():
+    base = load_settings({"samples": "x.tsv"})
+    assert (base["batch_size"], base["batch_threads"]) == (1000, 2)
+    split = load_settings({"samples": "x.tsv", "batch_size": 7, "batch_threads": 5, "outdir": "elsewhere"})
+    assert split.sha256() == base.sha256()
+    assert load_settings({"samples": "x.tsv", "tp53": {"min_vaf": 0.1}}).sha256() != base.sha256()
+
+
+def test_validated_settings_fill_the_same_defaults_without_the_schema_check():
+    raw = {"samples": "x.tsv", "batch_threads": 4, "copy_number": {"thresholds": {"MDM2": {"mode": "absolute", "amplified_at": 10}}}}
+    assert load_settings(raw, validated=True) == load_settings(raw)
+
+
 def test_per_gene_threshold_overrides_default():
     s = load_settings(
         {
