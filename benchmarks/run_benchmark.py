@@ -13,6 +13,11 @@ and measures, on the same files:
   moment (polling ``/proc`` every 0.1 s);
 * ``noop_s``: the same command again with nothing to do;
 * ``floor_s``: benchmarks/floor.py on the same files with the same number of cores;
+* for N up to ``--repeat-max-n`` (1,000), the full run and the floor are measured ``--repeat``
+  times (3), alternating, from a clean output folder each time: ``run_s`` and ``floor_s`` are then
+  the medians, ``ratio`` the median of the ratios of adjacent pairs and ``ratio_pairs`` every
+  pair. A run of a few seconds on a shared VM swings by 10-30% from one moment to the next, and
+  one run set against one floor measured later said more about the moment than about the code;
 * ``screen_s``: ``mdm2screen screen --jobs C`` (the same batches, reports and summary without
   Snakemake, its own output folder), and its ratio to the floor;
 * ``nightly_initial_s``: ``mdm2screen nightly`` on the cohort (its own output folder, empty
@@ -42,6 +47,7 @@ import pstats
 import re
 import shlex
 import shutil
+import statistics
 import subprocess
 import sys
 import threading
@@ -331,6 +337,7 @@ class SizeResult:
     floor: dict[str, Any] = field(default_factory=dict)
     floor_s: float | None = None
     ratio: float | None = None
+    ratio_pairs: list[list[float]] = field(default_factory=list)  # [run s, floor s] measured back to back
     screen: dict[str, Any] = field(default_factory=dict)
     screen_s: float | None = None
     screen_ratio: float | None = None
@@ -421,15 +428,32 @@ def bench_size(n: int, args: argparse.Namespace, say) -> SizeResult:
     os.sync()  # the same quiet start as every measured step (see measure)
     fl = floor_mod.run_floor(tasks, cores=args.cores)
     res.floor, res.floor_s = fl.to_dict(), fl.seconds
-    res.ratio = round(res.run_s / fl.seconds, 2) if res.run_s and fl.seconds else None
     if fl.errors:
         res.errors.append(f"floor: {len(fl.errors)} error(s), first: {fl.errors[0]}")
+    if res.run_s and fl.seconds:
+        res.ratio_pairs.append([res.run_s, fl.seconds])
+    repeats = args.repeat if n <= args.repeat_max_n else 1
+    for attempt in range(2, repeats + 1):
+        say(f"N={n}: full snakemake run and floor again ({attempt} of {repeats}), from a clean output folder")
+        for stale in (outdir, rundir):
+            shutil.rmtree(stale, ignore_errors=True)
+        rundir.mkdir(parents=True)
+        again = measure_step(snakemake_cmd(config, rundir, args.cores), logs / f"run_{attempt}.log", res.errors,
+                             f"full run ({attempt})")
+        os.sync()
+        fl_again = floor_mod.run_floor(tasks, cores=args.cores)
+        if again.returncode == 0 and fl_again.seconds:
+            res.ratio_pairs.append([again.seconds, fl_again.seconds])
+    if res.ratio_pairs:
+        res.run_s = round(statistics.median(r for r, _ in res.ratio_pairs), 3)
+        res.floor_s = round(statistics.median(f for _, f in res.ratio_pairs), 3)
+        res.ratio = round(statistics.median(r / f for r, f in res.ratio_pairs), 2)
 
     say(f"N={n}: mdm2screen screen --jobs {args.cores} (no Snakemake)")
     direct = measure_step(screen_cmd(config, root / "results_screen", args.cores), logs / "screen.log", res.errors,
                           "mdm2screen screen")
     res.screen, res.screen_s = direct.to_dict(), direct.seconds
-    res.screen_ratio = round(direct.seconds / fl.seconds, 2) if fl.seconds else None
+    res.screen_ratio = round(direct.seconds / res.floor_s, 2) if res.floor_s else None
 
     if args.skip_nightly:
         return res
@@ -583,6 +607,7 @@ COLUMNS = (
         for role in ("snakemake main", "batch jobs", "summary job"))),
     ("floor s", lambda r: _fmt(r["floor_s"], 2)),
     ("run/floor", lambda r: _fmt(r["ratio"], 2)),
+    ("run/floor of each pair", lambda r: " ".join(_fmt(run / fl, 2) for run, fl in r.get("ratio_pairs") or []) or "-"),
     ("screen --jobs s", lambda r: _fmt(r.get("screen_s"))),
     ("screen/floor", lambda r: _fmt(r.get("screen_ratio"), 2)),
     ("no-op s", lambda r: _fmt(r["noop_s"])),
@@ -715,6 +740,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--snakemake-args", default="",
                         help="extra Snakemake options for every Snakemake run, as one string "
                              "(e.g. \"--max-checksum-file-size 0\"); recorded in the results")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="full run and floor measured this many times, alternating, for N <= --repeat-max-n")
+    parser.add_argument("--repeat-max-n", type=int, default=1000)
     parser.add_argument("--tag", default="", help="write results_TAG.json/.md instead of results.json/.md")
     args = parser.parse_args(argv)
     SNAKEMAKE_EXTRA[:] = shlex.split(args.snakemake_args)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import filecmp
 import json
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -32,7 +33,7 @@ N = 10
 TABLE_COLUMNS = [name for name, _ in run_benchmark.COLUMNS]
 SIZE_KEYS = {
     "n", "patients", "batches", "input_mb", "generate_s", "dag_s", "run", "run_s", "reports", "statuses", "noop_s",
-    "floor", "floor_s", "ratio", "screen_s", "screen_ratio", "added", "nightly_tool", "nightly_initial_s", "nightly_add_s", "snakemake_add_s",
+    "floor", "floor_s", "ratio", "ratio_pairs", "screen_s", "screen_ratio", "added", "nightly_tool", "nightly_initial_s", "nightly_add_s", "snakemake_add_s",
     "snakemake_add_jobs", "snakemake_add_batches", "errors",
 }  # fmt: skip
 FORMATS = {"cns": "cnvkit", "cnr": "cnvkit_cnr", "purple": "purple_somatic", "seg": "seg"}
@@ -51,6 +52,7 @@ def bench(tmp_path_factory) -> dict:
     cmd = [
         sys.executable, str(BENCH / "run_benchmark.py"), "--sizes", str(N), "--workdir", str(workdir),
         "--shared-rows", "12", "--shared-maf-mb", "0.3", "--shared-seg-mb", "0.1", "--profile", "0",
+        "--repeat", "2",
     ]  # fmt: skip
     result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
@@ -81,7 +83,12 @@ def test_results_json_records_every_measurement(bench):
     assert size["reports"] == size["patients"] == sum(size["statuses"].values())
     run = size["run"]
     assert run["returncode"] == 0 and run["peak_rss_tree_mb"] >= run["peak_rss_max_process_mb"] > 0
-    assert size["ratio"] == pytest.approx(size["run_s"] / size["floor_s"], rel=0.01)
+    # --repeat 2: two (run, floor) pairs measured back to back; the table gives their medians.
+    pairs = size["ratio_pairs"]
+    assert len(pairs) == 2 and all(r > 0 and f > 0 for r, f in pairs)
+    assert size["run_s"] == pytest.approx(statistics.median(r for r, _ in pairs), abs=0.001)
+    assert size["floor_s"] == pytest.approx(statistics.median(f for _, f in pairs), abs=0.001)
+    assert size["ratio"] == pytest.approx(statistics.median(r / f for r, f in pairs), abs=0.01)
     assert size["screen"]["returncode"] == 0
     assert size["screen_ratio"] == pytest.approx(size["screen_s"] / size["floor_s"], rel=0.01)
     direct = bench["dir"] / f"n{N}" / "results_screen"
