@@ -1,8 +1,12 @@
+import csv
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mdm2screen.errors import ConfigError
+from mdm2screen.fileio import split_tsv_line
 from mdm2screen.sheet import load_samples, read_sheet
 
 HEADER = ["patient_id", "sample_id", "build", "cn_file", "vcf", "purity", "collection_date", "cn_format"]
@@ -102,3 +106,14 @@ def test_empty_or_binary_sheet(tmp_path):
     junk = tmp_path / "j.tsv"
     junk.write_bytes(b"\x00\x01\x02binary")
     assert "binary" in read_sheet(junk).problems[0]
+
+
+# Characters str.splitlines() splits on never reach a line; every other character may.
+_LINE_TEXT = st.text(
+    alphabet=st.characters(blacklist_characters="\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\x00"), max_size=40
+) | st.lists(st.sampled_from(['"', "\t", "a", " ", "'", ""]), max_size=12).map("".join)
+
+
+@given(_LINE_TEXT)
+def test_a_line_is_split_exactly_as_csv_reads_it(line):
+    assert split_tsv_line(line) == next(csv.reader([line], delimiter="\t"), [])

@@ -9,6 +9,7 @@ rename) so a killed run never leaves a half-written report behind.
 from __future__ import annotations
 
 import concurrent.futures
+import csv
 import gzip
 import hashlib
 import io
@@ -76,6 +77,18 @@ def iter_text_lines(path: str | Path) -> Iterator[str]:
                 yield line.rstrip("\n").rstrip("\r")
     except (OSError, EOFError, zlib.error) as exc:
         raise InputError(p, f"compressed file is truncated or corrupt: {exc}", code="input_corrupt") from exc
+
+
+def split_tsv_line(line: str) -> list[str]:
+    """The fields of one line of a tab-separated table, exactly as ``csv.reader`` reads them.
+
+    Tables are read one line at a time, so that an unclosed quote cannot swallow the lines after
+    it. Only a double quote (or a NUL, which csv refuses) needs csv; any other line is split
+    directly, ten times faster than a reader per line (a third of reading a 10,000-row sheet).
+    """
+    if '"' in line or "\x00" in line:
+        return next(csv.reader([line], delimiter="\t"), [])
+    return line.split("\t") if line else []
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:

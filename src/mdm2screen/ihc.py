@@ -8,7 +8,6 @@ disagree without a later date to settle them make that marker ``conflicting``.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 from collections.abc import Iterable
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .fileio import split_tsv_line
 
 REQUIRED_COLUMNS = ("patient_id", "marker")
 OPTIONAL_COLUMNS = ("sample_id", "result", "percent_positive", "intensity", "h_score", "ratio", "method", "date")
@@ -129,7 +129,7 @@ def read_ihc(path: str | Path | None, patients: dict[str, set[str]]) -> IHCTable
         )
     # One line at a time: a field that opens a double quote and never closes it must not swallow
     # the following lines (rows silently lost, line numbers shifted).
-    reader = (next(csv.reader([line], delimiter="\t"), []) for line in lines[first:])
+    reader = (split_tsv_line(line) for line in lines[first:])
     header = [h.strip() for h in next(reader)]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:

@@ -8,7 +8,6 @@ columns, bad IDs, duplicate samples, unknown builds, out-of-range values) stop t
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import difflib
 import hashlib
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ConfigError
+from .fileio import split_tsv_line
 from .genome import BUILDS, canonical_build
 from .paths import ID_PATTERN_TEXT, is_valid_id
 
@@ -142,7 +142,7 @@ def read_sheet(path: str | Path, patients: Collection[str] | None = None) -> She
         return SheetResult(sheet, [], [f"{sheet}: no header line; expected columns {', '.join(REQUIRED_COLUMNS)}"])
     # One line at a time: a field that opens a double quote and never closes it must not swallow
     # the following lines (rows silently lost, line numbers shifted).
-    reader = (next(csv.reader([line], delimiter="\t"), []) for line in lines[first:])
+    reader = (split_tsv_line(line) for line in lines[first:])
     header = [h.strip() for h in next(reader)]
     if len(header) == 1 and ("," in header[0] or " " in header[0]):
         problems.append(
