@@ -435,7 +435,7 @@ def build_digest(
         "runs_covered": runs_covered,
         "pipeline_version": __version__,
         "config": config_path,
-        "config_sha256": cohort.settings.sha256(cohort.arms.text),
+        "config_sha256": cohort.config_sha256,
         "outdir": str(cohort.outdir),
         "counts": {
             "patients": len(cohort.patients),
@@ -623,7 +623,7 @@ def run_nightly(
             say(f"sample sheet {sheet} skipped: {'; '.join(problems)}")
         with Registry(registry_path(cohort.outdir)) as registry:
             run_id = registry.begin_run(
-                pipeline_version=__version__, config_sha256=cohort.settings.sha256(cohort.arms.text), config_path=source
+                pipeline_version=__version__, config_sha256=cohort.config_sha256, config_path=source
             )
             try:
                 result = _run(
