@@ -8,7 +8,7 @@
 
 from snakemake.utils import min_version
 
-from mdm2screen.workflow_hooks import release_scheduler_timers
+from mdm2screen.workflow_hooks import end_of_run
 
 min_version("9.0")
 
@@ -26,10 +26,11 @@ rule all:
         patient_report_folder(),
 
 
-# Without this every run lingers up to a second after its last job (mdm2screen/workflow_hooks.py).
+# Without this every run lingers up to a second after its last job, and another quarter of a second
+# while Python collects garbage it is about to hand back anyway (mdm2screen/workflow_hooks.py).
 onsuccess:
-    release_scheduler_timers()
+    end_of_run()
 
 
 onerror:
-    release_scheduler_timers()
+    end_of_run()

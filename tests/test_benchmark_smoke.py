@@ -128,6 +128,14 @@ def test_added_samples_were_removed_again(bench):
     assert {r["patient_id"] for r in _rows(root / "ihc.tsv")} <= patients
 
 
+def test_outputs_set_aside_while_timing_are_deleted_at_the_end(bench):
+    """Repeated runs move earlier outputs aside rather than deleting them mid-benchmark; none is left."""
+    assert not (bench["dir"] / ".set_aside").exists()
+    root = bench["dir"] / f"n{N}"
+    # The last run's outputs stay for inspection (the nightly step then added a patient or so).
+    assert len(list((root / "results" / "patients").glob("*.json"))) >= bench["results"]["sizes"][0]["reports"]
+
+
 def test_generated_files_parse_and_say_what_was_planned(bench):
     root = bench["dir"] / f"n{N}"
     sheet = root / "samples" / "cohort.tsv"
