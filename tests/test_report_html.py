@@ -210,6 +210,20 @@ def test_minimal_and_odd_reports_render_without_error(reports: dict) -> None:
     assert ">NA (log2)<" in page
 
 
+def test_criterion_states_of_any_json_type_render_as_unknown(reports: dict) -> None:
+    """A hand-edited report may hold a list or an object where a state word belongs: no crash."""
+    odd = copy.deepcopy(reports["eligible"])
+    criteria = odd["arms"][0]["criteria"]
+    assert len(criteria) >= 3
+    criteria[0]["state"] = ["met", "<b>"]
+    criteria[1]["state"] = {"met": True}
+    criteria[2]["state"] = 7
+    page = render_patient_html(odd)
+    assert page.count('class="state unknown"') >= 3
+    assert "&lt;b&gt;" in page and "<b>" not in page.replace("<b>met</b>", "")
+    assert str(report_html.state_cell(["met"])) == '<span class="state unknown">? [&#39;met&#39;]</span>'
+
+
 def test_threshold_conversion_to_copies() -> None:
     assert threshold_in_copies({"mode": "absolute", "amplified_at": 12, "gain_at": 6})[:2] == (12, 6)
     amp, gain, label = threshold_in_copies({"mode": "relative_ploidy", "amplified_at": 3, "gain_at": 2}, 3.1)

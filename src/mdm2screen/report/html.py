@@ -232,9 +232,15 @@ def status_badge(status: object, big: object = False) -> Markup:
     return _BADGES.get((style["css"], bool(big))) or _badge_html(style, bool(big))
 
 
+def _known_state(state: object) -> bool:
+    # A state read from a hand-edited JSON report may be a list or dict, which no dict lookup takes.
+    return isinstance(state, str) and state in CRITERION_STATE
+
+
 def _state_cell_html(state: object) -> Markup:
-    symbol, word = CRITERION_STATE.get(state, ("?", fmt_words(state)))  # type: ignore[call-overload]
-    css = state if state in CRITERION_STATE else "unknown"
+    known = _known_state(state)
+    symbol, word = CRITERION_STATE[state] if known else ("?", fmt_words(state))  # type: ignore[index]
+    css = state if known else "unknown"
     return Markup(f'<span class="state {escape(css)}">{escape(symbol)} {escape(word)}</span>')
 
 
@@ -243,7 +249,7 @@ _STATE_CELLS = {state: _state_cell_html(state) for state in CRITERION_STATE}
 
 def state_cell(state: object) -> Markup:
     """A criterion's state (symbol and word); unknown states are shown escaped, in words."""
-    return _STATE_CELLS.get(state) or _state_cell_html(state)  # type: ignore[call-overload]
+    return _STATE_CELLS[state] if _known_state(state) else _state_cell_html(state)  # type: ignore[index]
 
 
 @lru_cache(maxsize=1)
@@ -301,7 +307,7 @@ def _tally(criteria: list[Any]) -> list[tuple[str, str, int]]:
     counts = {state: 0 for state in CRITERION_STATE}
     for c in criteria:
         state = _dict(c).get("state")
-        if state in counts:
+        if _known_state(state):
             counts[state] += 1
     return [(CRITERION_STATE[s][0], CRITERION_STATE[s][1], n) for s, n in counts.items() if n]
 
