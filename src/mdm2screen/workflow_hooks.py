@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import gc
 import threading
 
@@ -30,17 +31,24 @@ def release_scheduler_timers() -> int:
     return cancelled
 
 
+_EXIT_COLLECTION_SKIPPED = False
+
+
 def skip_exit_collection() -> None:
-    """Leave the objects alive now out of the garbage collection Python runs when it exits.
+    """Leave the objects alive at exit out of the garbage collection Python then runs.
 
     At exit Python walks every live object for reference cycles once more. For Snakemake's main
     process (its modules, pandas, the DAG, the batch plan) that took 0.25-0.3 s of every run's wall
     time here (benchmarks/README.md, Finding 11), with no work left to do. ``gc.freeze`` moves them
     to a generation the collector never visits; the process's memory goes back to the operating
-    system either way. Objects made afterwards (Snakemake's last log lines) are collected as usual.
-    Logging handlers are flushed and closed by ``logging.shutdown`` at exit, not by the collector.
+    system either way. It runs as an ``atexit`` handler, so a program that calls Snakemake's API
+    and goes on running keeps collecting as usual; objects made by later exit handlers are
+    collected, and logging handlers are flushed by ``logging.shutdown``, not by the collector.
     """
-    gc.freeze()
+    global _EXIT_COLLECTION_SKIPPED
+    if not _EXIT_COLLECTION_SKIPPED:
+        atexit.register(gc.freeze)
+        _EXIT_COLLECTION_SKIPPED = True
 
 
 def end_of_run() -> None:
