@@ -50,6 +50,7 @@ def test_nothing_to_cancel_is_not_an_error():
 
 
 EXIT_PROBE = """
+import atexit
 import sys
 from mdm2screen.workflow_hooks import skip_exit_collection
 
@@ -61,9 +62,11 @@ class Cycle:
 
 cycle = Cycle()
 del cycle  # unreachable now: only the collector can free it
+handlers = atexit._ncallbacks()
 if sys.argv[1] == "skip":
     skip_exit_collection()
     skip_exit_collection()  # registered once however often a run ends
+print("exit handlers added:", atexit._ncallbacks() - handlers)
 import gc
 print("frozen before exit:", gc.get_freeze_count())
 """
@@ -75,6 +78,7 @@ def test_exit_collection_is_skipped_at_exit_only(skip: bool):
                          text=True, check=True, timeout=60).stdout
     assert "frozen before exit: 0" in out  # nothing changes while the process goes on (Snakemake's API)
     assert ("cycle collected at exit" in out) is not skip
+    assert f"exit handlers added: {int(skip)}" in out
 
 
 def test_end_of_run_cancels_the_timers_and_skips_the_exit_collection():

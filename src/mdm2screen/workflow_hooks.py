@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import functools
 import gc
 import threading
 
@@ -31,9 +32,7 @@ def release_scheduler_timers() -> int:
     return cancelled
 
 
-_EXIT_COLLECTION_SKIPPED = False
-
-
+@functools.cache  # one exit handler however often a run ends
 def skip_exit_collection() -> None:
     """Leave the objects alive at exit out of the garbage collection Python then runs.
 
@@ -45,10 +44,7 @@ def skip_exit_collection() -> None:
     and goes on running keeps collecting as usual; objects made by later exit handlers are
     collected, and logging handlers are flushed by ``logging.shutdown``, not by the collector.
     """
-    global _EXIT_COLLECTION_SKIPPED
-    if not _EXIT_COLLECTION_SKIPPED:
-        atexit.register(gc.freeze)
-        _EXIT_COLLECTION_SKIPPED = True
+    atexit.register(gc.freeze)
 
 
 def end_of_run() -> None:

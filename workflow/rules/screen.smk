@@ -1,9 +1,10 @@
 # One job per batch of patients (config `batch_size`): one Python process screens the whole
 # batch, with `batch_threads` worker processes, and writes one JSON and one HTML report per
-# patient, so 10,000 samples cost tens of jobs, not 10,000 interpreter start-ups. Its declared outputs are the batch table and any
-# of its reports that are missing (common.smk, MISSING_REPORTS). Batches are fixed at
-# parse time from the sample sheets (pipeline.Cohort.batches: per sheet, so a new sheet adds
-# batches and leaves the others alone), hence one rule per batch, named screen_<sheet>_b<n>.
+# patient, so 10,000 samples cost tens of jobs, not 10,000 interpreter start-ups. Its declared
+# outputs are the batch table and any of its reports that are missing (common.smk,
+# MISSING_REPORTS). Batches are fixed at parse time from the sample sheets
+# (pipeline.Cohort.batches: per sheet, so a new sheet adds batches and leaves the others alone),
+# hence one rule per batch, named screen_<sheet>_b<n>.
 #
 # The batch's data files are tracked through `params.fingerprint` (their size and modification
 # time, with the sheet and IHC rows, the config and the arms file's text) and the assays' target
