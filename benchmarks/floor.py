@@ -136,7 +136,9 @@ def bcftools_engine() -> tuple[str | None, str]:
 def _run_bcftools(exe: str | None, task: FloorTask) -> tuple[int, str | None]:
     option = "-r" if task.kind == "vcf_region" else "-t"
     if exe is None:
+        # pysam >= 0.24 no longer imports its bcftools wrapper with the package.
         import pysam
+        import pysam.bcftools
 
         try:
             text = pysam.bcftools.view("-H", option, task.region, task.path)

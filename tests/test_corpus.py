@@ -24,6 +24,9 @@ from mdm2screen.screen import Screener
 
 CORPUS = REPO / "tests" / "corpus"
 CASES_FILE = CORPUS / "cases.yaml"
+# Further cases by topic: cases.d/<topic>.yaml, with their files in the folder <topic>/ (made by
+# hand or by a script there, each described in that folder's README.md), not by make_corpus.py.
+CASES_DIR = CORPUS / "cases.d"
 SHEET_COLUMNS = (
     "patient_id",
     "sample_id",
@@ -34,6 +37,10 @@ SHEET_COLUMNS = (
     "cn_sample",
     "tumor_sample",
     "assay",
+    "purity",
+    "ploidy",
+    "tumor_type",
+    "gene_panel",
 )
 STATUSES = {"ELIGIBLE", "NOT_ELIGIBLE", "PENDING_CONFIRMATION", "INDETERMINATE"}
 
@@ -41,7 +48,15 @@ STATUSES = {"ELIGIBLE", "NOT_ELIGIBLE", "PENDING_CONFIRMATION", "INDETERMINATE"}
 def load_cases() -> tuple[dict[str, Any], list[dict[str, Any]]]:
     with open(CASES_FILE) as handle:
         data = yaml.safe_load(handle)
-    return data["defaults"], data["cases"]
+    cases = list(data["cases"])
+    for extra in sorted(CASES_DIR.glob("*.yaml")):
+        with open(extra) as handle:
+            cases.extend(yaml.safe_load(handle)["cases"])
+    return data["defaults"], cases
+
+
+def topic_folders() -> list[Path]:
+    return [CORPUS / p.stem for p in sorted(CASES_DIR.glob("*.yaml"))]
 
 
 DEFAULTS, CASES = load_cases()
@@ -134,7 +149,8 @@ def test_the_corpus_has_at_least_40_bad_inputs_each_with_an_expectation():
 
 def test_every_corpus_file_is_used_and_every_named_file_exists():
     named = {case_row(c)[c["column"]] for c in CASES}
-    on_disk = {str(p) for folder in ("cn", "variants") for p in (CORPUS / folder).iterdir()}
+    folders = [CORPUS / "cn", CORPUS / "variants", *topic_folders()]
+    on_disk = {str(p) for folder in folders if folder.is_dir() for p in folder.iterdir() if p.name != "README.md"}
     assert on_disk <= named, f"corpus files no case uses: {sorted(on_disk - named)}"
     missing = {n for n in named if not Path(n).exists()}
     assert all("does_not_exist" in n for n in missing), missing
