@@ -4,7 +4,8 @@ Public API (used by the screening layer)::
 
     FORMATS                       accepted values of the sample sheet's ``cn_format`` column
     detect_format(path)           format from content (never the file name)
-    read_copy_number(path, *, fmt=None, sample=None, build) -> CopyNumberProfile
+    read_copy_number(path, *, fmt=None, sample=None, build, keep_chromosomes=None,
+                     fallback_sample=None) -> CopyNumberProfile
     gene_copy_number(profile, locus, rule, *, purity, ploidy, purity_source) -> GeneCopyNumber
     chromosome_profile(profile, chrom, *, purity, ploidy, start=None, end=None) -> list[dict]
 

@@ -14,7 +14,13 @@ Error codes used by the readers:
 - ``cn_unreadable``: structure is wrong (missing columns, wrong field count, bad coordinates)
 - ``cn_value_invalid``: a value is not a finite number, or an impossible one (negative CN)
 - ``cn_no_segments``: the file has a header but no usable data rows
+- ``cn_too_large``: the file is past one of the per-file limits below
 - ``cn_format_unknown`` / ``cn_sample_not_found`` / ``build_mismatch``: see ``read.py``
+
+Error messages quote file content (a header, a field, a line) only once the file was recognised
+as the expected format, and at most :data:`MAX_QUOTE` characters of it; a file that is not one
+(a credentials file named as cn_file, say) is described, never quoted, since messages end up in
+every report.
 """
 
 from __future__ import annotations
@@ -25,9 +31,11 @@ import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import InputError
+from ..fileio import TextLines, read_text
 from ..genome import BUILDS, chrom_sizes, normalize_contig
 from ..model import GeneRow, Segment, ValueKind
 
@@ -40,6 +48,36 @@ NONFINITE_TOKENS = frozenset({"nan", "-nan", "+nan", "inf", "-inf", "+inf", "inf
 # inside homozygous deletions (e.g. -0.0117 in the hmftools test run). Within this tolerance
 # the value is clamped to 0; anything more negative is a corrupt file.
 NEGATIVE_CN_TOLERANCE = 0.5
+
+# Per-file limits: what one copy-number file may make a process hold, so one file (a 1 MB gzip
+# that inflates to 400 MB of rows) makes its patient INDETERMINATE (cn_too_large) instead of
+# taking a 1 GB batch job down. A WGS CNVkit .cnr at 1 kb bins is ~3.0 million lines, ~180 MB of
+# text, of which ~215,000 bins lie on chromosomes 12 and 17 (what a screen keeps).
+MAX_TEXT_BYTES = 256 * 1024 * 1024  # text after decompression, held compactly (fileio.TextLines)
+MAX_LINES = 8_000_000  # lines of that text (8 bytes of offset each)
+# Rows, comment lines and samples a parse keeps in memory (~1 KB per row with its segment, so
+# ~500 MB here; a full read of 980,000 bins peaked at 1 GB); rows the light path sets aside
+# (other chromosomes) are checked and dropped, so they do not count.
+MAX_ROWS_KEPT = 500_000
+# Characters of file content an error message may quote.
+MAX_QUOTE = 80
+
+
+def read_cn_text(path: str | Path, code: str = "cn_missing") -> TextLines:
+    """The lines of a copy-number file, within :data:`MAX_TEXT_BYTES` and :data:`MAX_LINES`."""
+    return read_text(path, code=code, max_bytes=MAX_TEXT_BYTES, max_lines=MAX_LINES, too_large_code="cn_too_large")
+
+
+def too_large(path: str, what: str, limit: int, unit: str) -> InputError:
+    """The InputError for a file past a per-file limit (code ``cn_too_large``)."""
+    return InputError(path, f"file is too large to screen: more than {limit:,} {what} (the per-file limit)",
+                      expected=f"at most {limit:,} {unit}", found=f"more than {limit:,}", code="cn_too_large")
+
+
+def quote(text: str, limit: int = MAX_QUOTE) -> str:
+    """At most ``limit`` characters of file content, for a message."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
 
 # Aliases (normalised: lower case, no quotes, no leading '#') for common columns.
 CHROM_KEYS = ("chromosome", "chrom", "chr", "contig", "seqnames", "chromosome_name")
@@ -98,10 +136,21 @@ def split_fields(line: str, delimiter: str | None) -> list[str]:
 _ASCII_WHITESPACE = "\t\x0b\x0c\r\x1c\x1d\x1e\x1f "
 
 
-def is_plain(lines: Sequence[str], delimiter: str) -> bool:
+def is_plain(lines: Iterable[str], delimiter: str) -> bool:
     """True when no line holds a quote or whitespace other than the delimiter (so no field needs
-    stripping and no line is blank but for spaces)."""
-    text = "\n".join(lines)
+    stripping and no line is blank but for spaces). Looks at ~10,000 lines at a time, so a large
+    file is never joined into one string."""
+    batch: list[str] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= 10_000:
+            if not _is_plain_text("\n".join(batch), delimiter):
+                return False
+            batch.clear()
+    return _is_plain_text("\n".join(batch), delimiter)
+
+
+def _is_plain_text(text: str, delimiter: str) -> bool:
     if '"' in text:
         return False
     if text.isascii():
@@ -206,12 +255,12 @@ def read_table(
             header_idx, delimiter, columns = idx, delim, cols
             break
     if header_idx is None:
-        seen = next((t for _, t in first_data_lines(lines, 50) if not t.startswith(skip_prefixes)), "")
+        # Not the declared format: say so without quoting the content (it may be anything).
         raise InputError(
             path,
             f"no {fmt} header line found in the first {max_scan} lines",
             expected=expected,
-            found=seen[:200] or "(no text lines)",
+            found=f"{scanned} non-blank line(s), none with these columns" if scanned else "(no text lines)",
             code="cn_unreadable",
         )
     table = Table(
@@ -236,9 +285,13 @@ def read_table(
     numbered: Iterable[tuple[int, str]] = enumerate(body, first)
     if light is not None and plain:
         numbered = light.sift(table, numbered) or numbered
+    kept, limit = 0, MAX_ROWS_KEPT  # looked up per call, so tests can lower it
     for line_no, text in numbered:
         if not text.strip():  # blank, or only delimiters (spreadsheet exports end with such lines)
             continue
+        kept += 1
+        if kept > limit:
+            raise too_large(path, "rows and comment lines to keep", limit, "rows kept")
         if text[0] == "#":
             table.comments.append((line_no, text))
             continue
@@ -496,10 +549,10 @@ class OffChromosomes:
         self.layout = layout = self._layout(table)
         if layout is None or table.delimiter is None:
             return None
-        return self._sift(layout, table.delimiter, len(table.columns) - 1, numbered)
+        return self._sift(layout, table.delimiter, len(table.columns) - 1, numbered, table.path)
 
     def _sift(self, layout: Layout, delimiter: str, n_delimiters: int,
-              numbered: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+              numbered: Iterable[tuple[int, str]], path: str) -> Iterator[tuple[int, str]]:
         # One tight loop over all lines: less than half the time of a callback per line. Blank lines,
         # comments and lines of only delimiters fail the checks below and are passed on as they are.
         ci, si, ei, zero_based, sample_i = layout
@@ -522,6 +575,8 @@ class OffChromosomes:
                     # the normal path, which reports it (or skips a line of only delimiters).
                     sample = fields[sample_i]
                     if sample not in samples and sample:
+                        if len(samples) >= MAX_ROWS_KEPT:
+                            raise too_large(path, "samples", MAX_ROWS_KEPT, "samples")
                         samples[sample] = 0
                 chrom = contigs[fields[ci]]
                 if chrom is not None and (sample_i is None or sample):

@@ -17,9 +17,10 @@ copy numbers (not ratios).
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 
 from ..errors import InputError
+from . import _common
 from ._common import (
     CHROM_KEYS,
     END_KEYS,
@@ -40,6 +41,7 @@ from ._common import (
     read_table,
     skipped_note,
     split_fields,
+    too_large,
 )
 
 FORMATS = ("bed",)
@@ -76,8 +78,8 @@ def _zero_based_header(raw_first: str, keys: list[str]) -> bool:
 def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collection[str] | None = None) -> ParsedFile:
     """``keep_chromosomes``: segments elsewhere take the light path (see ``_common.OffChromosomes``)."""
     notes: list[str] = []
-    content = [(i, t) for i, t in enumerate(lines) if t.strip() and not t.startswith(("##", "track", "browser"))]
-    if content and looks_headerless(content[0][1]):
+    first = next((t for t in lines if t.strip() and not t.startswith(("##", "track", "browser"))), None)
+    if first is not None and looks_headerless(first):
         light = off_chromosomes(keep_chromosomes, lambda table: Layout(0, 1, 2, zero_based=True))
         table = _headerless(path, lines, light)
         ci, si, ei, vi = 0, 1, 2, 3
@@ -117,18 +119,24 @@ def detect_ok(keys: list[str]) -> bool:
 
 
 def _headerless(path: str, lines: Sequence[str], light: OffChromosomes | None = None) -> Table:
-    body = [(idx, text) for idx, text in enumerate(lines)
-            if text.strip() and not text.startswith(("#", "track", "browser"))]
-    delimiter = guess_delimiter(body[0][1]) if body else None
-    ncol = len(split_fields(body[0][1], delimiter)) if body else 4
+    def body() -> Iterator[tuple[int, str]]:  # a generator: a large file is never copied into a list
+        return ((idx + 1, text) for idx, text in enumerate(lines)
+                if text.strip() and not text.startswith(("#", "track", "browser")))
+
+    first = next(body(), None)
+    delimiter = guess_delimiter(first[1]) if first else None
+    ncol = len(split_fields(first[1], delimiter)) if first else 4
     cols = ["chrom", "chromStart", "chromEnd", "copy_number"] + [f"column {i + 1}" for i in range(4, ncol)]
     table = Table(path=path, fmt="bed", columns=cols, keys=[c.lower() for c in cols], header_line=None,
                   delimiter=delimiter, rows=[])
-    numbered: Iterable[tuple[int, str]] = [(idx + 1, text) for idx, text in body]
+    numbered: Iterable[tuple[int, str]] = body()
     # As in read_table: the light path only sees lines a plain split reads exactly.
-    if light is not None and delimiter is not None and is_plain([text for _, text in body], delimiter):
+    if light is not None and delimiter is not None and is_plain((text for _, text in body()), delimiter):
         numbered = light.sift(table, numbered) or numbered
+    limit = _common.MAX_ROWS_KEPT  # looked up per call, so tests can lower it
     for line_no, text in numbered:
+        if len(table.rows) >= limit:
+            raise too_large(path, "rows to keep", limit, "rows kept")
         fields = split_fields(text, delimiter)
         if len(fields) != ncol:
             raise InputError(path, "row has a different number of fields than the first row", line=line_no,

@@ -14,7 +14,8 @@ Rules, in order:
 
 ``seg_log10`` is never returned: a log10 file looks exactly like a log2 SEG file, and guessing
 the base would change copy numbers by a factor of 3.3 in the exponent. It must be named in the
-sample sheet. When nothing matches, InputError(code='cn_format_unknown') shows what was seen.
+sample sheet. When nothing matches, InputError(code='cn_format_unknown') says how many lines were
+looked at, never what they hold (an unrecognised file is not quoted).
 """
 
 from __future__ import annotations
@@ -23,9 +24,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..errors import InputError
-from ..fileio import read_text_lines
 from . import aceseq, ascat, bed, cnvkit, dragen, facets, gatk, purple, seg, sequenza
-from ._common import guess_delimiter, norm_key, split_fields
+from ._common import guess_delimiter, norm_key, read_cn_text, split_fields
 
 # Most specific first: e.g. an ACEseq header also has columns a BED table would accept.
 SIGNATURES: tuple[Callable[[list[str]], str | None], ...] = (
@@ -54,8 +54,8 @@ def detect_from_lines(path: str | Path, lines: Sequence[str]) -> str:
             return "dragen_vcf"
         raise InputError(path, "VCF without copy-number records or header definitions (a small-variant VCF?)",
                          expected="a CNV VCF (DRAGEN/TSO500: <DUP>/<DEL>/<CNV>, SM/CN/FC)",
-                         found=text_lines[0][:80], code="cn_format_unknown")
-    seen: list[str] = []
+                         found="a VCF with none of them", code="cn_format_unknown")
+    seen = 0
     scanned = 0
     for text in text_lines:
         if text.startswith(("##", "@")):
@@ -69,8 +69,7 @@ def detect_from_lines(path: str | Path, lines: Sequence[str]) -> str:
                 fmt = signature(keys)
                 if fmt is not None:
                     return fmt
-        if len(seen) < 3:
-            seen.append(text[:160])
+        seen += 1
     first = next((t for t in text_lines if not t.startswith(("##", "@", "#", "track", "browser"))), "")
     if first and bed.looks_headerless(first):
         return "bed"
@@ -80,7 +79,10 @@ def detect_from_lines(path: str | Path, lines: Sequence[str]) -> str:
         path,
         "copy-number format not recognised from the content (file names are not used)",
         expected=f"one of {', '.join(f for f in FORMATS if f != 'seg_log10')} (seg_log10 only when named)",
-        found=" | ".join(seen) or "(no header-like line)",
+        # Never the lines themselves: an unrecognised file may hold anything (credentials, say),
+        # and this message is copied into every report.
+        found=f"{seen} non-blank line(s), none with the columns of a known format" if seen
+        else "(no header-like line)",
         code="cn_format_unknown",
     )
 
@@ -89,6 +91,7 @@ def detect_format(path: str | Path) -> str:
     """Detect the copy-number format of ``path`` from its header, columns and content.
 
     Raises InputError(code='cn_format_unknown') listing the first lines seen when nothing
-    matches; file problems (missing, empty, binary, truncated gzip) raise InputError too.
+    matches; file problems (missing, empty, binary, truncated gzip, past the per-file limits)
+    raise InputError too.
     """
-    return detect_from_lines(str(path), read_text_lines(path))
+    return detect_from_lines(str(path), read_cn_text(path))

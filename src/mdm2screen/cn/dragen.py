@@ -35,10 +35,12 @@ import pysam
 from ..errors import InputError
 from ..genome import normalize_contig
 from ..model import Segment
+from . import _common
 from ._common import (
     MISSING_TOKENS,
     NEGATIVE_CN_TOLERANCE,
     ParsedFile,
+    too_large,
     validate_purity_ploidy,
 )
 
@@ -173,7 +175,10 @@ def _parse(path: str, lines: Sequence[str], fmt: str, n_header: int) -> ParsedFi
         return _parse_vcf(path, path, lines, fmt, n_header)
     with tempfile.TemporaryDirectory(prefix="mdm2screen-vcf-") as tmp:
         plain = Path(tmp) / "plain.vcf"
-        plain.write_text("\n".join(lines) + "\n")
+        with open(plain, "w", encoding="utf-8") as out:  # line by line: never the whole text as one string
+            for text in lines:
+                out.write(text)
+                out.write("\n")
         parsed = _parse_vcf(path, str(plain), lines, fmt, n_header)
     parsed.notes.append("gzip (not bgzip) compressed VCF read from a decompressed copy")
     return parsed
@@ -185,7 +190,8 @@ def _parse_vcf(path: str, source: str, lines: Sequence[str], fmt: str, n_header:
         purity, ploidy, lengths = _header_values(path, vcf.header)
         names = list(vcf.header.samples)
         samples: dict[str, list[Segment]] = {s: [] for s in names} if names else {"": []}
-        filtered = no_value = neutral_default = 0
+        filtered = no_value = neutral_default = kept = 0
+        limit = _common.MAX_ROWS_KEPT  # looked up per call, so tests can lower it
         for i, rec in enumerate(vcf):
             line = n_header + i + 1
             filters = list(rec.filter.keys())
@@ -226,6 +232,9 @@ def _parse_vcf(path: str, source: str, lines: Sequence[str], fmt: str, n_header:
                 else:
                     no_value += 1
                     continue
+                kept += 1
+                if kept > limit:
+                    raise too_large(path, "segments to keep", limit, "segments kept")
                 samples[name].append(seg)
     if filtered:
         notes.append(f"{filtered} record(s) with a FILTER other than PASS skipped (not used as evidence)")

@@ -7,7 +7,9 @@ Sample selection (``sample`` argument, from the sample sheet's ``cn_sample``):
   case or barcode-truncation guess (a 12- or 15-character TCGA barcode is a prefix of several
   aliquots, tumour and normal). No match -> InputError(code='cn_sample_not_found') listing the
   names that start with it and the closest names (difflib). Without ``sample`` a file holding
-  exactly one sample is used; several -> the same error asking for one.
+  exactly one sample is used; with several, ``fallback_sample`` (the sheet's ``sample_id``) is
+  looked up exactly; no ``fallback_sample`` or no such sample -> the same error, listing the
+  closest names and asking for ``cn_sample``.
   A single-sample file that names another sample than ``sample`` is refused too: that is a
   contradiction in the sheet, not something to resolve by guessing.
 - files that name no sample (CNVkit, PURPLE, Sequenza, ACEseq, BED, FACETS without an ID
@@ -25,9 +27,17 @@ but their values are not parsed. A file or sample whose rows all lie elsewhere s
 profile (its genes are then not covered), except a bin-level ``.cnr``, which then has no usable
 bins. The PURPLE gene table (rows looked up by gene name) and DRAGEN VCFs are read in full.
 
+Per-file limits (``_common.MAX_TEXT_BYTES``, ``MAX_LINES``, ``MAX_ROWS_KEPT``): the text is
+streamed in (gzip inflated chunk by chunk) and held compactly; past a limit the file is refused
+with InputError(code='cn_too_large') naming it and the limit, so one decompression bomb makes
+one patient INDETERMINATE instead of exhausting the batch job's memory. A path that is a FIFO
+or device (``input_not_a_file``, never opened), not readable (``input_unreadable``) or gone
+(``cn_missing``) is refused the same way.
+
 Parsed files are cached by (real path, size, mtime_ns, requested format, kept chromosomes) in a small LRU, so a
 sample sheet with 500 rows naming one multi-sample SEG file parses it once; a changed file
-(new size or mtime) is parsed again.
+(new size or mtime) is parsed again. Beyond the newest file the cache holds at most
+``MAX_ROWS_KEPT`` segments in all.
 """
 
 from __future__ import annotations
@@ -40,11 +50,11 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 
 from ..errors import InputError
-from ..fileio import check_readable, read_text_lines
+from ..fileio import check_readable
 from ..genome import canonical_build, check_contig_lengths, check_position, normalize_contig
 from ..model import CopyNumberProfile
-from . import aceseq, ascat, bed, cnvkit, dragen, facets, gatk, purple, seg, sequenza
-from ._common import ParsedFile
+from . import _common, aceseq, ascat, bed, cnvkit, dragen, facets, gatk, purple, seg, sequenza
+from ._common import MAX_QUOTE, ParsedFile, quote, read_cn_text
 from .detect import detect_from_lines
 
 FORMATS: tuple[str, ...] = (
@@ -91,9 +101,14 @@ def cache_clear() -> None:
 
 
 def _parse_file(path: str, fmt: str | None, keep_chromosomes: frozenset[str] | None = None) -> ParsedFile:
+    # One stat: missing, a folder, a FIFO or device (never opened), no permission, empty.
     p = check_readable(path, code="cn_missing")
-    st = p.stat()
-    key = (os.path.realpath(p), st.st_size, st.st_mtime_ns, fmt, keep_chromosomes)
+    try:
+        st = p.stat()
+        real = os.path.realpath(p)
+    except OSError as exc:  # gone since the check: reported like any missing file
+        raise InputError(p, "file does not exist (it disappeared while being read)", code="cn_missing") from exc
+    key = (real, st.st_size, st.st_mtime_ns, fmt, keep_chromosomes)
     with _cache_lock:
         hit = _cache.get(key)
         if hit is not None:
@@ -101,7 +116,7 @@ def _parse_file(path: str, fmt: str | None, keep_chromosomes: frozenset[str] | N
             _stats["hits"] += 1
             return hit
         _stats["misses"] += 1
-    lines = read_text_lines(p)
+    lines = read_cn_text(p)
     chosen = fmt if fmt is not None else detect_from_lines(path, lines)
     if keep_chromosomes is not None and chosen in LIGHT_PATH_FORMATS:
         parsed = _PARSERS[chosen](str(path), lines, chosen, keep_chromosomes=keep_chromosomes)
@@ -113,9 +128,19 @@ def _parse_file(path: str, fmt: str | None, keep_chromosomes: frozenset[str] | N
     with _cache_lock:
         _cache[key] = parsed
         _cache.move_to_end(key)
-        while len(_cache) > CACHE_SIZE:
+        # At most CACHE_SIZE files and, beyond the newest, _common.MAX_ROWS_KEPT segments in all:
+        # eight files at the per-file limit would otherwise be held at once.
+        while len(_cache) > CACHE_SIZE or (len(_cache) > 1 and _cache_weight() > _common.MAX_ROWS_KEPT):
             _cache.popitem(last=False)
     return parsed
+
+
+def _weight(parsed: ParsedFile) -> int:
+    return sum(map(len, parsed.samples.values())) + len(parsed.gene_rows or ())
+
+
+def _cache_weight() -> int:
+    return sum(_weight(parsed) for parsed in _cache.values())
 
 
 def _usable(parsed: ParsedFile, sample: str | None) -> bool:
@@ -133,14 +158,26 @@ def _usable(parsed: ParsedFile, sample: str | None) -> bool:
     return bool(parsed.set_aside) if sample is None else sample in parsed.set_aside
 
 
+def _names(names: list[str]) -> str:
+    """Whole names, comma-separated, within MAX_QUOTE characters of file content."""
+    shown = ""
+    for name in names:
+        joined = f"{shown}, {name}" if shown else name
+        if len(joined) > MAX_QUOTE:
+            return (shown + ", ..." if shown else quote(name)) if len(names) > 1 else quote(name)
+        shown = joined
+    return shown
+
+
 def _candidates(wanted: str, names: list[str]) -> str:
     prefixed = [n for n in names if n.startswith(wanted) or wanted.startswith(n)]
     close = difflib.get_close_matches(wanted, names, n=5, cutoff=0.5)
     shown = list(dict.fromkeys(prefixed[:10] + close))
-    return ", ".join(shown) if shown else ", ".join(sorted(names)[:10])
+    return _names(shown) if shown else _names(sorted(names)[:10])
 
 
-def _select(parsed: ParsedFile, sample: str | None) -> tuple[str | None, list, list[str]]:
+def _select(parsed: ParsedFile, sample: str | None,
+            fallback: str | None = None) -> tuple[str | None, list, list[str]]:
     notes: list[str] = []
     if not parsed.names_samples:
         if sample:
@@ -150,9 +187,21 @@ def _select(parsed: ParsedFile, sample: str | None) -> tuple[str | None, list, l
     if sample is None:
         if len(names) == 1:
             return names[0], parsed.samples[names[0]], notes
+        if fallback is not None and fallback in parsed.samples:
+            notes.append(f"sample {fallback!r} chosen among the {len(names)} samples in the file by the sample "
+                         "sheet's sample_id (exact match; cn_sample was empty)")
+            return fallback, parsed.samples[fallback], notes
+        if fallback is not None:
+            raise InputError(
+                parsed.path,
+                f"file holds {len(names)} samples and none is named {fallback!r}, the sample sheet's sample_id "
+                f"(exact match required, no prefix matching); closest: {_candidates(fallback, names)}; "
+                "put the sample's name in cn_sample",
+                field="cn_sample", expected="cn_sample, or a sample_id exactly as in the file", found=fallback,
+                code="cn_sample_not_found")
         raise InputError(parsed.path, f"file holds {len(names)} samples; the sample sheet must name one (cn_sample)",
                          field="cn_sample", expected="one exact sample name",
-                         found=", ".join(names[:10]) + (" ..." if len(names) > 10 else ""),
+                         found=_names(names[:10]) + (" ..." if len(names) > 10 else ""),
                          code="cn_sample_not_found")
     if sample in parsed.samples:
         return sample, parsed.samples[sample], notes
@@ -175,12 +224,14 @@ def _check_build(parsed: ParsedFile, build: str) -> None:
 
 
 def read_copy_number(path: str | Path, *, fmt: str | None = None, sample: str | None = None,
-                     build: str, keep_chromosomes: Collection[str] | None = None) -> CopyNumberProfile:
+                     build: str, keep_chromosomes: Collection[str] | None = None,
+                     fallback_sample: str | None = None) -> CopyNumberProfile:
     """Read one sample's copy-number profile from ``path``.
 
     ``fmt`` (a FORMATS name) always wins over detection; None detects from content. See the
-    module docstring for ``sample`` and the build check. Every problem with the file raises
-    InputError naming the file (and line/field where known).
+    module docstring for ``sample``, ``fallback_sample`` (the sheet's sample_id) and the build
+    check. Every problem with the file raises InputError naming the file (and line/field where
+    known), including a file past the per-file limits (``cn_too_large``).
     """
     path = str(path)
     declared = canonical_build(build)
@@ -195,7 +246,7 @@ def read_copy_number(path: str | Path, *, fmt: str | None = None, sample: str | 
     parsed = _parse_file(path, fmt, frozenset(normalize_contig(c) for c in keep_chromosomes)
                          if keep_chromosomes is not None else None)
     _check_build(parsed, declared)
-    chosen_sample, segments, notes = _select(parsed, sample)
+    chosen_sample, segments, notes = _select(parsed, sample, fallback_sample)
     if not _usable(parsed, chosen_sample if parsed.names_samples else ""):
         raise InputError(path, f"sample {chosen_sample!r} has no usable segments", field="cn_sample",
                          expected="at least one segment with a value", found="0 segments", code="cn_no_segments")
