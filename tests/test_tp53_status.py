@@ -16,7 +16,8 @@ import pytest
 from mdm2screen.model import CoverageEvidence, GeneCopyNumber, VariantCall, VariantSource
 from mdm2screen.variants import TP53Settings, assess_tp53, read_tp53_variants
 
-SETTINGS = TP53Settings()
+# Coverage is not what these tests judge: wild type without coverage evidence (tp53_coverage_not_required).
+SETTINGS = TP53Settings(require_coverage=False)
 UNVERIFIED = CoverageEvidence(verified=False, adequate=None, method=None)
 ADEQUATE = CoverageEvidence(
     verified=True, adequate=True, method="bam", fraction_covered=1.0, min_depth=100, detail="all exons"
@@ -128,7 +129,7 @@ class TestCategories:
         records = [FILLER, {**R175H, "af": None}]
         evidence = assess(tmp_path, records)
         assert evidence.variants[0].decides and "VAF unknown" in evidence.variants[0].why
-        strict = TP53Settings(unknown_vaf_decides=False)
+        strict = TP53Settings(unknown_vaf_decides=False, require_coverage=False)
         evidence = assess(tmp_path, records, settings=strict)
         assert evidence.variants[0].category == "vaf_unknown" and evidence.status == "wild_type"
 
@@ -210,17 +211,20 @@ class TestStatusRules:
         assert [r.code for r in evidence.reasons] == ["tp53_no_deciding_variant", "tp53_coverage_verified"]
 
     def test_require_coverage(self, tmp_path):
-        strict = TP53Settings(require_coverage=True)
+        strict = TP53Settings()  # the default: coverage evidence required
+        assert strict.require_coverage is True
         evidence = assess(tmp_path, [FILLER], settings=strict)
         assert evidence.status == "not_assessable"
         assert evidence.reasons[0].code == "tp53_coverage_not_verified"
         assert assess(tmp_path, [FILLER], settings=strict, coverage=ADEQUATE).status == "wild_type"
 
-    def test_wild_type_says_coverage_was_not_verified(self, tmp_path):
+    def test_wild_type_without_coverage_says_the_configuration_allowed_it(self, tmp_path):
         evidence = assess(tmp_path, [FILLER, P72R])
         assert evidence.status == "wild_type"
-        assert [r.code for r in evidence.reasons] == ["tp53_no_deciding_variant", "tp53_coverage_not_verified"]
-        assert evidence.reasons[1].message == "coverage of TP53 was not verified."
+        assert [r.code for r in evidence.reasons] == ["tp53_no_deciding_variant", "tp53_coverage_not_required"]
+        assert evidence.reasons[1].message == (
+            "the configuration accepts TP53 as wild type without evidence that it was sequenced (tp53.require_coverage: false)."
+        )
 
     def test_reference_mismatch_is_reported(self, tmp_path):
         # c.524 is G (plus strand C): a REF of A means the file does not match this build's sequence.

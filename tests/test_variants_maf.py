@@ -22,7 +22,8 @@ from mdm2screen.variants import TP53Settings, assess_tp53, detect_variant_format
 
 DATA = Path(__file__).parent / "data" / "variants" / "RTCGA_gbmlgg"
 MAF = DATA / "GBMLGG.mutations.subset.maf.gz"
-SETTINGS = TP53Settings()
+# Coverage is not what these tests judge: wild type without coverage evidence (tp53_coverage_not_required).
+SETTINGS = TP53Settings(require_coverage=False)
 UNVERIFIED = CoverageEvidence(verified=False, adequate=None, method=None)
 
 

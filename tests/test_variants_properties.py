@@ -20,7 +20,8 @@ from mdm2screen.model import CoverageEvidence
 from mdm2screen.variants import TP53Settings, annotate_tp53, assess_tp53, read_tp53_variants
 from mdm2screen.variants.transcript import CONSEQUENCE_CLASSES, normalize, tp53_model
 
-SETTINGS = TP53Settings()
+# Coverage is not what these tests judge: wild type without coverage evidence (tp53_coverage_not_required).
+SETTINGS = TP53Settings(require_coverage=False)
 UNVERIFIED = CoverageEvidence(verified=False, adequate=None, method=None)
 PROPS = settings(max_examples=120, deadline=3000, suppress_health_check=[HealthCheck.too_slow])
 

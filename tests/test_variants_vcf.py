@@ -29,7 +29,8 @@ PHYLO = DATA / "ncsa_phyloflow"
 PCGR = DATA / "sigven_pcgr"
 LACHESIS = DATA / "VerenaK90_LACHESIS"
 UMCCR = DATA / "umccr_gpgr"
-SETTINGS = TP53Settings()
+# Coverage is not what these tests judge: wild type without coverage evidence (tp53_coverage_not_required).
+SETTINGS = TP53Settings(require_coverage=False)
 UNVERIFIED = CoverageEvidence(verified=False, adequate=None, method=None)
 CHR17 = {"GRCh37": 81_195_210, "GRCh38": 83_257_441}
 
@@ -182,8 +183,10 @@ class TestWildTypeAndAbsentChromosome:
         source, evidence = status(LACHESIS / "strelka2.somatic.snvs.vcf.gz")
         assert source.records_on_tp53_chrom == 230 and source.variants == []
         assert evidence.status == "wild_type"
-        assert [r.code for r in evidence.reasons] == ["tp53_no_deciding_variant", "tp53_coverage_not_verified"]
-        assert evidence.reasons[1].message == "coverage of TP53 was not verified."
+        assert [r.code for r in evidence.reasons] == ["tp53_no_deciding_variant", "tp53_coverage_not_required"]
+        assert evidence.reasons[1].message == (
+            "the configuration accepts TP53 as wild type without evidence that it was sequenced (tp53.require_coverage: false)."
+        )
 
     def test_umccr_ensemble_grch38_tumour_first(self):
         source, evidence = status(UMCCR / "somatic-ensemble-PASS.vcf.gz", "GRCh38")

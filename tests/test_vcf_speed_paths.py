@@ -439,8 +439,13 @@ def test_light_path_equals_the_full_read_line_numbers_included(tmp_path, plain_p
 
 
 def test_light_path_on_unsorted_records_and_a_contig_missing_from_the_header(tmp_path, plain_path, full_read):
-    records = [("1", 100, "A", "G", 0.2), ("17", 7578406, "C", "T", 0.45), ("X", 500, "C", "T", 0.4),
-               ("chr17", 7_000_000, "A", "G", 0.3), ("1", 200, "A", "G", 0.2)]
+    records = [
+        ("1", 100, "A", "G", 0.2),
+        ("17", 7578406, "C", "T", 0.45),
+        ("X", 500, "C", "T", 0.4),
+        ("chr17", 7_000_000, "A", "G", 0.3),
+        ("1", 200, "A", "G", 0.2),
+    ]
     path = _small_vcf(tmp_path / "unsorted.vcf", records)
     text = path.read_bytes().replace(b"##contig=<ID=chr17>\n", b"")
     path.write_bytes(text)
@@ -478,7 +483,9 @@ def test_light_path_declines_a_blank_line_between_records(tmp_path, plain_path, 
 
 
 @pytest.mark.parametrize("edit", ["short_line", "pos_not_a_number", "empty_chrom"])
-def test_light_path_declines_a_record_of_another_layout_and_the_full_read_names_it(tmp_path, plain_path, full_read, edit):
+def test_light_path_declines_a_record_of_another_layout_and_the_full_read_names_it(
+    tmp_path, plain_path, full_read, edit
+):
     lines = (LF_SOURCE).read_bytes().splitlines(keepends=True)
     at = first_record_on(lines, (b"1",)) + 2
     fields = lines[at].rstrip(b"\n").split(b"\t")

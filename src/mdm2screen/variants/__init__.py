@@ -18,14 +18,14 @@ import zlib
 from pathlib import Path
 
 from ..errors import InputError
-from ..fileio import GZIP_MAGIC, check_readable
+from ..fileio import GZIP_MAGIC
 from ..genome import canonical_build
 from ..model import VariantSource
 from .coverage import assess_coverage
 from .maf import is_maf_header, read_maf
 from .tp53 import TP53Settings, assess_tp53
 from .transcript import CONSEQUENCE_CLASSES, annotate_tp53
-from .vcf import read_vcf
+from .vcf import check_input, input_error, read_vcf
 
 __all__ = [
     "CONSEQUENCE_CLASSES",
@@ -52,13 +52,15 @@ def _head(p: Path, size: int = _SNIFF_BYTES) -> bytes:
                 return handle.read(size)
         with open(p, "rb") as handle:
             return handle.read(size)
+    except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+        raise input_error(p, exc) from exc
     except (OSError, EOFError, zlib.error) as exc:
         raise InputError(p, f"compressed file is truncated or corrupt: {exc}", code="input_corrupt") from exc
 
 
 def detect_variant_format(path: str | Path) -> str:
     """ "vcf" or "maf", from the content (header lines), never from the file name."""
-    p = check_readable(path)
+    p = check_input(path)
     quick = _head(p, _QUICK_SNIFF_BYTES)
     if quick.startswith(b"##fileformat=VCF") and b"\x00" not in quick:
         return "vcf"
@@ -80,11 +82,13 @@ def detect_variant_format(path: str | Path) -> str:
         if is_maf_header([f.strip().strip('"') for f in line.split("\t")]):
             return "maf"
         break
+    # The content of a file that is neither is not quoted: it may be anything (a credentials file named by
+    # mistake), and reports travel further than the file did.
     raise InputError(
         path,
         "neither a VCF nor a MAF",
         expected="a VCF ('##fileformat=VCF...') or a MAF (header with Hugo_Symbol ... Tumor_Sample_Barcode)",
-        found=first[:80] if first else "no text",
+        found=f"a text file whose first line ({len(first)} characters) is neither" if first else "no text",
         code="variants_format_unknown",
     )
 
@@ -108,7 +112,11 @@ def read_tp53_variants(
             found=build,
             code="build_unknown",
         )
-    fmt = detect_variant_format(path)
-    if fmt == "maf":
-        return read_maf(path, build=canon, tumor_sample=tumor_sample, sample_id=sample_id, settings=settings)
-    return read_vcf(path, build=canon, tumor_sample=tumor_sample, settings=settings)
+    try:
+        fmt = detect_variant_format(path)
+        if fmt == "maf":
+            return read_maf(path, build=canon, tumor_sample=tumor_sample, sample_id=sample_id, settings=settings)
+        return read_vcf(path, build=canon, tumor_sample=tumor_sample, settings=settings)
+    except OSError as exc:
+        # The file vanished or lost its permissions after it was checked: an InputError, never a crash.
+        raise input_error(path, exc) from exc

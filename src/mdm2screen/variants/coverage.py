@@ -18,11 +18,12 @@ from pathlib import Path
 import pysam
 
 from ..errors import InputError
-from ..fileio import check_readable, iter_text_lines, read_text_lines
+from ..fileio import iter_text_lines, read_text_lines
 from ..genome import canonical_build, check_contig_lengths, check_position, normalize_contig
 from ..model import CoverageEvidence
 from .tp53 import TP53Settings
 from .transcript import TP53Model, tp53_model
+from .vcf import check_input, input_error
 
 PYSAM_ERRORS = (OSError, ValueError, TypeError, KeyError, IndexError, NotImplementedError, RuntimeError)
 
@@ -109,7 +110,7 @@ def bam_coverage(
     ``reference`` is the build's FASTA, needed to decode a CRAM (without it htslib searches
     REF_PATH / REF_CACHE and the header's UR field); a BAM ignores it.
     """
-    p = check_readable(path)
+    p = check_input(path)
     with _quiet():
         try:
             aln = pysam.AlignmentFile(str(p), reference_filename=str(reference) if reference is not None else None)
@@ -242,7 +243,7 @@ def mosdepth_coverage(path: str | Path, model: TP53Model, settings: TP53Settings
     name before the mean depth. A base in no row has depth 0. For regions, each base gets the mean
     depth of its region (noted in the detail: a mean can hide a shallow stretch).
     """
-    p = check_readable(path)
+    p = check_input(path)
     targets = {g for e in coding_exons(model) for g in range(e.start, e.end + 1)}
     depths: dict[int, float] = {}
     kind = "per-base"
@@ -293,7 +294,7 @@ def assay_coverage(path: str | Path, model: TP53Model, settings: TP53Settings) -
     One assay BED serves thousands of samples: the verdict is computed once per file version,
     model and settings, and a copy handed out each time.
     """
-    p = check_readable(path)
+    p = check_input(path)
     st = p.stat()
     key = (str(p.resolve()), st.st_size, st.st_mtime_ns, model.build, settings)
     if key not in _ASSAY_CACHE:
@@ -371,12 +372,18 @@ def assess_coverage(
         )
     model = tp53_model(canon)
     results: list[CoverageEvidence] = []
-    if bam:
-        results.append(bam_coverage(bam, model, settings, reference=reference))
-    if coverage:
-        results.append(mosdepth_coverage(coverage, model, settings))
-    if assay_targets:
-        results.append(assay_coverage(assay_targets, model, settings))
+    for given, judge in (
+        (bam, lambda p: bam_coverage(p, model, settings, reference=reference)),
+        (coverage, lambda p: mosdepth_coverage(p, model, settings)),
+        (assay_targets, lambda p: assay_coverage(p, model, settings)),
+    ):
+        if not given:
+            continue
+        try:
+            results.append(judge(given))
+        except OSError as exc:
+            # Vanished or unreadable after its check (check_input): an InputError naming it, never a crash.
+            raise input_error(given, exc) from exc
     if panel_genes is not None:
         results.append(panel_coverage(panel_genes))
     if not results:

@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
-from ..fileio import check_readable, iter_text_lines
+from ..fileio import iter_text_lines
 from ..genome import canonical_build, check_position, normalize_contig
 from ..model import VariantCall, VariantSource
 from ..reference import gene_locus
 from .tp53 import TP53Settings, allele_call, tp53_region
 from .transcript import ENSEMBL_TRANSCRIPT, MAF_CLASSES, TP53Model, splice_side, tp53_model
-from .vcf import read_count
+from .vcf import check_input, read_count
 
 REQUIRED = ("hugo_symbol", "chromosome", "start_position", "reference_allele", "tumor_sample_barcode")
 ALLELES = ("tumor_seq_allele2", "tumor_seq_allele1")
@@ -42,6 +42,10 @@ MISSING = ("", ".", "NA", "N/A", "NaN", "nan", "None", "__UNKNOWN__")
 # Rows kept in the cache: TP53 in either build, with room for any splice margin.
 CACHE_PAD = 5000
 _CACHE_SIZE = 8
+SEQUENCED_PREFIX = "#sequenced_samples:"
+# Note on the empty VariantSource of a sample listed as sequenced but without rows (the screening layer
+# accepts the absence of rows only with this note or a sheet saying the sample was profiled).
+SEQUENCED_NOTE = "sequenced, no rows: "
 
 
 @dataclass
@@ -61,6 +65,8 @@ class MafIndex:
     builds: dict[str, dict[str, int]] = field(default_factory=dict)  # barcode -> NCBI_Build value -> first line
     max_chrom_pos: dict[str, tuple[int, int]] = field(default_factory=dict)  # barcode -> (pos, line)
     errors: dict[str, InputError] = field(default_factory=dict)  # first bad TP53-chromosome row per barcode
+    # cBioPortal's "#sequenced_samples: A B C" comment: samples profiled, with or without rows -> its line
+    sequenced: dict[str, int] = field(default_factory=dict)
 
 
 _cache: OrderedDict[tuple[str, int, int], MafIndex] = OrderedDict()
@@ -105,12 +111,18 @@ def _parse(path: Path, shown: str) -> MafIndex:
     windows = _windows()
     index: MafIndex | None = None
     columns: list[str] = []
+    sequenced: dict[str, int] = {}
     for number, line in enumerate(iter_text_lines(path), start=1):
         if "\x00" in line:
             raise InputError(
                 shown, "binary content where a MAF text line was expected", line=number, code="maf_unreadable"
             )
         if not line.strip():
+            continue
+        if line.startswith(SEQUENCED_PREFIX):
+            # cBioPortal mutation data: "#sequenced_samples: A B C" (space- or tab-separated).
+            for name in line[len(SEQUENCED_PREFIX) :].split():
+                sequenced.setdefault(name, number)
             continue
         if index is None:
             if line.startswith("#"):
@@ -174,12 +186,13 @@ def _parse(path: Path, shown: str) -> MafIndex:
             found="only comments or empty lines",
             code="maf_header_invalid",
         )
+    index.sequenced = sequenced
     return index
 
 
 def load_maf(path: str | Path) -> MafIndex:
     """Parsed MAF index, from the per-process cache when the file is unchanged."""
-    p = check_readable(path)
+    p = check_input(path)
     real = os.path.realpath(p)
     stat = os.stat(real)
     key = (real, stat.st_size, stat.st_mtime_ns)
@@ -278,8 +291,19 @@ def read_maf(
             found=", ".join(longer[:5]),
             code="maf_sample_prefix_only",
         )
+    if barcode and barcode not in index.rows_per_barcode and barcode in index.sequenced:
+        # The file itself says this sample was profiled and no mutation of it is listed. Whether TP53 was
+        # within what was profiled is for coverage evidence (gene panel, assay) to show, not for this note.
+        note = (
+            f"{SEQUENCED_NOTE}{barcode} ({how}) is listed in the MAF's #sequenced_samples line "
+            f"(line {index.sequenced[barcode]}) and has no row in it"
+        )
+        return VariantSource(
+            path=shown, format="maf", sample=barcode, variants=[], records_on_tp53_chrom=0, indexed=False, notes=[note]
+        )
     if not barcode or barcode not in index.rows_per_barcode:
-        close = difflib.get_close_matches(barcode or "", list(index.rows_per_barcode), n=5, cutoff=0.5)
+        known = list(dict.fromkeys([*index.rows_per_barcode, *index.sequenced]))
+        close = difflib.get_close_matches(barcode or "", known, n=5, cutoff=0.5)
         raise InputError(
             shown,
             f"no MAF row has Tumor_Sample_Barcode {barcode!r} ({how}); barcodes are matched exactly, never by prefix"
@@ -310,7 +334,7 @@ def read_maf(
     chrom, region_start, region_end = tp53_region(model.build, settings)
     notes = [f"tumour barcode: {barcode} ({how})"]
     variants: list[VariantCall] = []
-    seen: set[tuple[str, int, str, str]] = set()
+    seen: dict[tuple[str, int, str, str], int] = {}
     for row in index.tp53_rows.get(barcode, []):
         variants.extend(_row_calls(shown, row, model, settings, region_start, region_end, notes, seen))
     on_chrom = index.chrom_rows.get(barcode, 0)
@@ -338,7 +362,7 @@ def _row_calls(
     region_start: int,
     region_end: int,
     notes: list[str],
-    seen: set[tuple[str, int, str, str]],
+    seen: dict[tuple[str, int, str, str], int],
 ) -> list[VariantCall]:
     values, line = row.values, row.line
     start = _position(values["start_position"]) or 1
@@ -384,9 +408,13 @@ def _row_calls(
             if call.consequence not in ("splice_donor", "splice_acceptor"):
                 call.consequence = splice_side(model, start, end)
             call.annotation_source = "MAF"
+        # Every row is kept: assess_tp53 judges whether duplicate rows of one variant agree.
         if call.key() in seen:
-            notes.append(f"line {line}: duplicate row for {call.chrom}:{call.pos} {call.ref}>{call.alt} ignored")
-            continue
-        seen.add(call.key())
+            notes.append(
+                f"duplicate row for {call.chrom}:{call.pos} {call.ref}>{call.alt} (lines {seen[call.key()]} and {line});"
+                " every row kept"
+            )
+        else:
+            seen[call.key()] = line
         calls.append(call)
     return calls

@@ -27,6 +27,10 @@ DEFAULT_DECIDING = (
     "stop_lost",
     "splice_donor",
     "splice_acceptor",
+    # Structural variants (VCF symbolic/breakend alleles, classified by vcf.structural_consequence): a
+    # deletion of coding bases or a breakpoint inside the gene disrupts TP53 as surely as a frameshift.
+    "structural_deletion",
+    "structural_rearrangement",
 )
 
 # FILTER values that say "germline or seen in normals", from Mutect2 (germline, germline_risk,
@@ -52,6 +56,8 @@ DEFAULT_GERMLINE_FILTERS = (
 # from being called wild type.
 REFERENCE_MISMATCH_NOTE = "reference mismatch: "
 BUILD_SUSPECT_NOTE = "build suspect: "
+# Duplicate records of one variant whose VAFs differ by more than this (absolute) disagree.
+DUPLICATE_VAF_TOLERANCE = 0.01
 
 
 @dataclass(frozen=True)
@@ -67,7 +73,9 @@ class TP53Settings:
     unknown_vaf_decides: bool = True  # a somatic call with no read counts (many MAFs) still decides
     min_depth: int = 100  # coverage: depth required per TP53 coding base
     min_coverage_fraction: float = 0.95
-    require_coverage: bool = False  # True: no coverage evidence -> not_assessable
+    # No coverage evidence -> not_assessable: a VCF lists what was found, not what was looked at. False
+    # accepts wild type without that evidence, and every report then says so (tp53_coverage_not_required).
+    require_coverage: bool = True
 
     @property
     def margin(self) -> int:
@@ -221,6 +229,7 @@ def assess_tp53(
                 reasons.append(Reason("tp53_reference_mismatch", note[len(REFERENCE_MISMATCH_NOTE) :]))
             elif note.startswith(BUILD_SUSPECT_NOTE):
                 reasons.append(Reason("tp53_build_suspect", note[len(BUILD_SUSPECT_NOTE) :]))
+    duplicates, conflicted = _judge_duplicates(variants, source)
     deciding = [v for v in variants if v.decides]
     deleted = cn is not None and cn.call == "deleted"
     evidence = TP53Evidence(
@@ -232,8 +241,10 @@ def assess_tp53(
         source=source.path if source is not None else None,
     )
     if deciding:
-        listed = "; ".join(f"{describe(v)}, VAF {'unknown' if v.vaf is None else _pct(v.vaf)}" for v in deciding)
-        reasons.insert(0, Reason("tp53_mutated", f"TP53 mutated: {listed}."))
+        shown: dict[tuple[str, int, str, str], str] = {}
+        for v in deciding:  # identical duplicates are listed once
+            shown.setdefault(v.key(), f"{describe(v)}, VAF {'unknown' if v.vaf is None else _pct(v.vaf)}")
+        reasons.insert(0, Reason("tp53_mutated", f"TP53 mutated: {'; '.join(shown.values())}."))
     if deleted:
         assert cn is not None
         value = f" (copy number {cn.copy_number:g})" if cn.copy_number is not None else ""
@@ -243,7 +254,14 @@ def assess_tp53(
         )
     if deciding or deleted:
         evidence.status = "mutated"
+        reasons.extend(duplicates)
         return evidence
+    if conflicted:
+        # Records of one variant that disagree (germline and PASS, 2% and 45%): the file contradicts
+        # itself, and whichever record a reader kept would decide. Never wild type, never mutated.
+        reasons[0:0] = duplicates
+        return evidence
+    reasons.extend(duplicates)  # duplicates that all agree and none decides: said, not decisive
     if source is None:
         reasons.insert(0, Reason("variants_missing", "no usable VCF or MAF: TP53 cannot be assessed."))
         return evidence
@@ -321,8 +339,81 @@ def assess_tp53(
             1, Reason("tp53_coverage_verified", f"coverage of TP53 verified by {coverage.method}: {coverage.detail}")
         )
     else:
-        reasons.insert(1, Reason("tp53_coverage_not_verified", "coverage of TP53 was not verified."))
+        # Reached only with require_coverage false (otherwise not_assessable above).
+        reasons.insert(
+            1,
+            Reason(
+                "tp53_coverage_not_required",
+                "the configuration accepts TP53 as wild type without evidence that it was sequenced "
+                "(tp53.require_coverage: false).",
+            ),
+        )
     return evidence
+
+
+def _record_text(call: VariantCall) -> str:
+    where = f"line {call.line}" if call.line else "a record (line unknown)"
+    vaf = "VAF unknown" if call.vaf is None else f"VAF {_pct(call.vaf)}"
+    return f"{where}: FILTER {';'.join(call.filters or ['.'])}, {vaf}, {call.category}"
+
+
+def _judge_duplicates(variants: list[VariantCall], source: VariantSource | None) -> tuple[list[Reason], bool]:
+    """Reasons for records of one variant (same normalised chrom/pos/ref/alt) that occur more than once.
+
+    Records that disagree (one decides and another not, or FILTER or VAF differ) are a conflict: none of
+    them decides, and the second value is True. Records that agree in everything are only a note. When
+    every record decides, they still decide and the reason says the file repeats them.
+    """
+    groups: dict[tuple[str, int, str, str], list[VariantCall]] = {}
+    for call in variants:
+        groups.setdefault(call.key(), []).append(call)
+    reasons: list[Reason] = []
+    conflicted = False
+    what = "MAF" if source is not None and source.format == "maf" else "VCF"
+    path = source.path if source is not None else "the variant file"
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        differs = []
+        if len({tuple(sorted(f.lower() for f in c.filters or ["."])) for c in group}) > 1:
+            differs.append("FILTER")
+        vafs = [c.vaf for c in group]
+        known = [v for v in vafs if v is not None]
+        if (known and len(known) < len(vafs)) or (known and max(known) - min(known) > DUPLICATE_VAF_TOLERANCE):
+            differs.append("VAF")
+        if len({c.decides for c in group}) > 1:
+            differs.append("whether it counts as a TP53 mutation")
+        if not differs:
+            continue  # identical duplicates: the reader's note says so
+        records = "; ".join(_record_text(c) for c in group)
+        label = describe(group[0])
+        if all(c.decides for c in group):
+            reasons.append(
+                Reason(
+                    "tp53_duplicate_records",
+                    f"{label} appears in {len(group)} records of {path} that differ in {', '.join(differs)} "
+                    f"({records}); every record counts as a TP53 mutation, so the call stands; "
+                    f"resolve: fix the {what} so each variant appears once.",
+                )
+            )
+            continue
+        conflicted = True
+        for call in group:
+            call.decides = False
+            call.category = "duplicate_conflict"
+            call.why = (
+                f"{label}: {len(group)} records of this variant disagree ({', '.join(differs)}), so none of them "
+                "is counted either way."
+            )
+        reasons.append(
+            Reason(
+                "tp53_duplicate_records",
+                f"{label} appears in {len(group)} records of {path} that disagree in {', '.join(differs)} "
+                f"({records}): a file that contradicts itself cannot decide TP53 status; "
+                f"resolve: fix the {what} so each variant appears once.",
+            )
+        )
+    return reasons, conflicted
 
 
 # --------------------------------------------------------------------------- building calls (shared by readers)

@@ -32,6 +32,8 @@ CHROM = "17"
 
 # Project consequence classes, most severe first (the order of Ensembl VEP's consequence ranking).
 CONSEQUENCE_CLASSES: tuple[str, ...] = (
+    "structural_deletion",  # an SV removing coding bases (vcf.structural_consequence), above all point changes
+    "structural_rearrangement",  # an SV or breakend with a breakpoint inside the gene
     "splice_acceptor",
     "splice_donor",
     "nonsense",
@@ -54,6 +56,8 @@ SEVERITY = {name: rank for rank, name in enumerate(CONSEQUENCE_CLASSES)}
 
 # Readable names for the `why` texts.
 CONSEQUENCE_LABELS = {
+    "structural_deletion": "structural deletion of coding bases",
+    "structural_rearrangement": "structural rearrangement inside the gene",
     "splice_acceptor": "splice acceptor",
     "splice_donor": "splice donor",
     "nonsense": "nonsense",

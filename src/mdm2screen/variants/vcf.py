@@ -15,12 +15,15 @@
 
 from __future__ import annotations
 
+import bisect
 import gzip
 import io
 import math
 import os
 import re
 import shutil
+import stat
+import struct
 import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -33,8 +36,8 @@ from urllib.parse import unquote
 import pysam
 
 from ..errors import InputError
-from ..fileio import GZIP_MAGIC, check_readable
-from ..genome import check_contig_lengths, check_position, normalize_contig
+from ..fileio import GZIP_MAGIC
+from ..genome import canonical_build, check_contig_lengths, check_position, normalize_contig
 from ..model import VariantCall, VariantSource
 from .tp53 import BUILD_SUSPECT_NOTE, TP53Settings, allele_call, tp53_region
 from .transcript import ENSEMBL_TRANSCRIPT, TP53Model, map_so_terms, tp53_model
@@ -65,6 +68,66 @@ PYSAM_ERRORS = (
 
 
 # --------------------------------------------------------------------------- opening
+
+
+def check_input(path: str | Path) -> Path:
+    """``path`` as a Path once it is shown to be a non-empty regular file this process may read.
+
+    The file type is checked with stat before anything opens the file: opening a FIFO blocks until a
+    writer appears, so a named pipe (or socket, device) given in the sample sheet must never be opened.
+    Readers still call :func:`input_error` on an OSError from opening, since the file can vanish or lose
+    its permissions between this check and the read.
+    """
+    p = Path(path)
+    try:
+        st = p.stat()
+    except OSError as exc:
+        raise input_error(p, exc) from exc
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(p, "is a folder, not a file", expected="a file", found="a folder", code="input_not_a_file")
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a named pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else "a socket or device"
+        raise InputError(
+            p,
+            f"is {kind}, not a regular file; it was not opened",
+            expected="a file",
+            found=kind,
+            code="input_not_a_file",
+        )
+    if not os.access(p, os.R_OK):
+        raise InputError(
+            p,
+            "permission denied: this user may not read the file",
+            expected="a file readable by the user running mdm2screen",
+            found="no read permission",
+            code="input_unreadable",
+        )
+    if st.st_size == 0:
+        raise InputError(p, "file is empty", code="input_empty")
+    return p
+
+
+def input_error(path: str | Path, exc: OSError) -> InputError:
+    """The InputError for an OSError raised while opening or reading ``path`` (never the OS text alone)."""
+    if isinstance(exc, FileNotFoundError):
+        return InputError(
+            path,
+            "file does not exist (or vanished while it was being read)",
+            expected="the file named in the sample sheet",
+            found="no such file",
+            code="input_missing",
+        )
+    if isinstance(exc, PermissionError):
+        return InputError(
+            path,
+            "permission denied: this user may not read the file",
+            expected="a file readable by the user running mdm2screen",
+            found="permission denied",
+            code="input_unreadable",
+        )
+    if isinstance(exc, IsADirectoryError):
+        return InputError(path, "is a folder, not a file", expected="a file", found="a folder", code="input_not_a_file")
+    return InputError(path, f"cannot be read: {exc.strerror or exc}", code="input_unreadable")
 
 
 def _is_bgzf(head: bytes) -> bool:
@@ -111,6 +174,14 @@ def _readable_copy(path: Path) -> Iterator[tuple[Path, bool]]:
             yield copy, False
         return
     yield path, False
+
+
+def _scrub(exc: BaseException, readable: Path, shown: str) -> str:
+    """htslib's message with the user's file name in place of a temporary copy's (plain gzip, BOM)."""
+    text = str(exc)
+    for form in (repr(str(readable).encode()), str(readable)):
+        text = text.replace(form, shown)
+    return text.replace(" (mode=`b'r'`)", "")
 
 
 def _is_bcf(path: Path) -> bool:
@@ -170,6 +241,178 @@ def _usable_index(path: Path) -> Path | None:
     """
     index = _htslib_index(path)
     return index if index is not None and index.stat().st_mtime_ns >= path.stat().st_mtime_ns else None
+
+
+# --------------------------------------------------------------------------- index verification
+# A .tbi/.csi copied next to a rewritten VCF (or a VCF rewritten in place with its old index restored)
+# can be newer than the file and still describe another file: its offsets then skip TP53's records
+# without any error. The index is trusted only once the file is shown to be laid out as the index says:
+#
+# * every BGZF block header is walked (18 bytes and the 4-byte ISIZE per block, nothing decompressed), so
+#   each virtual offset of the index maps to one uncompressed offset, or shows the index wrong;
+# * htslib's per-chromosome pseudo-bin (first and last record offsets, record count; SAM specification,
+#   section 5.2 and CSIv1) must tile the records exactly: the first chromosome starts where the header
+#   ends, each starts where the previous one ends, the last ends where the data ends, and each starts
+#   on a line that begins with its own name, right after a line end;
+# * the records of TP53's chromosome are read from the file itself at those offsets: every line must be
+#   on that chromosome and their number must equal the index's count.
+#
+# Any edit that changes the length of anything before or inside TP53's chromosome moves a boundary and
+# fails a check; an edit inside TP53's chromosome is read as it is now. What no check short of reading the
+# whole file can see is an edit of equal length elsewhere that puts chromosome-17 records among another
+# chromosome's: a file no longer grouped by chromosome, which no indexing tool accepts in the first place.
+
+
+# A bin: id and chunk count (.tbi), or id, smallest offset and chunk count (.csi); the pseudo-bin's chunks.
+_TBI_BIN, _CSI_BIN, _META = struct.Struct("<Ii"), struct.Struct("<IQi"), struct.Struct("<4Q")
+
+
+@dataclass(frozen=True)
+class _IndexedRef:
+    name: str
+    begin: int  # virtual offsets (compressed block offset << 16 | offset in the block)
+    end: int
+    records: int
+
+
+def _index_refs(index: Path) -> list[_IndexedRef] | str:
+    """Per-chromosome record ranges from a .tbi or tabix-style .csi, or why they cannot be read."""
+    try:
+        data = gzip.decompress(index.read_bytes())
+        if data[:4] == b"TBI\x01":
+            n_ref, *_, l_nm = struct.unpack_from("<8i", data, 4)
+            names = data[36 : 36 + l_nm].split(b"\0")
+            offset, pseudo, linear, loffset = 36 + l_nm, 37450, True, False
+        elif data[:4] == b"CSI\x01":
+            _, depth, l_aux = struct.unpack_from("<3i", data, 4)
+            aux = data[16 : 16 + l_aux]
+            if l_aux < 28:
+                return "a .csi without sequence names (a BCF index)"
+            (l_nm,) = struct.unpack_from("<i", aux, 24)
+            names = aux[28 : 28 + l_nm].split(b"\0")
+            offset = 16 + l_aux
+            (n_ref,) = struct.unpack_from("<i", data, offset)
+            offset += 4
+            pseudo, linear, loffset = ((1 << ((depth + 1) * 3)) - 1) // 7 + 1, False, True
+        else:
+            return "not a tabix or CSI index"
+        refs = []
+        for tid in range(n_ref):
+            (n_bin,) = struct.unpack_from("<i", data, offset)
+            offset += 4
+            meta = None
+            # Only the pseudo-bin's two chunks are unpacked; the others are skipped by their length.
+            head, size = (_CSI_BIN, 16) if loffset else (_TBI_BIN, 8)
+            unpack = head.unpack_from
+            for _ in range(n_bin):
+                fields = unpack(data, offset)
+                offset += size
+                if fields[0] == pseudo and fields[-1] == 2:
+                    meta = _META.unpack_from(data, offset)
+                offset += 16 * fields[-1]
+            if linear:
+                (n_intv,) = struct.unpack_from("<i", data, offset)
+                offset += 4 + 8 * n_intv
+            if n_bin == 0:
+                continue  # a sequence without records (a .csi lists every header contig)
+            if meta is None:
+                return "the index has no per-chromosome record counts (made by an old tabix)"
+            refs.append(_IndexedRef(names[tid].decode("latin-1"), meta[0], meta[1], meta[2]))
+        return refs
+    except (OSError, EOFError, zlib.error, struct.error, IndexError, ValueError) as exc:
+        return f"the index cannot be read ({exc})"
+
+
+class _Blocks:
+    """The BGZF blocks of a file: compressed offset -> (uncompressed start, size), read header by header."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.starts: dict[int, tuple[int, int, int]] = {}  # compressed offset -> (uncompressed start, size, bsize)
+        self.order: list[int] = []
+        self.total = 0
+        size = path.stat().st_size
+        where = 0
+        with open(path, "rb") as handle:
+            while where < size:
+                handle.seek(where)
+                head = handle.read(18)
+                if len(head) < 18 or not _is_bgzf(head):
+                    raise ValueError(f"no BGZF block at byte {where}")
+                bsize = struct.unpack_from("<H", head, 16)[0] + 1
+                handle.seek(where + bsize - 4)
+                tail = handle.read(4)
+                if len(tail) < 4:
+                    raise ValueError(f"BGZF block at byte {where} runs past the end of the file")
+                isize = struct.unpack("<I", tail)[0]
+                self.starts[where] = (self.total, isize, bsize)
+                self.order.append(where)
+                self.total += isize
+                where += bsize
+        self.ustarts = [self.starts[b][0] for b in self.order]
+        self.cache: dict[int, bytes] = {}  # block -> decompressed data (boundary checks share blocks)
+
+    def absolute(self, virtual: int) -> int:
+        """Uncompressed offset of a virtual offset; ValueError when it is not inside a block."""
+        block, within = virtual >> 16, virtual & 0xFFFF
+        if block not in self.starts or within > self.starts[block][1]:
+            raise ValueError(f"virtual offset {block}:{within} is not inside a BGZF block of the file")
+        return self.starts[block][0] + within
+
+    def read(self, start: int, stop: int) -> bytes:
+        """Uncompressed bytes start..stop (stop exclusive), decompressing only the blocks concerned."""
+        first = max(0, bisect.bisect_right(self.ustarts, start) - 1)
+        parts = []
+        with open(self.path, "rb") as handle:
+            for block in self.order[first:]:
+                ustart, isize, bsize = self.starts[block]
+                if ustart >= stop:
+                    break
+                if ustart + isize <= start:
+                    continue
+                if block not in self.cache:
+                    handle.seek(block)
+                    raw = handle.read(bsize)
+                    xlen = struct.unpack_from("<H", raw, 10)[0]
+                    self.cache[block] = zlib.decompress(raw[12 + xlen : -8], -15)
+                parts.append((ustart, self.cache[block]))
+        if not parts:
+            return b""
+        joined = b"".join(chunk for _, chunk in parts)
+        return joined[start - parts[0][0] : stop - parts[0][0]]
+
+
+def _verified_lines(path: Path, index: Path, header_size: int, chrom: str) -> dict[str, list[bytes]] | str:
+    """The records of ``chrom`` (per index name, each line with its newline) read at the offsets the index
+    gives, once the file is shown to match the index (see above); otherwise why it does not."""
+    refs = _index_refs(index)
+    if isinstance(refs, str):
+        return refs
+    try:
+        blocks = _Blocks(path)
+        spans = sorted((blocks.absolute(r.begin), blocks.absolute(r.end), r) for r in refs)
+    except (OSError, ValueError, struct.error) as exc:
+        return f"its offsets do not fit the file: {exc}"
+    expected_start = header_size
+    lines: dict[str, list[bytes]] = {}
+    for start, stop, ref in spans:
+        name = ref.name.encode("latin-1")
+        if start != expected_start:
+            return f"chromosome {ref.name} starts at byte {start:,} of the text, not {expected_start:,}"
+        if (
+            blocks.read(start - 1, start + len(name) + 1) != b"\n" + name + b"\t"
+            or blocks.read(stop - 1, stop) != b"\n"
+        ):
+            return f"the records of chromosome {ref.name} are not where the index puts them"
+        if normalize_contig(ref.name) == chrom:
+            text = blocks.read(start, stop).splitlines(keepends=True)
+            if len(text) != ref.records or any(not line.startswith(name + b"\t") for line in text):
+                return f"chromosome {ref.name} holds other records than the index counts ({ref.records:,})"
+            lines[ref.name] = text
+        expected_start = stop
+    if expected_start != blocks.total:
+        return f"the records end at byte {expected_start:,} of the text, the file at {blocks.total:,}"
+    return lines
 
 
 def _htslib_index(path: Path) -> Path | None:
@@ -622,9 +865,10 @@ class _Collector:
     region: tuple[str, int, int]
     notes: list[str] = field(default_factory=list)
     variants: list[VariantCall] = field(default_factory=list)
-    seen: set[tuple[str, int, str, str]] = field(default_factory=set)
+    seen: dict[tuple[str, int, str, str], int | None] = field(default_factory=dict)  # key -> first line
     on_chrom: int = 0
     suspect: bool = False
+    duplicates: bool = False
 
     def add(self, rec: pysam.VariantRecord, line: int | None) -> None:
         chrom, region_start, region_end = self.region
@@ -632,17 +876,24 @@ class _Collector:
             return
         self.on_chrom += 1
         check_position(self.shown, rec.chrom, rec.pos, self.model.build, line)
-        # Overlap with the region: rec.start is 0-based, rec.stop exclusive.
-        if rec.stop < region_start or rec.start + 1 > region_end:
+        # Overlap with the region: rec.start is 0-based, rec.stop exclusive (htslib takes INFO/END into
+        # account); a symbolic SV with only SVLEN, or a breakend whose mate lies in TP53, overlaps too.
+        if (_record_end(rec) < region_start or rec.start + 1 > region_end) and not _mate_in(rec, self.region):
             self._check_other_build(rec)
             return
         for call in _record_calls(
             self.shown, rec, self.sample, self.model, self.settings, self.fields, line, self.notes
         ):
+            # Every record is kept: which of two disagreeing records is right is for assess_tp53 to refuse to guess.
             if call.key() in self.seen:
-                self.notes.append(f"duplicate record for {call.chrom}:{call.pos} {call.ref}>{call.alt} ignored")
-                continue
-            self.seen.add(call.key())
+                self.duplicates = True
+                first = self.seen[call.key()]
+                lines = f" (lines {first} and {line})" if first and line else ""
+                self.notes.append(
+                    f"duplicate record for {call.chrom}:{call.pos} {call.ref}>{call.alt}{lines}; every record kept"
+                )
+            else:
+                self.seen[call.key()] = line
             self.variants.append(call)
 
     def _check_other_build(self, rec: pysam.VariantRecord) -> None:
@@ -657,6 +908,61 @@ class _Collector:
                 f"{BUILD_SUSPECT_NOTE}record {rec.chrom}:{rec.pos} {alleles} lies in TP53's coding sequence in "
                 f"{other.build} with a matching REF, but outside TP53 in the declared {self.model.build}: "
                 "check the sample sheet's build"
+            )
+
+
+# Names of reference FASTAs and assemblies, token by token, beyond genome.BUILD_ALIASES: the 1000 Genomes
+# b37 FASTA (human_g1k_v37), the Broad bundles (Homo_sapiens_assembly19/38), bwa-kit's hs38/hs38DH.
+_EXTRA_BUILD_TOKENS = {
+    "v37": "GRCh37",
+    "assembly19": "GRCh37",
+    "b38": "GRCh38",
+    "hs38": "GRCh38",
+    "hs38dh": "GRCh38",
+    "assembly38": "GRCh38",
+}
+
+
+def build_named_in(text: str) -> str | None:
+    """The build a reference file name or assembly value names (``.../hs37d5.fa`` -> GRCh37), or None.
+
+    Whole tokens only (split at anything but letters and digits), so ``hg19`` in ``hg19.fa`` counts and
+    a 37 inside a longer number does not; a text naming both builds names none.
+    """
+    found = set()
+    for token in re.split(r"[^A-Za-z0-9]+", text):
+        if not token or token.isdigit():
+            continue  # bare "37"/"38" are too common in paths to mean a build
+        build = canonical_build(token) or _EXTRA_BUILD_TOKENS.get(token.lower())
+        if build:
+            found.add(build)
+    return found.pop() if len(found) == 1 else None
+
+
+def _check_header_build(shown: str, header: pysam.VariantHeader, declared: str) -> None:
+    """Raise build_mismatch when ``##reference=`` or a ``##contig`` ``assembly=`` names the other build.
+
+    Contig lengths are checked by check_contig_lengths; these lines say the same thing for files
+    whose contig lines carry no length (or no contig lines at all). Whatever the TP53 records are, a
+    file made against the other build cannot be read in the declared one.
+    """
+    for rec in header.records:
+        if rec.key == "reference" and rec.value:
+            where, value = "##reference", str(rec.value)
+        elif rec.type == "CONTIG" and rec.get("assembly"):
+            where, value = f"##contig=<ID={rec.get('ID')}> assembly", str(rec.get("assembly"))
+        else:
+            continue
+        named = build_named_in(value)
+        if named is not None and named != declared:
+            raise InputError(
+                shown,
+                f"the VCF header names the {named} reference ({where}), but the sample sheet declares "
+                f"{declared}; files are never lifted over or guessed",
+                field=where,
+                expected=f"a VCF made against {declared}",
+                found=value,
+                code="build_mismatch",
             )
 
 
@@ -675,6 +981,7 @@ def _start(
     try:
         lengths = {normalize_contig(name): c.length for name, c in header.contigs.items() if c.length}
         check_contig_lengths(shown, lengths, model.build)
+        _check_header_build(shown, header, model.build)
         sample, how = choose_tumour_sample(shown, header, tumor_sample)
         fields = {"CSQ": _format_fields(header, "CSQ"), "ANN": _format_fields(header, "ANN")}
     except PYSAM_ERRORS as exc:  # e.g. non-UTF-8 bytes in a header line
@@ -728,7 +1035,7 @@ def _collect_streamed(vf: pysam.VariantFile, collector: _Collector, shown: str, 
     def malformed(exc: BaseException, line: int | None, where: str = "") -> InputError:
         return InputError(
             shown,
-            f"malformed VCF record{where}: {exc}",
+            f"malformed VCF record{where}: {_scrub(exc, readable, shown)}",
             line=line,
             expected=RECORD_EXPECTED,
             found=_line_text(readable, line),
@@ -800,12 +1107,14 @@ def _read_indexed(
         header = _bgzf_header(p)
         if header is None:
             return None
-        # latin-1 turns every byte into one character and back, so the lines are copied unchanged.
-        with pysam.TabixFile(str(p), index=str(index), encoding="latin-1") as tabix:
-            names = [n for n in tabix.contigs if normalize_contig(n) == region[0]]
-            if len(names) > 1 or (names and not _PLAIN_CONTIG.fullmatch(names[0])):
-                return None
-            lines = [f"{line}\n".encode("latin-1") for line in tabix.fetch(names[0])] if names else []
+        # The chromosome's lines are read at the index's offsets once the file is shown to match it.
+        verified = _verified_lines(p, index, len(header), region[0])
+        if isinstance(verified, str):
+            return None  # read_vcf streams the file and says why
+        names = list(verified)
+        if len(names) > 1 or (names and not _PLAIN_CONTIG.fullmatch(names[0])):
+            return None
+        lines = verified[names[0]] if names else []
         collector = _collect_text(shown, header, lines, None, model, settings, region, tumor_sample)
     except (InputError, EOFError, zlib.error, *PYSAM_ERRORS):
         return None
@@ -869,7 +1178,7 @@ def _read_plain(
     tabs = header.count(b"\t", header.rfind(b"\n", 0, -1) + 1)  # in the '#CHROM' line
     if tabs < 7:
         return None
-    lines = data[len(header):].split(b"\n")
+    lines = data[len(header) :].split(b"\n")
     lines.pop()  # empty: the file ends with a newline (_check_last_line)
     chrom = region[0]
     on_chrom: dict[bytes, bool] = {}
@@ -904,16 +1213,21 @@ def _read_plain(
 
 def read_vcf(path: str | Path, *, build: str, tumor_sample: str | None, settings: TP53Settings) -> VariantSource:
     """Every record overlapping TP53 (+ splice margin), any FILTER, plus the chromosome-17 record count."""
-    p = check_readable(path)
+    p = check_input(path)
     shown = str(path)
     model = tp53_model(build)
     region = tp53_region(model.build, settings)
     with _readable_copy(p) as (readable, bgzf), _quiet():
         index = _usable_index(p)
+        mismatch = None
         if bgzf and index is not None:
             source = _read_indexed(p, index, shown, model, settings, region, tumor_sample)
-            if source is not None:
+            if source is not None and not _has_duplicates(source):
                 return source
+            # Duplicates are reported with their line numbers, which only streaming gives.
+            mismatch = "duplicate records" if source is not None else _index_mismatch(p, index, region[0])
+            if mismatch is not None:
+                index = None
         if not bgzf and not _is_bcf(readable):
             _check_last_line(readable, shown)
             source = _read_plain(readable, shown, model, settings, region, tumor_sample)
@@ -924,7 +1238,7 @@ def read_vcf(path: str | Path, *, build: str, tumor_sample: str | None, settings
         except PYSAM_ERRORS as exc:
             raise InputError(
                 shown,
-                f"not a readable VCF/BCF: {exc}",
+                f"not a readable VCF/BCF: {_scrub(exc, readable, shown)}",
                 expected="a VCF (plain, gzip or bgzip) or BCF",
                 code="vcf_unreadable",
             ) from exc
@@ -934,11 +1248,35 @@ def read_vcf(path: str | Path, *, build: str, tumor_sample: str | None, settings
             indexed = bgzf and index is not None and readable == p and vf.index is not None
             if index is not None and not indexed:
                 collector.notes.append("the index next to the VCF could not be used; the file was streamed")
+            if mismatch is not None and mismatch != "duplicate records":
+                collector.notes.append(
+                    f"the index next to the VCF does not match the file ({mismatch}); the file was streamed"
+                )
             if indexed:
                 _collect_fetched(vf, collector, shown)
             else:
                 _collect_streamed(vf, collector, shown, readable)
     return _finish(shown, collector, bool(indexed))
+
+
+def _has_duplicates(source: VariantSource) -> bool:
+    keys = [call.key() for call in source.variants]
+    return len(keys) != len(set(keys))
+
+
+def _index_mismatch(p: Path, index: Path, chrom: str) -> str | None:
+    """Why the index does not describe the file (None when it does, or when the index cannot be read at
+    all: htslib then fails to load it and read_vcf says so)."""
+    try:
+        header = _bgzf_header(p)
+    except (OSError, EOFError, zlib.error):
+        return None
+    if header is None:
+        return None  # a BCF or an unusual header: htslib's own reading decides
+    verdict = _verified_lines(p, index, len(header), chrom)
+    if not isinstance(verdict, str) or verdict.startswith(("the index cannot be read", "not a tabix")):
+        return None
+    return verdict
 
 
 def _in_other_build_cds(rec: pysam.VariantRecord, other: TP53Model) -> bool:
@@ -999,12 +1337,172 @@ def _record_calls(
             line=line,
             notes=notes,
         )
-        if alt.startswith("<") or "[" in alt or "]" in alt:
-            notes.append(f"{call.chrom}:{call.pos} {alt}: structural-variant allele listed but not interpreted")
+        sv = structural_allele(rec, alt)
+        if sv is not None:
+            consequence, text = structural_consequence(model, sv, settings)
+            if consequence is not None:
+                call.consequence, call.annotation_source = consequence, "computed"
+            notes.append(f"{call.chrom}:{call.pos} {alt}: {text}")
         if how != "none" and vaf is not None:
             notes.append(f"{call.chrom}:{call.pos} {call.ref}>{call.alt}: VAF from {how}")
         calls.append(call)
     return calls
+
+
+# --------------------------------------------------------------------------- structural variants
+# VCF 4.2 specification, section 5.3 "Encoding Structural Variants" (symbolic alleles <DEL>, <DUP>, <INV>,
+# <INS>, <CNV> with subtypes such as <DEL:ME:ALU>, INFO END/SVLEN/SVTYPE) and section 5.4 "Specifying
+# complex rearrangements with breakends" (ALT t[p[, t]p], ]p]t, [p[t with p = chrom:pos; single breakends
+# "t." / ".t").
+
+_MATE = re.compile(r"[\[\]](?P<chrom>[^\[\]:]+):(?P<pos>\d+)[\[\]]")
+SV_TYPES = ("DEL", "DUP", "INV", "INS", "CNV", "BND")
+
+
+@dataclass(frozen=True)
+class StructuralAllele:
+    svtype: str  # DEL, DUP, INV, INS, CNV or BND
+    chrom: str  # normalised
+    pos: int  # POS (the padding base before a symbolic event)
+    end: int  # last affected base (INFO/END, or POS + |SVLEN|); POS for breakends and insertions
+    mate: tuple[str, int] | None  # breakend mate (normalised chrom, pos)
+    sized: bool = True  # False: a <DEL>/<DUP>/<INV>/<CNV> without INFO/END or SVLEN (extent unknown)
+
+
+def _info_int(rec: pysam.VariantRecord, key: str) -> int | None:
+    """First integer of INFO ``key`` (SVLEN is Number=. or A), None when absent or not a number."""
+    try:
+        if key not in rec.header.info or key not in rec.info:
+            return None
+        value = rec.info[key]
+    except PYSAM_ERRORS:
+        return None
+    if isinstance(value, tuple):
+        value = value[0] if value else None
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _info_text(rec: pysam.VariantRecord, key: str) -> str | None:
+    try:
+        if key not in rec.header.info or key not in rec.info:
+            return None
+        value = rec.info[key]
+    except PYSAM_ERRORS:
+        return None
+    if isinstance(value, tuple):
+        value = value[0] if value else None
+    return str(value).strip().upper() if value else None
+
+
+def structural_allele(rec: pysam.VariantRecord, alt: str) -> StructuralAllele | None:
+    """The structural variant an ALT allele describes, None for a sequence allele."""
+    mate = _MATE.search(alt)
+    single = len(alt) > 1 and (alt.startswith(".") or alt.endswith("."))
+    if alt.startswith("<") and alt.endswith(">"):
+        svtype = alt[1:-1].split(":", 1)[0].upper()
+    elif mate or single:
+        svtype = "BND"
+    else:
+        return None
+    if svtype not in SV_TYPES:
+        svtype = _info_text(rec, "SVTYPE") or svtype  # e.g. <TRA>, <CPX>: trust SVTYPE when given
+    pos = rec.pos
+    end = max(rec.stop, pos)
+    sized = True
+    if svtype in ("DEL", "DUP", "INV", "CNV"):
+        svlen = _info_int(rec, "SVLEN")
+        if svlen is not None and rec.stop <= pos:  # no END: htslib's stop is POS itself
+            end = pos + abs(svlen)
+        sized = rec.stop > pos or svlen is not None
+    return StructuralAllele(
+        svtype=svtype,
+        chrom=normalize_contig(rec.chrom),
+        pos=pos,
+        end=end,
+        mate=(normalize_contig(mate.group("chrom")), int(mate.group("pos"))) if mate else None,
+        sized=sized,
+    )
+
+
+def _record_end(rec: pysam.VariantRecord) -> int:
+    """Last reference base a record touches, symbolic SVs with only SVLEN included."""
+    end = rec.stop
+    for alt in rec.alts or ():
+        if alt.startswith("<"):
+            sv = structural_allele(rec, alt)
+            if sv is not None:
+                end = max(end, sv.end)
+    return end
+
+
+def _mate_in(rec: pysam.VariantRecord, region: tuple[str, int, int]) -> bool:
+    """True when a breakend ALT of the record joins a position inside ``region``."""
+    for alt in rec.alts or ():
+        if "[" in alt or "]" in alt:
+            mate = _MATE.search(alt)
+            if (
+                mate
+                and normalize_contig(mate.group("chrom")) == region[0]
+                and region[1] <= int(mate.group("pos")) <= region[2]
+            ):
+                return True
+    return False
+
+
+def structural_consequence(model: TP53Model, sv: StructuralAllele, settings: TP53Settings) -> tuple[str | None, str]:
+    """(consequence class or None, note) of a structural variant for TP53.
+
+    A deletion of any coding base removes part of the protein: structural_deletion. Any other SV with a
+    breakpoint inside the gene body (transcript start to end) disrupts the gene: structural_rearrangement,
+    unless it lies wholly inside one intron, away from the splice region, and is not a breakend.
+    """
+    if not sv.sized:
+        return (
+            None,
+            f"structural-variant allele <{sv.svtype}> of unknown extent (no INFO/END or SVLEN): listed but not interpreted",
+        )
+    if sv.svtype == "DEL":
+        first, last = sv.pos + 1, sv.end  # POS is the padding base before the deleted bases
+        exons = [e.number for e in model.exons if e.cds_start is not None and e.cds_end is not None
+                 and first <= e.cds_end and last >= e.cds_start]  # fmt: skip
+        if exons:
+            return "structural_deletion", (
+                f"structural deletion {first}-{last} removes coding bases of TP53 exon(s) "
+                f"{', '.join(map(str, sorted(exons)))}"
+            )
+        return None, f"structural deletion {first}-{last} removes no TP53 coding base; listed, not counted"
+    breakpoints = []
+    if sv.svtype == "BND":
+        if sv.chrom == model.chrom:
+            breakpoints.append(sv.pos)
+        if sv.mate is not None and sv.mate[0] == model.chrom:
+            breakpoints.append(sv.mate[1])
+    elif sv.svtype == "INS":
+        breakpoints = [sv.pos]
+    else:
+        breakpoints = [sv.pos + 1, sv.end]
+    inside = [b for b in breakpoints if model.tx_start <= b <= model.tx_end]
+    what = f"structural {sv.svtype}" + (f" {sv.pos}-{sv.end}" if sv.svtype not in ("BND", "INS") else f" at {sv.pos}")
+    if not inside:
+        return None, f"{what}: no breakpoint inside the TP53 gene body; listed, not counted"
+    if sv.svtype != "BND" and _within_one_intron(model, min(sv.pos, *breakpoints), max(sv.end, *breakpoints), settings):
+        return None, f"{what} lies wholly inside a TP53 intron; listed, not counted"
+    return (
+        "structural_rearrangement",
+        f"{what} has a breakpoint inside the TP53 gene body (at {', '.join(map(str, inside))})",
+    )
+
+
+def _within_one_intron(model: TP53Model, first: int, last: int, settings: TP53Settings) -> bool:
+    """True when first..last lies inside one intron, at least the splice margin away from both exons."""
+    spans = sorted((e.start, e.end) for e in model.exons)
+    for (_, left_end), (right_start, _) in zip(spans, spans[1:], strict=False):
+        if left_end + settings.margin < first and last < right_start - settings.margin:
+            return True
+    return False
 
 
 def is_vcf_header(first_line: str) -> bool:
