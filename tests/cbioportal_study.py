@@ -211,8 +211,10 @@ def write_study(directory: str | Path, *, variant: str = "good") -> Path:
         renamed["TCGA-19-5958-01"] = "TCGA-19-5958-01/A"
         patient_override["TCGA-26-5132-01"] = "-TCGA-26-5132"
     if variant == "profiled_no_calls":
-        tumours = [Tumour(t.sample_id, t.project, t.seg, False, t.panel) if t.sample_id == "TCGA-19-5958-01"
-                   else t for t in tumours]
+        tumours = [
+            Tumour(t.sample_id, t.project, t.seg, False, t.panel) if t.sample_id == "TCGA-19-5958-01" else t
+            for t in tumours
+        ]
 
     def sid(sample: str) -> str:
         return renamed.get(sample, sample)
@@ -261,11 +263,21 @@ def write_study(directory: str | Path, *, variant: str = "good") -> Path:
     if messy:
         sample_cols = [c.lower() for c in sample_cols]
         sample_rows = [[f'"{cell}"' if cell else cell for cell in row] for row in sample_rows]
-    _write(study / "data_clinical_sample.txt", _clinical(sample_cols, sample_rows, with_hash_header=not messy),
-           crlf=messy, bom=messy)
-    _meta(study / "meta_clinical_sample.txt", {
-        "cancer_study_identifier": STUDY_ID, "genetic_alteration_type": "CLINICAL",
-        "datatype": "SAMPLE_ATTRIBUTES", "data_filename": "data_clinical_sample.txt"})
+    _write(
+        study / "data_clinical_sample.txt",
+        _clinical(sample_cols, sample_rows, with_hash_header=not messy),
+        crlf=messy,
+        bom=messy,
+    )
+    _meta(
+        study / "meta_clinical_sample.txt",
+        {
+            "cancer_study_identifier": STUDY_ID,
+            "genetic_alteration_type": "CLINICAL",
+            "datatype": "SAMPLE_ATTRIBUTES",
+            "data_filename": "data_clinical_sample.txt",
+        },
+    )
 
     patients = sorted({pid(s) for s in clinical_samples})
     patient_cols = ["PATIENT_ID", "TCGA_PROJECT"]
@@ -279,11 +291,20 @@ def write_study(directory: str | Path, *, variant: str = "good") -> Path:
         if variant == "patient_tumor_type":
             row += list(patient_type[patient])
         patient_rows.append(row)
-    _write(study / "data_clinical_patient.txt", _clinical(patient_cols, patient_rows, with_hash_header=not messy),
-           crlf=messy)
-    _meta(study / "meta_clinical_patient.txt", {
-        "cancer_study_identifier": STUDY_ID, "genetic_alteration_type": "CLINICAL",
-        "datatype": "PATIENT_ATTRIBUTES", "data_filename": "data_clinical_patient.txt"})
+    _write(
+        study / "data_clinical_patient.txt",
+        _clinical(patient_cols, patient_rows, with_hash_header=not messy),
+        crlf=messy,
+    )
+    _meta(
+        study / "meta_clinical_patient.txt",
+        {
+            "cancer_study_identifier": STUDY_ID,
+            "genetic_alteration_type": "CLINICAL",
+            "datatype": "PATIENT_ATTRIBUTES",
+            "data_filename": "data_clinical_patient.txt",
+        },
+    )
 
     # --- mutations (File Formats, "Mutation Data"; HGVSp_Short is required)
     if maf_samples:
@@ -308,12 +329,19 @@ def write_study(directory: str | Path, *, variant: str = "good") -> Path:
             (study / maf_name).write_bytes(gzip.compress(("\r\n".join(maf_lines) + "\r\n").encode(), mtime=0))
         elif variant != "missing_data_file":  # that variant names a MAF it never writes
             _write(study / maf_name, maf_lines)
-        _meta(study / "meta_mutations.txt", {
-            "cancer_study_identifier": STUDY_ID, "genetic_alteration_type": "MUTATION_EXTENDED",
-            "datatype": "MAF", "stable_id": "mutations", "show_profile_in_analysis_tab": "true",
-            "profile_name": "Mutations",
-            "profile_description": "Mutation data from whole exome sequencing (TCGA, Firehose 2016-01-28).",
-            "data_filename": maf_name})
+        _meta(
+            study / "meta_mutations.txt",
+            {
+                "cancer_study_identifier": STUDY_ID,
+                "genetic_alteration_type": "MUTATION_EXTENDED",
+                "datatype": "MAF",
+                "stable_id": "mutations",
+                "show_profile_in_analysis_tab": "true",
+                "profile_name": "Mutations",
+                "profile_description": "Mutation data from whole exome sequencing (TCGA, Firehose 2016-01-28).",
+                "data_filename": maf_name,
+            },
+        )
 
     # --- segments (File Formats, "Segmented Data")
     if seg_samples:
@@ -322,11 +350,17 @@ def write_study(directory: str | Path, *, variant: str = "good") -> Path:
             if sample[:15] in seg_samples:
                 seg_lines.append("\t".join([sid(sample[:15]), chrom, start, end, probes, mean]))
         _write(study / "data_cna_hg19.seg", seg_lines, crlf=messy)
-        _meta(study / "meta_cna_hg19_seg.txt", {
-            "cancer_study_identifier": STUDY_ID, "genetic_alteration_type": "COPY_NUMBER_ALTERATION",
-            "datatype": "SEG", "reference_genome_id": "hg38" if variant == "genome_mismatch" else "hg19",
-            "description": "Somatic CNA segments (SNP6 minus germline CNV, log2 ratio) from the Broad Firehose.",
-            "data_filename": "data_cna_hg19.seg"})
+        _meta(
+            study / "meta_cna_hg19_seg.txt",
+            {
+                "cancer_study_identifier": STUDY_ID,
+                "genetic_alteration_type": "COPY_NUMBER_ALTERATION",
+                "datatype": "SEG",
+                "reference_genome_id": "hg38" if variant == "genome_mismatch" else "hg19",
+                "description": "Somatic CNA segments (SNP6 minus germline CNV, log2 ratio) from the Broad Firehose.",
+                "data_filename": "data_cna_hg19.seg",
+            },
+        )
 
         # --- discrete CNA (File Formats, "Discrete Copy Number Data")
         values = gistic_values()
@@ -338,13 +372,20 @@ def write_study(directory: str | Path, *, variant: str = "good") -> Path:
             cells = [str(values[gene][s]) if s in values[gene] else "NA" for s in cna_samples]
             cna_lines.append("\t".join([gene, str(ENTREZ[gene])] + cells))
         _write(study / "data_CNA.txt", cna_lines)
-        _meta(study / "meta_CNA.txt", {
-            "cancer_study_identifier": STUDY_ID, "genetic_alteration_type": "COPY_NUMBER_ALTERATION",
-            "datatype": "DISCRETE", "stable_id": "gistic", "show_profile_in_analysis_tab": "true",
-            "profile_name": "Putative copy-number alterations from GISTIC",
-            "profile_description": "Putative copy-number from GISTIC 2.0. Values: -2 = homozygous deletion; "
-            "-1 = hemizygous deletion; 0 = neutral / no change; 1 = gain; 2 = high level amplification.",
-            "data_filename": "data_CNA.txt"})
+        _meta(
+            study / "meta_CNA.txt",
+            {
+                "cancer_study_identifier": STUDY_ID,
+                "genetic_alteration_type": "COPY_NUMBER_ALTERATION",
+                "datatype": "DISCRETE",
+                "stable_id": "gistic",
+                "show_profile_in_analysis_tab": "true",
+                "profile_name": "Putative copy-number alterations from GISTIC",
+                "profile_description": "Putative copy-number from GISTIC 2.0. Values: -2 = homozygous deletion; "
+                "-1 = hemizygous deletion; 0 = neutral / no change; 1 = gain; 2 = high level amplification.",
+                "data_filename": "data_CNA.txt",
+            },
+        )
 
     # --- gene panel matrix + panel file (File Formats, "Gene Panel Data"; Import-Gene-Panels)
     # Profiled for mutations: every tumour with a panel value, whether or not mutations were called.
@@ -357,9 +398,15 @@ def write_study(directory: str | Path, *, variant: str = "good") -> Path:
             matrix.append(f"{sid(t.sample_id)}\t{t.panel}")
         matrix.append(f"{CLINICAL_ONLY}\tNA")
         _write(study / "data_gene_panel_matrix.txt", matrix)
-        _meta(study / "meta_gene_panel_matrix.txt", {
-            "cancer_study_identifier": STUDY_ID, "genetic_alteration_type": "GENE_PANEL_MATRIX",
-            "datatype": "GENE_PANEL_MATRIX", "data_filename": "data_gene_panel_matrix.txt"})
+        _meta(
+            study / "meta_gene_panel_matrix.txt",
+            {
+                "cancer_study_identifier": STUDY_ID,
+                "genetic_alteration_type": "GENE_PANEL_MATRIX",
+                "datatype": "GENE_PANEL_MATRIX",
+                "data_filename": "data_gene_panel_matrix.txt",
+            },
+        )
         header, rows = _maf_rows()
         index = {name: i for i, name in enumerate(header)}
         on_panel = {t.sample_id for t in tumours if t.panel == PANEL_ID}
@@ -367,24 +414,41 @@ def write_study(directory: str | Path, *, variant: str = "good") -> Path:
         genes |= {"MDM2", "CDK4", "TP53"}
         if variant == "panel_without_tp53":
             genes.discard("TP53")
-        _meta(study / f"data_gene_panel_{PANEL_ID.lower()}.txt", {
-            "stable_id": PANEL_ID,
-            "description": "Test panel for mdm2screen (genes mutated in its two tumours plus MDM2, CDK4"
-            + (", TP53)." if variant != "panel_without_tp53" else ")."),
-            "gene_list": "\t".join(sorted(genes))})
+        _meta(
+            study / f"data_gene_panel_{PANEL_ID.lower()}.txt",
+            {
+                "stable_id": PANEL_ID,
+                "description": "Test panel for mdm2screen (genes mutated in its two tumours plus MDM2, CDK4"
+                + (", TP53)." if variant != "panel_without_tp53" else ")."),
+                "gene_list": "\t".join(sorted(genes)),
+            },
+        )
 
     # --- case lists (File Formats, "Case Lists")
     def case_list(name: str, suffix: str, category: str, ids: list[str], title: str) -> None:
         if ids:
-            _meta(study / "case_lists" / name, {
-                "cancer_study_identifier": STUDY_ID, "stable_id": f"{STUDY_ID}_{suffix}",
-                "case_list_name": title, "case_list_description": f"{title} ({len(ids)} samples)",
-                "case_list_category": category, "case_list_ids": "\t".join(ids)})
+            _meta(
+                study / "case_lists" / name,
+                {
+                    "cancer_study_identifier": STUDY_ID,
+                    "stable_id": f"{STUDY_ID}_{suffix}",
+                    "case_list_name": title,
+                    "case_list_description": f"{title} ({len(ids)} samples)",
+                    "case_list_category": category,
+                    "case_list_ids": "\t".join(ids),
+                },
+            )
 
     cna_ids = [sid(t.sample_id) for t in tumours if t.sample_id in seg_samples]
-    case_list("cases_sequenced.txt", "sequenced", "all_cases_with_mutation_data", sequenced,
-              "Samples profiled for mutations")
+    case_list(
+        "cases_sequenced.txt", "sequenced", "all_cases_with_mutation_data", sequenced, "Samples profiled for mutations"
+    )
     case_list("cases_cna.txt", "cna", "all_cases_with_cna_data", cna_ids, "Samples profiled for copy number")
-    case_list("cases_cnaseq.txt", "cnaseq", "all_cases_with_mutation_and_cna_data",
-              [s for s in sequenced if s in cna_ids], "Samples profiled for mutations and copy number")
+    case_list(
+        "cases_cnaseq.txt",
+        "cnaseq",
+        "all_cases_with_mutation_and_cna_data",
+        [s for s in sequenced if s in cna_ids],
+        "Samples profiled for mutations and copy number",
+    )
     return study

@@ -103,8 +103,9 @@ def test_missing_data_file_stops_the_import(tmp_path):
     study = write_study(tmp_path, variant="missing_data_file")
     with pytest.raises(ConfigError) as err:
         import_study(study, tmp_path / "samples.tsv")
-    assert any("meta_mutations.txt" in p and "data_mutations.txt" in p and "does not exist" in p
-               for p in err.value.problems)
+    assert any(
+        "meta_mutations.txt" in p and "data_mutations.txt" in p and "does not exist" in p for p in err.value.problems
+    )
     assert not (tmp_path / "samples.tsv").exists()
 
 
@@ -128,8 +129,9 @@ def test_maf_build_disagreeing_with_meta_study_stops_the_import(tmp_path):
 def test_maf_sample_missing_from_clinical_table_is_reported_and_skipped(tmp_path):
     _, result, rows = _import(tmp_path, "maf_sample_not_in_clinical")
     assert EXTRA_MAF_SAMPLE not in rows
-    assert any("not in the clinical sample table" in p and "data_mutations.txt" in p
-               for p in result.problems[EXTRA_MAF_SAMPLE])
+    assert any(
+        "not in the clinical sample table" in p and "data_mutations.txt" in p for p in result.problems[EXTRA_MAF_SAMPLE]
+    )
     assert set(rows) == ALL_TUMOURS
 
 
@@ -284,3 +286,72 @@ def test_cli_prints_mapping_problems_and_next_command(tmp_path, capsys):
     assert main_import([str(bad), "--out", str(tmp_path / "bad.tsv")]) == 2
     captured = capsys.readouterr()
     assert "reference_genome_id 'hg38'" in captured.err and not (tmp_path / "bad.tsv").exists()
+
+
+def _outside_copy(study: Path, name: str) -> Path:
+    """Move a study file out of the study folder (next to it); returns its new place."""
+    outside = study.parent / f"outside_{name}"
+    (study / name).rename(outside)
+    return outside
+
+
+def test_a_data_filename_leading_outside_the_study_stops_the_import(tmp_path):
+    study = write_study(tmp_path / "study")
+    _outside_copy(study, "data_mutations.txt")
+    meta = study / "meta_mutations.txt"
+    meta.write_text(
+        meta.read_text().replace("data_filename: data_mutations.txt", "data_filename: ../outside_data_mutations.txt")
+    )
+    with pytest.raises(ConfigError) as err:
+        import_study(study, tmp_path / "samples.tsv")
+    assert any(
+        str(meta) in p and "data_filename '../outside_data_mutations.txt'" in p and "outside the study folder" in p
+        for p in err.value.problems
+    ), err.value.problems
+    assert not (tmp_path / "samples.tsv").exists()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "data_cna_hg19.seg",
+        "case_lists/cases_sequenced.txt",
+        "data_gene_panel_test_glioma_panel.txt",
+        "meta_mutations.txt",
+    ],
+)
+def test_a_symbolic_link_leading_outside_the_study_stops_the_import(tmp_path, name):
+    study = write_study(tmp_path / "study")
+    outside = tmp_path / "elsewhere" / Path(name).name
+    outside.parent.mkdir()
+    (study / name).rename(outside)
+    (study / name).symlink_to(outside)
+    with pytest.raises(ConfigError) as err:
+        import_study(study, tmp_path / "samples.tsv")
+    assert any("outside the study folder" in p and Path(name).name in p for p in err.value.problems), err.value.problems
+
+
+def test_a_symbolic_link_inside_the_study_is_fine(tmp_path):
+    study = write_study(tmp_path / "study")
+    (study / "real").mkdir()
+    (study / "data_cna_hg19.seg").rename(study / "real" / "segments.seg")
+    (study / "data_cna_hg19.seg").symlink_to(study / "real" / "segments.seg")
+    assert import_study(study, tmp_path / "samples.tsv").n_samples == 8
+
+
+def test_variants_profiled_says_which_samples_the_study_profiled(tmp_path):
+    from mdm2screen.sheet import read_sheet
+
+    _, result, rows = _import(tmp_path)
+    assert rows["TCGA-06-0140-01"]["variants_profiled"] == "yes"  # WXS in the panel matrix
+    assert rows["TCGA-06-0173-01"]["variants_profiled"] == "yes"  # on the panel
+    assert rows["TCGA-06-6390-01"]["variants_profiled"] == ""  # no mutation data at all
+    by_sample = {r.sample_id: r for r in read_sheet(result.sheet_path).rows}
+    assert by_sample["TCGA-06-0140-01"].variants_profiled is True
+    assert by_sample["TCGA-06-6390-01"].variants_profiled is None
+    # In the MAF, but in neither the panel matrix nor the _sequenced case list: not stated.
+    _, _, rows = _import(tmp_path / "second", "no_panel_matrix")
+    assert rows["TCGA-HT-7476-01"]["variants_profiled"] == "" and rows["TCGA-HT-7476-01"]["vcf"]
+    assert rows["TCGA-02-0033-01"]["variants_profiled"] == "yes"  # in the _sequenced case list
+    _, _, rows = _import(tmp_path / "third", "profiled_no_calls")
+    assert rows["TCGA-19-5958-01"]["variants_profiled"] == "yes"

@@ -25,7 +25,11 @@ def test_how_a_run_is_split_never_changes_a_decision_fingerprint():
 
 
 def test_validated_settings_fill_the_same_defaults_without_the_schema_check():
-    raw = {"samples": "x.tsv", "batch_threads": 4, "copy_number": {"thresholds": {"MDM2": {"mode": "absolute", "amplified_at": 10}}}}
+    raw = {
+        "samples": "x.tsv",
+        "batch_threads": 4,
+        "copy_number": {"thresholds": {"MDM2": {"mode": "absolute", "amplified_at": 10}}},
+    }
     assert load_settings(raw, validated=True) == load_settings(raw)
 
 
@@ -92,3 +96,41 @@ def test_reference_fasta_per_build_is_checked_before_any_work(tmp_path):
         prepare(config)
     (tmp_path / "missing.fa").write_text(">17\nACGT\n")
     assert prepare(config).settings["reference_fasta"] == {"GRCh37": str(tmp_path / "missing.fa")}
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("copy_number:\n  thresholds:\n    default: {mode: absolute, amplified_at: -.inf}\n", "amplified_at"),
+        ("copy_number:\n  thresholds:\n    MDM2: {mode: absolute, amplified_at: 8, gain_at: .nan}\n", "gain_at"),
+        ("tp53:\n  min_vaf: .NaN\n", "tp53.min_vaf"),
+        ("copy_number:\n  min_purity: .inf\n", "copy_number.min_purity"),
+        ("ihc_scoring:\n  mdm2_min_h_score: -.Inf\n", "ihc_scoring.mdm2_min_h_score"),
+    ],
+)
+def test_non_finite_numbers_are_rejected_naming_the_key(tmp_path, text, key):
+    path = tmp_path / "c.yaml"
+    path.write_text("samples: s.tsv\n" + text)
+    with pytest.raises(ConfigError) as info:
+        load_settings_file(path)
+    assert any(key in p and "not a finite number" in p for p in info.value.problems), info.value.problems
+
+
+def test_unknown_genes_are_config_problems_with_a_case_hint():
+    with pytest.raises(ConfigError) as info:
+        load_settings({"samples": "s.tsv", "copy_number": {"genes": ["MDM2", "FOO", "mdm2"]}})
+    text = str(info.value)
+    assert "copy_number.genes.1': unknown gene 'FOO'" in text
+    assert "copy_number.genes.2': unknown gene 'mdm2'" in text and "did you mean 'MDM2'?" in text
+    # A per-gene threshold under a mistyped name would silently leave MDM2 on the default rule.
+    with pytest.raises(ConfigError, match=r"copy_number.thresholds.Mdm2': unknown gene 'Mdm2'.*did you mean 'MDM2'"):
+        load_settings(
+            {"samples": "s.tsv", "copy_number": {"thresholds": {"Mdm2": {"mode": "absolute", "amplified_at": 12}}}}
+        )
+    assert (
+        load_settings({"samples": "s.tsv", "copy_number": {"genes": ["MDM2", "TP53", "HMGA2"]}}).genes()[-1] == "HMGA2"
+    )
+
+
+def test_min_plausible_purity_has_a_default():
+    assert load_settings({"samples": "s.tsv"}).min_plausible_purity() == pytest.approx(0.08)

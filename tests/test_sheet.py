@@ -57,7 +57,8 @@ def test_duplicate_sample_ids_across_rows(write_tsv):
 def test_a_duplicate_sample_id_is_reported_with_the_rows_other_problems(write_tsv):
     """One run lists everything: the second S1 row also has a bad build."""
     sheet = write_tsv(
-        "d.tsv", [HEADER[:5], ["P1", "S1", "GRCh38", "a", "b"], ["P2", "S1", "hg18", "a", "b"], ["P3", "S3", "x", "a", "b"]]
+        "d.tsv",
+        [HEADER[:5], ["P1", "S1", "GRCh38", "a", "b"], ["P2", "S1", "hg18", "a", "b"], ["P3", "S3", "x", "a", "b"]],
     )
     with pytest.raises(ConfigError) as info:
         load_samples(sheet)
@@ -117,3 +118,62 @@ _LINE_TEXT = st.text(
 @given(_LINE_TEXT)
 def test_a_line_is_split_exactly_as_csv_reads_it(line):
     assert split_tsv_line(line) == next(csv.reader([line], delimiter="\t"), [])
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "Infinity", "1e400", "0_5", " "])
+def test_non_finite_or_odd_purity_and_ploidy_are_problems(write_tsv, value):
+    sheet = write_tsv("s.tsv", [HEADER[:5] + ["purity", "ploidy"], ["P1", "S1", "GRCh38", "a", "b", value, value]])
+    problems = read_sheet(sheet).problems
+    if value.strip():
+        assert any("line 2, column 'purity'" in p for p in problems) and any("column 'ploidy'" in p for p in problems)
+    else:
+        assert problems == []  # blank: not stated
+
+
+def test_implausibly_low_purity_is_a_sheet_problem(write_tsv):
+    sheet = write_tsv(
+        "s.tsv", [HEADER[:6], ["P1", "S1", "GRCh38", "a", "b", "0.000001"], ["P2", "S2", "GRCh38", "a", "b", "0.08"]]
+    )
+    result = read_sheet(sheet)
+    assert result.problems == [
+        f"{sheet}, line 2, column 'purity': purity 0.000001 is below the plausible minimum 0.08 "
+        "(copy_number.min_plausible_purity)"
+    ]
+    assert [r.purity for r in result.rows] == [0.08]
+    assert read_sheet(sheet, min_plausible_purity=0.1).problems[-1].startswith(f"{sheet}, line 3, column 'purity'")
+    assert read_sheet(sheet, min_plausible_purity=1e-7).problems == []
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("yes", True), ("TRUE", True), ("no", False), ("False", False), ("", None)]
+)
+def test_variants_profiled_column(write_tsv, value, expected):
+    sheet = write_tsv("s.tsv", [HEADER[:5] + ["variants_profiled"], ["P1", "S1", "GRCh38", "a", "b.maf", value]])
+    result = read_sheet(sheet)
+    assert result.problems == [] and result.rows[0].variants_profiled is expected
+
+
+def test_variants_profiled_must_be_yes_or_no(write_tsv):
+    sheet = write_tsv("s.tsv", [HEADER[:5] + ["variants_profiled"], ["P1", "S1", "GRCh38", "a", "b.maf", "maybe"]])
+    assert read_sheet(sheet).problems == [
+        f"{sheet}, line 2, column 'variants_profiled': expected yes, no, true, false or empty, found 'maybe'"
+    ]
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c", "\r"])
+def test_line_numbers_count_newlines_only(tmp_path, separator):
+    sheet = tmp_path / "s.tsv"
+    columns = HEADER[:5] + ["tumor_type"]
+    rows = [columns, ["P1", "S1", "GRCh38", "a", "b", f"lipo{separator}sarcoma"], ["P2", "S2", "GRCh99", "a", "b", ""]]
+    sheet.write_text("".join("\t".join(r) + "\n" for r in rows), newline="")
+    result = read_sheet(sheet)
+    assert [r.line for r in result.rows] == [2]
+    assert result.rows[0].tumor_type == f"lipo{separator}sarcoma"
+    assert result.problems == [f"{sheet}, line 3, column 'build': expected one of GRCh37, GRCh38, found 'GRCh99'"]
+
+
+def test_classic_mac_line_ends_still_read(tmp_path):
+    sheet = tmp_path / "s.tsv"
+    sheet.write_text("patient_id\tsample_id\tbuild\tcn_file\tvcf\rP\tS\tGRCh38\ta\tb\r", newline="")
+    result = read_sheet(sheet)
+    assert result.problems == [] and result.rows[0].line == 2

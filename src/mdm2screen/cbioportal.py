@@ -18,6 +18,13 @@ Every file is read the way cBioPortal's "File Formats" page defines it
 - case lists (``case_lists/*.txt``): a sample in the ``<study>_sequenced`` list without a gene
   panel counts, for cBioPortal, as profiled for every gene (whole exome).
 
+Every file read (meta files, the data files they name, case lists, gene panel files) must
+resolve, symbolic links followed, to a path inside the study folder: a ``data_filename`` such as
+``../../outside.maf`` stops the import, naming the meta file and key.
+
+``variants_profiled`` is ``yes`` for a sample in the ``_sequenced`` case list or with a gene
+panel in the matrix's mutation profile (no MAF rows then means no mutation called), else empty.
+
 Missing evidence stays missing: a sample without segments gets an empty ``cn_file``, a sample
 not profiled for mutations an empty ``vcf``, and each gap is reported as a per-sample problem.
 Nothing is sanitised or invented: invalid IDs skip the sample, purity/ploidy are copied only when
@@ -58,6 +65,7 @@ SHEET_COLUMNS = (
     "tumor_type",
     "gene_panel",
     "gistic_cna",
+    "variants_profiled",
 )
 
 # cBioPortal's validator treats a file as a meta file when its name matches this.
@@ -122,8 +130,10 @@ class _Meta:
         return (self.fields.get("genetic_alteration_type", "").upper(), self.fields.get("datatype", "").upper())
 
     def is_study(self) -> bool:
-        return "genetic_alteration_type" not in self.fields and "type_of_cancer" in self.fields and (
-            "cancer_study_identifier" in self.fields
+        return (
+            "genetic_alteration_type" not in self.fields
+            and "type_of_cancer" in self.fields
+            and ("cancer_study_identifier" in self.fields)
         )
 
 
@@ -334,11 +344,22 @@ def _study_build(meta: _Meta, mapped: list[str], fatal: list[str]) -> str:
         return "GRCh37"
     build = canonical_build(value)
     if build is None:
-        fatal.append(f"{meta.path}: reference_genome '{value}' is not a human build mdm2screen supports (hg19/GRCh37, "
-                     "hg38/GRCh38)")
+        fatal.append(
+            f"{meta.path}: reference_genome '{value}' is not a human build mdm2screen supports (hg19/GRCh37, "
+            "hg38/GRCh38)"
+        )
         return ""
     mapped.append(f"build: reference_genome {value} in {meta.path.name} -> {build}")
     return build
+
+
+def _outside(path: Path, folder: Path) -> Path | None:
+    """Where ``path`` really is (links followed) when that is outside ``folder``; None when inside."""
+    try:
+        target = path.resolve()
+    except (OSError, RuntimeError):  # a symbolic link loop
+        return path
+    return None if target.is_relative_to(folder.resolve()) else target
 
 
 def _data_path(meta: _Meta, fatal: list[str]) -> Path | None:
@@ -347,18 +368,30 @@ def _data_path(meta: _Meta, fatal: list[str]) -> Path | None:
         fatal.append(f"{meta.path}: no data_filename (expected the name of its data file)")
         return None
     path = meta.path.parent / name
+    # Meta files sit in the study folder itself: their folder is the study folder.
+    target = _outside(path, meta.path.parent)
+    if target is not None:
+        fatal.append(
+            f"{meta.path}: data_filename '{name}' points outside the study folder ({target}); every data file "
+            "must be inside the study folder"
+        )
+        return None
     if not path.is_file():
         fatal.append(f"{meta.path}: data_filename '{name}' names a file that does not exist ({path})")
         return None
     return path
 
 
-def _read_case_lists(study: _Study, mapped: list[str], study_problems: list[str]) -> None:
+def _read_case_lists(study: _Study, mapped: list[str], study_problems: list[str], fatal: list[str]) -> None:
     folder = study.folder / "case_lists"
     if not folder.is_dir():
         return
     for path in sorted(folder.iterdir()):
         if not path.is_file() or path.name.startswith(".") or path.name.endswith("~"):
+            continue
+        target = _outside(path, study.folder)
+        if target is not None:
+            fatal.append(f"case list {path} points outside the study folder ({target})")
             continue
         try:
             fields = read_meta_file(path)
@@ -373,7 +406,7 @@ def _read_case_lists(study: _Study, mapped: list[str], study_problems: list[str]
             mapped.append(f"case list {path.name} ({stable_id}): {len(ids)} samples profiled for mutations")
 
 
-def _read_gene_panels(study: _Study, matrix_path: Path | None, study_problems: list[str]) -> None:
+def _read_gene_panels(study: _Study, matrix_path: Path | None, study_problems: list[str], fatal: list[str]) -> None:
     """Find gene panel files by their ``stable_id``, in the study folder and a ``gene_panels/`` subfolder."""
     candidates: list[Path] = []
     for folder in (study.folder, study.folder / "gene_panels"):
@@ -381,10 +414,17 @@ def _read_gene_panels(study: _Study, matrix_path: Path | None, study_problems: l
             candidates += [
                 p
                 for p in sorted(folder.iterdir())
-                if p.is_file() and "gene_panel" in p.name.lower() and not META_NAME.search(p.name)
-                and p != matrix_path and not p.name.startswith(".")
+                if p.is_file()
+                and "gene_panel" in p.name.lower()
+                and not META_NAME.search(p.name)
+                and p != matrix_path
+                and not p.name.startswith(".")
             ]
     for path in candidates:
+        target = _outside(path, study.folder)
+        if target is not None:
+            fatal.append(f"gene panel file {path} points outside the study folder ({target})")
+            continue
         try:
             fields = read_meta_file(path)
         except InputError as exc:
@@ -415,13 +455,18 @@ def _read_study(folder: Path) -> tuple[_Study, list[str], list[str]]:
     study = _Study(folder=folder)
 
     meta_paths = [
-        p for p in sorted(folder.iterdir())
+        p
+        for p in sorted(folder.iterdir())
         if p.is_file() and META_NAME.search(p.name) and not p.name.startswith(".") and not p.name.endswith("~")
     ]
     if not meta_paths:
         raise ConfigError([f"{folder}: no meta files (meta_*.txt) found; not a cBioPortal study folder"])
     metas: list[_Meta] = []
     for path in meta_paths:
+        target = _outside(path, folder)
+        if target is not None:
+            fatal.append(f"meta file {path} points outside the study folder ({target})")
+            continue
         try:
             metas.append(_Meta(path, read_meta_file(path)))
         except InputError as exc:
@@ -430,8 +475,9 @@ def _read_study(folder: Path) -> tuple[_Study, list[str], list[str]]:
     study_metas = [m for m in metas if m.is_study()]
     if len(study_metas) != 1:
         found = ", ".join(m.path.name for m in study_metas) or "none"
-        fatal.append(f"{folder}: expected exactly one meta_study file (type_of_cancer, cancer_study_identifier); "
-                     f"found {found}")
+        fatal.append(
+            f"{folder}: expected exactly one meta_study file (type_of_cancer, cancer_study_identifier); found {found}"
+        )
         raise ConfigError(fatal)
     study_meta = study_metas[0]
     study.study_id = study_meta.fields.get("cancer_study_identifier", "")
@@ -456,8 +502,10 @@ def _read_study(folder: Path) -> tuple[_Study, list[str], list[str]]:
     def single(kind: tuple[str, str], label: str) -> _Meta | None:
         found = by_kind.get(kind, [])
         if len(found) > 1:
-            fatal.append(f"more than one {label} meta file ({', '.join(m.path.name for m in found)}); cBioPortal "
-                         "loads one per study")
+            fatal.append(
+                f"more than one {label} meta file ({', '.join(m.path.name for m in found)}); cBioPortal "
+                "loads one per study"
+            )
             return None
         return found[0] if found else None
 
@@ -478,11 +526,14 @@ def _read_study(folder: Path) -> tuple[_Study, list[str], list[str]]:
     if seg_meta is not None and study.build:
         genome_id = seg_meta.fields.get("reference_genome_id", "").strip()
         if not genome_id:
-            study_problems.append(f"{seg_meta.path.name}: no reference_genome_id; assumed to be the study's "
-                                  f"{study.build}")
+            study_problems.append(
+                f"{seg_meta.path.name}: no reference_genome_id; assumed to be the study's {study.build}"
+            )
         elif canonical_build(genome_id) != study.build:
-            fatal.append(f"{seg_meta.path.name}: reference_genome_id '{genome_id}' disagrees with meta_study's "
-                         f"reference_genome ({study.build}); segment coordinates would be read in the wrong build")
+            fatal.append(
+                f"{seg_meta.path.name}: reference_genome_id '{genome_id}' disagrees with meta_study's "
+                f"reference_genome ({study.build}); segment coordinates would be read in the wrong build"
+            )
 
     if fatal:
         raise ConfigError(fatal)
@@ -498,11 +549,13 @@ def _read_study(folder: Path) -> tuple[_Study, list[str], list[str]]:
     assert sample_meta is not None  # checked above
     sample_path = _data_path(sample_meta, fatal)
     if sample_path is not None:
-        study.sample_table = load("clinical sample table", _read_table, sample_path, ("PATIENT_ID", "SAMPLE_ID"),
-                                  "clinical sample table")
+        study.sample_table = load(
+            "clinical sample table", _read_table, sample_path, ("PATIENT_ID", "SAMPLE_ID"), "clinical sample table"
+        )
     if patient_meta is not None and (patient_path := _data_path(patient_meta, fatal)) is not None:
-        study.patient_table = load("clinical patient table", _read_table, patient_path, ("PATIENT_ID",),
-                                   "clinical patient table")
+        study.patient_table = load(
+            "clinical patient table", _read_table, patient_path, ("PATIENT_ID",), "clinical patient table"
+        )
 
     if maf_meta is not None and (maf_path := _data_path(maf_meta, fatal)) is not None:
         scanned = load("MAF", _scan_maf, maf_path)
@@ -511,27 +564,36 @@ def _read_study(folder: Path) -> tuple[_Study, list[str], list[str]]:
             study.maf_samples, builds = scanned
             for value, line in builds.items():
                 if value and canonical_build(value) is not None and canonical_build(value) != study.build:
-                    fatal.append(f"{maf_path}, line {line}: NCBI_Build '{value}' disagrees with meta_study's "
-                                 f"reference_genome ({study.build})")
-            mapped.append(f"mutations: {maf_path.name} (named by {maf_meta.path.name}) -> vcf, tumor_sample = "
-                          f"SAMPLE_ID; {len(study.maf_samples)} samples have rows")
+                    fatal.append(
+                        f"{maf_path}, line {line}: NCBI_Build '{value}' disagrees with meta_study's "
+                        f"reference_genome ({study.build})"
+                    )
+            mapped.append(
+                f"mutations: {maf_path.name} (named by {maf_meta.path.name}) -> vcf, tumor_sample = "
+                f"SAMPLE_ID; {len(study.maf_samples)} samples have rows"
+            )
     if seg_meta is not None and (seg_path := _data_path(seg_meta, fatal)) is not None:
         samples = load("SEG", _scan_seg, seg_path)
         if samples is not None:
             study.seg, study.seg_samples = seg_path, samples
-            mapped.append(f"copy number: {seg_path.name} (named by {seg_meta.path.name}) -> cn_file, cn_format = seg "
-                          f"(log2 ratio), cn_sample = SAMPLE_ID; {len(samples)} samples have segments")
+            mapped.append(
+                f"copy number: {seg_path.name} (named by {seg_meta.path.name}) -> cn_file, cn_format = seg "
+                f"(log2 ratio), cn_sample = SAMPLE_ID; {len(samples)} samples have segments"
+            )
     if gistic_metas:
         chosen = next((m for m in gistic_metas if m.fields.get("stable_id") == "gistic"), gistic_metas[0])
         if len(gistic_metas) > 1:
-            study_problems.append(f"{len(gistic_metas)} discrete CNA profiles; {chosen.path.name} used for the "
-                                  "GISTIC concordance")
+            study_problems.append(
+                f"{len(gistic_metas)} discrete CNA profiles; {chosen.path.name} used for the GISTIC concordance"
+            )
         if (gistic_path := _data_path(chosen, fatal)) is not None:
             columns = load("discrete CNA table", _gistic_columns, gistic_path)
             if columns is not None:
                 study.gistic, study.gistic_samples = gistic_path, columns
-                mapped.append(f"GISTIC: {gistic_path.name} (named by {chosen.path.name}) -> gistic_cna, used only "
-                              f"for the concordance comparison; {len(columns)} sample columns")
+                mapped.append(
+                    f"GISTIC: {gistic_path.name} (named by {chosen.path.name}) -> gistic_cna, used only "
+                    f"for the concordance comparison; {len(columns)} sample columns"
+                )
 
     matrix_path = None
     if matrix_meta is not None and (matrix_path := _data_path(matrix_meta, fatal)) is not None:
@@ -542,15 +604,19 @@ def _read_study(folder: Path) -> tuple[_Study, list[str], list[str]]:
             if profile.upper() in matrix.columns:
                 column = profile.upper()
                 study.panel_matrix = {row["SAMPLE_ID"]: row[column] for _, row in matrix.rows if row["SAMPLE_ID"]}
-                mapped.append(f"gene panels: {matrix_path.name} column '{profile}' gives the panel of "
-                              f"{len(study.panel_matrix)} samples")
+                mapped.append(
+                    f"gene panels: {matrix_path.name} column '{profile}' gives the panel of "
+                    f"{len(study.panel_matrix)} samples"
+                )
             else:
-                study_problems.append(f"{matrix_path.name}: no '{profile}' column; gene panels come from the "
-                                      "mutation meta file or the _sequenced case list")
-    _read_gene_panels(study, matrix_path, study_problems)
+                study_problems.append(
+                    f"{matrix_path.name}: no '{profile}' column; gene panels come from the "
+                    "mutation meta file or the _sequenced case list"
+                )
+    _read_gene_panels(study, matrix_path, study_problems, fatal)
     if study.panels:
         mapped.append("gene panel files: " + ", ".join(f"{k} -> {v.name}" for k, v in sorted(study.panels.items())))
-    _read_case_lists(study, mapped, study_problems)
+    _read_case_lists(study, mapped, study_problems, fatal)
     if fatal:
         raise ConfigError(fatal)
     return study, mapped, study_problems
@@ -627,8 +693,9 @@ class _Mapper:
             if column in percent:
                 if 0 < value <= 1:
                     # In a percent column 0.8 could mean 0.8 % or a fraction typed by mistake.
-                    self.problem(sample, f"purity not used: {where} is ambiguous in a column holding "
-                                         "percentages (0-100)")
+                    self.problem(
+                        sample, f"purity not used: {where} is ambiguous in a column holding percentages (0-100)"
+                    )
                     return ""
                 value = value / 100.0
             if not 0 < value <= 1:
@@ -645,8 +712,11 @@ class _Mapper:
                 continue
             value = _number(row[column])
             if value is None or not 0 < value <= MAX_PLOIDY:
-                self.problem(sample, f"ploidy not used: {column} = {row[column]!r} ({table.path.name}, line {line}) "
-                                     f"is not a number > 0 and <= {MAX_PLOIDY:g}")
+                self.problem(
+                    sample,
+                    f"ploidy not used: {column} = {row[column]!r} ({table.path.name}, line {line}) "
+                    f"is not a number > 0 and <= {MAX_PLOIDY:g}",
+                )
                 return ""
             key = f"{column} ({table.path.name})"
             self.ploidy_sources[key] = self.ploidy_sources.get(key, 0) + 1
@@ -670,19 +740,28 @@ class _Mapper:
                 return value
             path = study.panels.get(raw)
             if path is None:
-                self.problem(sample, f"{source}: no gene panel file with stable_id '{raw}' in the study folder; "
-                                     "TP53 assessability unknown (gene_panel left empty)")
+                self.problem(
+                    sample,
+                    f"{source}: no gene panel file with stable_id '{raw}' in the study folder; "
+                    "TP53 assessability unknown (gene_panel left empty)",
+                )
                 return ""
             if not study.panel_has_tp53.get(raw, False):
-                self.problem(sample, f"gene panel {raw} ({path.name}) does not list TP53: TP53 was not sequenced "
-                                     "and cannot be called wild type")
+                self.problem(
+                    sample,
+                    f"gene panel {raw} ({path.name}) does not list TP53: TP53 was not sequenced "
+                    "and cannot be called wild type",
+                )
             return self.rel(path)
         if study.sequenced is not None and sample in study.sequenced:
             self.wes_by_case_list += 1
             return "WES"
-        self.problem(sample, f"{profiled_by}, but no gene panel matrix entry, mutation meta gene_panel or _sequenced "
-                             "case list says which genes were sequenced: TP53 assessability unknown "
-                             "(gene_panel left empty)")
+        self.problem(
+            sample,
+            f"{profiled_by}, but no gene panel matrix entry, mutation meta gene_panel or _sequenced "
+            "case list says which genes were sequenced: TP53 assessability unknown "
+            "(gene_panel left empty)",
+        )
         return ""
 
     def profiled(self, sample: str) -> bool:
@@ -693,17 +772,29 @@ class _Mapper:
         return study.sequenced is not None and sample in study.sequenced
 
 
-def _row_for(mapper: _Mapper, line: int, row: dict[str, str], patients: dict[str, dict[str, str]],
-             samples_per_patient: dict[str, int], percent: dict[str, set[str]]) -> dict[str, str] | None:
+def _row_for(
+    mapper: _Mapper,
+    line: int,
+    row: dict[str, str],
+    patients: dict[str, dict[str, str]],
+    samples_per_patient: dict[str, int],
+    percent: dict[str, set[str]],
+) -> dict[str, str] | None:
     study = mapper.study
     sample, patient = row["SAMPLE_ID"], row["PATIENT_ID"]
     table = study.sample_table
     assert table is not None
-    bad = [f"{name} {value!r}" for name, value in (("SAMPLE_ID", sample), ("PATIENT_ID", patient))
-           if not is_valid_id(value)]
+    bad = [
+        f"{name} {value!r}"
+        for name, value in (("SAMPLE_ID", sample), ("PATIENT_ID", patient))
+        if not is_valid_id(value)
+    ]
     if bad:
-        mapper.problem(sample, f"{' and '.join(bad)} ({table.path.name}, line {line}) not a valid ID "
-                               f"({ID_PATTERN_TEXT}); IDs are never rewritten, sample skipped")
+        mapper.problem(
+            sample,
+            f"{' and '.join(bad)} ({table.path.name}, line {line}) not a valid ID "
+            f"({ID_PATTERN_TEXT}); IDs are never rewritten, sample skipped",
+        )
         return None
 
     in_maf = study.maf is not None and sample in study.maf_samples
@@ -728,9 +819,14 @@ def _row_for(mapper: _Mapper, line: int, row: dict[str, str], patients: dict[str
             mapper.profiled_without_rows += 1
         profiled_by = "has rows in the MAF" if in_maf else "listed as profiled"
         out["gene_panel"] = mapper.panel_value(sample, f"{sample} {profiled_by}")
+        # The study says it was profiled: no MAF rows for it means no mutation called.
+        out["variants_profiled"] = "yes" if mapper.profiled(sample) else ""
     else:
-        where = (f"no rows in {study.maf.name} and not listed as profiled for mutations" if study.maf is not None
-                 else "the study has no MAF")
+        where = (
+            f"no rows in {study.maf.name} and not listed as profiled for mutations"
+            if study.maf is not None
+            else "the study has no MAF"
+        )
         mapper.problem(sample, f"no mutation data ({where}): vcf left empty, TP53 cannot be assessed")
     if study.gistic is not None and sample in study.gistic_samples:
         out["gistic_cna"] = mapper.rel(study.gistic)
@@ -744,8 +840,11 @@ def _row_for(mapper: _Mapper, line: int, row: dict[str, str], patients: dict[str
         # Patient-level purity/ploidy describe a tumour only when the patient has a single sample.
         stated = [c for c in PURITY_COLUMNS + PLOIDY_COLUMNS if c in patient_row and not _is_null(patient_row[c])]
         if stated and samples_per_patient.get(patient, 0) != 1:
-            mapper.problem(sample, f"{', '.join(stated)} given per patient in {ptable.path.name} but patient {patient} "
-                                   f"has {samples_per_patient.get(patient, 0)} samples: not used")
+            mapper.problem(
+                sample,
+                f"{', '.join(stated)} given per patient in {ptable.path.name} but patient {patient} "
+                f"has {samples_per_patient.get(patient, 0)} samples: not used",
+            )
         elif stated:
             pline = next((n for n, r in ptable.rows if r is patient_row), 0)
             if not out["purity"]:
@@ -766,10 +865,15 @@ def _unknown_data_samples(mapper: _Mapper, clinical_ids: set[str]) -> None:
             # A TCGA-style aliquot barcode extends its sample id (TCGA-06-0140-01 -> TCGA-06-0140-01A-01D-...).
             prefix = next((sample[:i] for i in range(len(sample) - 1, 0, -1) if sample[:i] in clinical_ids), None)
             if prefix:
-                hint = (f" (it starts with clinical sample {prefix}: an aliquot barcode? cBioPortal requires the exact "
-                        "SAMPLE_ID; fix the data file, mdm2screen does not guess)")
-            mapper.problem(sample, f"has {label} data in {path.name} but is not in the clinical sample table: a "
-                                   f"sample without clinical identity cannot be screened, skipped{hint}")
+                hint = (
+                    f" (it starts with clinical sample {prefix}: an aliquot barcode? cBioPortal requires the exact "
+                    "SAMPLE_ID; fix the data file, mdm2screen does not guess)"
+                )
+            mapper.problem(
+                sample,
+                f"has {label} data in {path.name} but is not in the clinical sample table: a "
+                f"sample without clinical identity cannot be screened, skipped{hint}",
+            )
 
 
 def import_study(study_dir: str | Path, out_sheet: str | Path) -> ImportResult:
@@ -802,16 +906,21 @@ def import_study(study_dir: str | Path, out_sheet: str | Path) -> ImportResult:
         if sample in first_line:
             earlier, earlier_patient = first_line[sample]
             if earlier_patient != row["PATIENT_ID"]:
-                mapper.problem(sample, f"{table.path.name} lines {earlier} and {line} give different patients "
-                                       f"({earlier_patient}, {row['PATIENT_ID']}): identity ambiguous, sample skipped")
+                mapper.problem(
+                    sample,
+                    f"{table.path.name} lines {earlier} and {line} give different patients "
+                    f"({earlier_patient}, {row['PATIENT_ID']}): identity ambiguous, sample skipped",
+                )
             else:
                 study_problems.append(f"{table.path.name}, line {line}: repeats sample {sample}; line {earlier} used")
             continue
         first_line[sample] = (line, row["PATIENT_ID"])
         samples_per_patient[row["PATIENT_ID"]] = samples_per_patient.get(row["PATIENT_ID"], 0) + 1
     ambiguous = {s for s, texts in mapper.problems.items() if any("identity ambiguous" in t for t in texts)}
-    percent = {"sample": _percent_columns(table, PURITY_COLUMNS),
-               "patient": _percent_columns(study.patient_table, PURITY_COLUMNS)}
+    percent = {
+        "sample": _percent_columns(table, PURITY_COLUMNS),
+        "patient": _percent_columns(study.patient_table, PURITY_COLUMNS),
+    }
 
     rows: list[dict[str, str]] = []
     seen: set[str] = set()
@@ -828,14 +937,21 @@ def import_study(study_dir: str | Path, out_sheet: str | Path) -> ImportResult:
     for label, count in sorted(mapper.whole_by_matrix.items()):
         mapped.append(f"gene_panel: {label} for {count} sample(s) (every gene sequenced)")
     if mapper.wes_by_case_list:
-        mapped.append(f"gene_panel: {mapper.wes_by_case_list} samples are in the _sequenced case list without a gene "
-                      "panel; cBioPortal treats a sample profiled without a panel as whole exome (every gene "
-                      "sequenced), written as WES")
+        mapped.append(
+            f"gene_panel: {mapper.wes_by_case_list} samples are in the _sequenced case list without a gene "
+            "panel; cBioPortal treats a sample profiled without a panel as whole exome (every gene "
+            "sequenced), written as WES"
+        )
     if mapper.profiled_without_rows:
-        mapped.append(f"vcf: {mapper.profiled_without_rows} samples are profiled for mutations but have no MAF rows "
-                      "(no mutation called); their vcf is still the MAF")
-    for label, sources in (("tumor_type", mapper.type_sources), ("purity", mapper.purity_sources),
-                           ("ploidy", mapper.ploidy_sources)):
+        mapped.append(
+            f"vcf: {mapper.profiled_without_rows} samples are profiled for mutations but have no MAF rows "
+            "(no mutation called); their vcf is still the MAF"
+        )
+    for label, sources in (
+        ("tumor_type", mapper.type_sources),
+        ("purity", mapper.purity_sources),
+        ("ploidy", mapper.ploidy_sources),
+    ):
         for source, count in sorted(sources.items()):
             mapped.append(f"{label}: {source} for {count} sample(s)")
     if not mapper.purity_sources:
@@ -876,8 +992,10 @@ def main_import(argv: list[str] | None = None) -> int:
             print(f"  - {problem}", file=sys.stderr)
         return 2
     skipped = sum(1 for texts in result.problems.values() if any("skipped" in t for t in texts))
-    print(f"Imported {args.study_dir}: {result.n_samples} samples written, {skipped} skipped, "
-          f"{len(result.problems)} with problems")
+    print(
+        f"Imported {args.study_dir}: {result.n_samples} samples written, {skipped} skipped, "
+        f"{len(result.problems)} with problems"
+    )
     print("Mapped:")
     for line in result.mapped:
         print(f"  - {line}")
@@ -892,6 +1010,8 @@ def main_import(argv: list[str] | None = None) -> int:
                 print(f"  {sample}: {text}")
     print(f"Sample sheet: {result.sheet_path}")
     print("Next:")
-    print(f"  snakemake --cores 4 --config samples={shlex.quote(str(result.sheet_path))} "
-          f"outdir={shlex.quote(args.outdir)}")
+    print(
+        f"  snakemake --cores 4 --config samples={shlex.quote(str(result.sheet_path))} "
+        f"outdir={shlex.quote(args.outdir)}"
+    )
     return 0

@@ -14,8 +14,6 @@ import logging
 import sys
 from pathlib import Path
 
-import yaml
-
 from . import __version__
 from .errors import ConfigError
 
@@ -23,21 +21,37 @@ EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_LOCKED = 0, 1, 2, 3
 
 
 def load_config(path: str, overrides: list[str]) -> dict:
+    """The configuration file with ``--set KEY=VALUE`` overrides; ConfigError lists every problem."""
+    from .config import cap, load_yaml_file, parse_yaml
+
     p = Path(path)
-    try:
-        raw = yaml.safe_load(p.read_text()) or {}
-    except FileNotFoundError:
-        raise ConfigError([f"{p}: configuration file does not exist"]) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError([f"{p}: malformed YAML: {exc}"]) from None
+    raw = load_yaml_file(p, "configuration file") or {}
     if not isinstance(raw, dict):
-        raise ConfigError([f"{p}: expected a mapping of keys to values"])
+        raise ConfigError([f"{p}: expected a mapping of keys to values, found {type(raw).__name__}"])
+    problems = []
     for item in overrides:
         key, sep, value = item.partition("=")
-        if not sep:
-            raise ConfigError([f"--set {item!r}: expected KEY=VALUE"])
-        raw[key] = yaml.safe_load(value)
+        shown = cap(repr(item))
+        if not sep or not key.strip():
+            problems.append(f"option --set {shown}: expected KEY=VALUE")
+            continue
+        try:
+            raw[key] = parse_yaml(value, f"option --set {shown}: value")
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ConfigError(problems)
     return raw
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {value!r}")
+    return number
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -48,16 +62,24 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(
         f"OK: {len(cohort.patients)} patients, {n_samples} samples, {len(cohort.batches())} batches; outputs go to {cohort.outdir}"
     )
-    for problem in cohort.problems:
+    # IHC values that make a patient's marker invalid do not stop the run, but are all listed.
+    problems = list(cohort.problems)
+    listed = set(problems)
+    problems += [p for p in cohort.ihc.cohort_problems() if p not in listed]
+    for problem in problems:
         print(f"warning: {problem}")
     return EXIT_OK
 
 
 def cmd_screen(args: argparse.Namespace) -> int:
     """Screen a whole cohort without Snakemake: the same batches, reports and summary."""
+    from .paths import output_folder_problem
     from .pipeline import prepare, screen_cohort, summarize
 
     cohort = prepare(load_config(args.config, args.set), source=args.config)
+    unwritable = output_folder_problem(cohort.outdir)
+    if unwritable is not None:
+        raise ConfigError([unwritable])
     tables = screen_cohort(cohort, jobs=args.jobs)
     written = summarize(cohort, tables)
     print(
@@ -77,7 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
         "screen", help="screen the whole cohort without Snakemake, in this process or --jobs workers"
     )
     screen.add_argument(
-        "--jobs", "-j", type=int, default=1, help="worker processes (default: %(default)s; e.g. the number of cores)"
+        "--jobs",
+        "-j",
+        type=_positive_int,
+        default=1,
+        help="worker processes (default: %(default)s; e.g. the number of cores)",
     )
     for p in (check, screen):
         p.add_argument("--config", "-c", default="config/config.yaml", help="configuration YAML (default: %(default)s)")
@@ -120,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"mdm2screen: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except OSError as exc:  # e.g. a disk filling up mid-run: say which file, no traceback
+        print(f"mdm2screen: {exc}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,15 +1,46 @@
 """IHC and FISH results: read the table, score raw values, resolve one state per marker.
 
-Markers: ``MDM2`` (IHC), ``p53`` (IHC pattern) and ``MDM2_FISH`` (MDM2/CEP12 ratio). A row
-with an out-of-range value, or naming a patient or sample not in the sample sheet, is
-reported and ignored: it never changes a decision silently. Rows for one marker that
-disagree without a later date to settle them make that marker ``conflicting``.
+Markers: ``MDM2`` (IHC), ``p53`` (IHC pattern) and ``MDM2_FISH`` (MDM2/CEP12 ratio). Rows for
+one marker that disagree without a later date to settle them make that marker ``conflicting``.
+
+Accepted ``result`` wording (case-insensitive; spaces, ``-``, ``_`` and ``/`` are alike, so
+"Wild-type pattern", "wild type" and "WILD_TYPE_PATTERN" are the same):
+
+========== ========================================================= ==========================
+marker     written in the table                                      read as
+========== ========================================================= ==========================
+p53        wild-type pattern, wild type, wildtype, normal            ``wild_type_pattern``
+p53        aberrant, abnormal, mutant, mutant-type pattern,          ``aberrant``
+           mutation-type (pattern), mutant pattern
+p53        overexpression, overexpressed                             ``overexpression``
+p53        null, absent, complete absence                            ``null``
+p53        cytoplasmic                                               ``cytoplasmic``
+MDM2       positive, pos, overexpressed, overexpression              ``positive``
+MDM2       negative, neg                                             ``negative``
+MDM2_FISH  amplified, amp, positive                                  ``amplified``
+MDM2_FISH  not amplified, non-amplified, negative                    ``not_amplified``
+MDM2_FISH  polysomy                                                  ``not_amplified`` (noted)
+all        equivocal, pending, not done                              the same
+========== ========================================================= ==========================
+
+Markers: ``MDM2`` (also ``MDM2 IHC``), ``p53`` (also ``TP53``, ``p53 IHC``), ``MDM2_FISH``
+(also ``MDM2 FISH``). ``aberrant``, ``overexpression``, ``null`` and ``cytoplasmic`` are the
+aberrant p53 patterns (``P53_ABERRANT``). ``intensity`` is 0-3, ``2+`` accepted.
+
+A row that cannot be read as evidence is never dropped silently: an unrecognised marker or
+result, a score out of range (percent 0-100, intensity 0-3, H-score 0-300, ratio 0-1000), a bad
+date, a sample that is not one of the patient's, a row with no result and no score, or a row of
+a known patient with the wrong number of fields is listed (``IHCTable.patient_problems``, and
+all of them in ``IHCTable.cohort_problems()``) and makes that patient's marker ``invalid``
+(every marker, when the marker itself cannot be read): confirmation unknown until the row is
+fixed. Only a row naming a patient who is not in the sample sheet is merely reported.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,14 +48,74 @@ from typing import Any
 
 from .errors import ConfigError
 from .fileio import split_tsv_line
+from .sheet import split_lines
 
 REQUIRED_COLUMNS = ("patient_id", "marker")
 OPTIONAL_COLUMNS = ("sample_id", "result", "percent_positive", "intensity", "h_score", "ratio", "method", "date")
-MARKERS = {"mdm2": "MDM2", "p53": "p53", "mdm2_fish": "MDM2_FISH"}
+MARKERS = {
+    "mdm2": "MDM2",
+    "mdm2_ihc": "MDM2",
+    "p53": "p53",
+    "p53_ihc": "p53",
+    "tp53": "p53",
+    "mdm2_fish": "MDM2_FISH",
+}
 MDM2_RESULTS = ("positive", "negative", "equivocal", "pending", "not_done")
-P53_RESULTS = ("wild_type_pattern", "overexpression", "null", "cytoplasmic", "equivocal", "pending", "not_done")
-P53_ABERRANT = ("overexpression", "null", "cytoplasmic")
-FISH_RESULTS = ("amplified", "not_amplified", "positive", "negative", "equivocal", "pending", "not_done")
+P53_RESULTS = (
+    "wild_type_pattern",
+    "aberrant",
+    "overexpression",
+    "null",
+    "cytoplasmic",
+    "equivocal",
+    "pending",
+    "not_done",
+)
+P53_ABERRANT = ("aberrant", "overexpression", "null", "cytoplasmic")
+FISH_RESULTS = ("amplified", "not_amplified", "equivocal", "pending", "not_done")
+# The state of a marker with a row that cannot be read (see the module docstring).
+INVALID = "invalid"
+_COMMON = {"equivocal": "equivocal", "pending": "pending", "not_done": "not_done"}
+# Normalised wording (see normalise_wording) -> state, per marker.
+RESULT_WORDS: dict[str, dict[str, str]] = {
+    "p53": {
+        **dict.fromkeys(("wild_type_pattern", "wild_type", "wildtype", "normal"), "wild_type_pattern"),
+        **dict.fromkeys(
+            (
+                "aberrant",
+                "aberrant_pattern",
+                "abnormal",
+                "mutant",
+                "mutant_pattern",
+                "mutant_type",
+                "mutant_type_pattern",
+                "mutation_type",
+                "mutation_type_pattern",
+            ),
+            "aberrant",
+        ),
+        **dict.fromkeys(("overexpression", "overexpressed", "over_expression", "over_expressed"), "overexpression"),
+        **dict.fromkeys(("null", "null_pattern", "absent", "complete_absence"), "null"),
+        **dict.fromkeys(("cytoplasmic", "cytoplasmic_pattern"), "cytoplasmic"),
+        **_COMMON,
+    },
+    "MDM2": {
+        **dict.fromkeys(("positive", "pos", "overexpressed", "overexpression", "over_expressed"), "positive"),
+        **dict.fromkeys(("negative", "neg"), "negative"),
+        **_COMMON,
+    },
+    "MDM2_FISH": {
+        **dict.fromkeys(("amplified", "amp", "positive"), "amplified"),
+        **dict.fromkeys(("not_amplified", "non_amplified", "nonamplified", "negative", "polysomy"), "not_amplified"),
+        **_COMMON,
+    },
+}
+_SEPARATORS = re.compile(r"[\s_/-]+")
+
+
+def normalise_wording(value: str) -> str:
+    """Lower case, every run of blanks, '-', '_' and '/' one '_' ("Wild-type pattern" -> "wild_type_pattern")."""
+    return _SEPARATORS.sub("_", value.strip().lower()).strip("_")
 
 
 @dataclass
@@ -41,9 +132,14 @@ class IHCRow:
     date: dt.date | None
     line: int
     source: str
+    # The result as written in the table, when it differs from the state it was read as.
+    reported: str | None = None
+    # Why this row cannot be evidence (file, line, column, value): the marker becomes invalid.
+    # Such a row has marker "" when the marker itself could not be read (then every marker).
+    problem: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "line": self.line,
             "patient_id": self.patient_id,
             "sample_id": self.sample_id,
@@ -56,6 +152,12 @@ class IHCRow:
             "method": self.method,
             "date": self.date.isoformat() if self.date else None,
         }
+        # Only when set: the fingerprints of unchanged, valid rows stay what they were.
+        if self.reported is not None:
+            out["reported"] = self.reported
+        if self.problem is not None:
+            out["problem"] = self.problem
+        return out
 
 
 @dataclass
@@ -65,6 +167,14 @@ class IHCTable:
     # Problems tied to one patient (shown in that patient's report) and to none (cohort summary).
     patient_problems: dict[str, list[str]] = field(default_factory=dict)
     orphan_problems: list[str] = field(default_factory=list)
+
+    def cohort_problems(self) -> list[str]:
+        """Every problem for the cohort summary and ``check``: rows of unknown patients, then each
+        patient's (in patient order), which made that patient's marker invalid."""
+        return [
+            *self.orphan_problems,
+            *(p for pid in sorted(self.patient_problems) for p in self.patient_problems[pid]),
+        ]
 
     def for_patient(self, patient_id: str) -> list[IHCRow]:
         # Indexed once: fingerprinting 10,000 patients must not scan every row per patient.
@@ -82,7 +192,9 @@ class IHCTable:
 class MarkerCall:
     """One marker's resolved state for the decision sample."""
 
-    state: str  # MDM2: positive|negative|equivocal|pending|not_done|conflicting|absent; p53/FISH similarly
+    # MDM2: positive|negative|equivocal|pending|not_done|conflicting|absent|invalid; p53/FISH similarly
+    # (p53 adds wild_type_pattern and the P53_ABERRANT patterns; FISH amplified|not_amplified).
+    state: str
     detail: str
     rows: list[dict[str, Any]] = field(default_factory=list)
 
@@ -90,16 +202,22 @@ class MarkerCall:
         return {"state": self.state, "detail": self.detail, "rows": self.rows}
 
 
-def _number(value: str, column: str, where: str, low: float, high: float, problems: list[str]) -> float | None:
-    if value == "":
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+
+
+def _number(
+    value: str, column: str, where: str, low: float, high: float, problems: list[str], shown: str | None = None
+) -> float | None:
+    shown = value if shown is None else shown
+    if value == "" and shown == "":
         return None
-    try:
-        number = float(value)
-    except ValueError:
-        problems.append(f"{where}, column '{column}': expected a number, found {value!r}")
+    # float() would also take "nan", "inf", "1_0" and blanks: only plain decimals are scores.
+    if not _PLAIN_NUMBER.match(value):
+        problems.append(f"{where}, column '{column}': expected a number, found {_quote(shown)}")
         return None
-    if math.isnan(number) or number < low or number > high:
-        problems.append(f"{where}, column '{column}': expected {low:g} to {high:g}, found {value!r}")
+    number = float(value)
+    if not math.isfinite(number) or number < low or number > high:
+        problems.append(f"{where}, column '{column}': expected {low:g} to {high:g}, found {_quote(shown)}")
         return None
     return number
 
@@ -119,7 +237,7 @@ def read_ihc(path: str | Path | None, patients: dict[str, set[str]]) -> IHCTable
         text = p.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConfigError([f"{p}: IHC table is not UTF-8 text ({exc})"]) from exc
-    lines = [ln for ln in text.splitlines()]
+    lines = split_lines(text)  # "\n" only: a U+2028 in a field must not shift line numbers
     first = 0
     while first < len(lines) and (lines[first].startswith("#") or not lines[first].strip()):
         first += 1
@@ -143,33 +261,47 @@ def read_ihc(path: str | Path | None, patients: dict[str, set[str]]) -> IHCTable
             ]
         )
     table = IHCTable(p)
+    patient_column = header.index("patient_id")
     for number, cells in enumerate(reader, start=first + 2):
         if not cells or all(not c.strip() for c in cells) or cells[0].startswith("#"):
             continue
         where = f"{p}, line {number}"
         if len(cells) != len(header):
-            table.orphan_problems.append(
-                f"{where}: expected {len(header)} tab-separated fields, found {len(cells)}; row ignored"
-            )
+            message = f"{where}: expected {len(header)} tab-separated fields, found {len(cells)}"
+            patient = cells[patient_column].strip() if patient_column < len(cells) else ""
+            if patient in patients:
+                # Its fields cannot be trusted, not even the marker: every marker of the patient.
+                _invalid_row(table, patient, "", number, p, f"{message}; every marker of {patient!r} invalid")
+            else:
+                table.orphan_problems.append(f"{message}; row ignored")
             continue
         rec = {h: c.strip() for h, c in zip(header, cells, strict=True)}
         patient = rec["patient_id"]
+        if patient not in patients:
+            table.orphan_problems.append(f"{where}: patient {patient!r} is not in the sample sheet; row ignored")
+            continue
         problems: list[str] = []
-        marker = MARKERS.get(rec["marker"].lower())
+        marker = MARKERS.get(normalise_wording(rec["marker"]))
         if marker is None:
             problems.append(
-                f"{where}, column 'marker': expected one of {', '.join(MARKERS.values())}, found {rec['marker']!r}"
+                f"{where}, column 'marker': expected one of {', '.join(dict.fromkeys(MARKERS.values()))}, "
+                f"found {_quote(rec['marker'])}"
             )
-        result = rec.get("result", "").lower().replace(" ", "_") or None
-        allowed = {"MDM2": MDM2_RESULTS, "p53": P53_RESULTS, "MDM2_FISH": FISH_RESULTS}.get(marker or "", ())
-        if result is not None and marker is not None and result not in allowed:
-            problems.append(
-                f"{where}, column 'result': expected one of {', '.join(allowed)} for {marker}, found {rec.get('result')!r}"
-            )
+        raw_result = rec.get("result", "")
+        result = None
+        if raw_result and marker is not None:
+            result = RESULT_WORDS[marker].get(normalise_wording(raw_result))
+            if result is None:
+                allowed = {"MDM2": MDM2_RESULTS, "p53": P53_RESULTS, "MDM2_FISH": FISH_RESULTS}[marker]
+                problems.append(
+                    f"{where}, column 'result': unrecognised {marker} result {_quote(raw_result)} "
+                    f"(expected one of {', '.join(allowed)}, or wording listed in the README)"
+                )
         percent = _number(rec.get("percent_positive", ""), "percent_positive", where, 0, 100, problems)
-        intensity_f = _number(rec.get("intensity", ""), "intensity", where, 0, 3, problems)
+        intensity_text = rec.get("intensity", "")
+        intensity_f = _number(intensity_text.removesuffix("+"), "intensity", where, 0, 3, problems, intensity_text)
         if intensity_f is not None and intensity_f != int(intensity_f):
-            problems.append(f"{where}, column 'intensity': expected a whole number 0-3, found {rec.get('intensity')!r}")
+            problems.append(f"{where}, column 'intensity': expected a whole number 0-3, found {_quote(intensity_text)}")
             intensity_f = None
         h_score = _number(rec.get("h_score", ""), "h_score", where, 0, 300, problems)
         ratio = _number(rec.get("ratio", ""), "ratio", where, 0, 1000, problems)
@@ -178,25 +310,24 @@ def read_ihc(path: str | Path | None, patients: dict[str, set[str]]) -> IHCTable
             try:
                 date = dt.date.fromisoformat(rec["date"])
             except ValueError:
-                problems.append(f"{where}, column 'date': expected an ISO date (YYYY-MM-DD), found {rec['date']!r}")
+                problems.append(
+                    f"{where}, column 'date': expected an ISO date (YYYY-MM-DD), found {_quote(rec['date'])}"
+                )
         sample = rec.get("sample_id") or None
-        if patient not in patients:
-            table.orphan_problems.append(f"{where}: patient {patient!r} is not in the sample sheet; row ignored")
-            continue
         if sample is not None and sample not in patients[patient]:
-            problems.append(f"{where}: sample {sample!r} is not a sample of patient {patient!r} in the sample sheet")
-        if (
-            result is None
-            and marker is not None
-            and percent is None
-            and h_score is None
-            and ratio is None
-            and not problems
-        ):
-            problems.append(f"{where}: no result and no raw score")
+            problems.append(
+                f"{where}, column 'sample_id': sample {_quote(sample)} is not a sample of patient {patient!r} "
+                "in the sample sheet"
+            )
+        if not raw_result and marker is not None and percent is None and h_score is None and ratio is None:
+            if not problems:
+                problems.append(f"{where}: no result and no raw score")
         if problems:
-            table.patient_problems.setdefault(patient, []).extend(f"{m}; row ignored" for m in problems)
+            what = f"{marker} invalid" if marker is not None else "every marker invalid"
+            for message in problems:
+                _invalid_row(table, patient, marker or "", number, p, f"{message}; {what} for {patient!r}", sample)
             continue
+        reported = raw_result if raw_result and normalise_wording(raw_result) != result else None
         table.rows.append(
             IHCRow(
                 patient_id=patient,
@@ -211,15 +342,47 @@ def read_ihc(path: str | Path | None, patients: dict[str, set[str]]) -> IHCTable
                 date=date,
                 line=number,
                 source=str(p),
+                reported=reported,
             )
         )
     return table
 
 
+def _quote(value: str, limit: int = 120) -> str:
+    """A table value quoted for a message, at most ``limit`` characters."""
+    text = repr(value if len(value) <= limit else value[:limit])
+    return text if len(value) <= limit else text + "..."
+
+
+def _invalid_row(
+    table: IHCTable, patient: str, marker: str, line: int, path: Path, message: str, sample: str | None = None
+) -> None:
+    """Record a row that cannot be evidence: listed for the patient, and kept so that the
+    patient's marker (every marker when ``marker`` is "") resolves to ``invalid``."""
+    table.patient_problems.setdefault(patient, []).append(message)
+    table.rows.append(
+        IHCRow(
+            patient_id=patient,
+            sample_id=sample,
+            marker=marker,
+            result=None,
+            percent_positive=None,
+            intensity=None,
+            h_score=None,
+            ratio=None,
+            method=None,
+            date=None,
+            line=line,
+            source=str(path),
+            problem=message,
+        )
+    )
+
+
 def score_mdm2(row: IHCRow, scoring: dict[str, Any]) -> tuple[str, str]:
     """State of one MDM2 IHC row and how it was reached."""
     if row.result is not None:
-        return row.result, f"reported {row.result}"
+        return row.result, _reported(row)
     if row.percent_positive is not None and row.intensity is not None:
         positive = (
             row.percent_positive >= scoring["mdm2_min_percent"] and row.intensity >= scoring["mdm2_min_intensity"]
@@ -248,9 +411,18 @@ def score_fish(row: IHCRow, scoring: dict[str, Any]) -> tuple[str, str]:
         cut = scoring["fish_ratio_amplified"]
         state = "amplified" if row.ratio >= cut else "not_amplified"
         return state, f"MDM2/CEP12 ratio {row.ratio:g} (amplified at >= {cut:g})"
-    mapping = {"positive": "amplified", "negative": "not_amplified"}
-    result = row.result or "equivocal"
-    return mapping.get(result, result), f"reported {result}"
+    if row.result is None:
+        return "equivocal", "reported equivocal"
+    return row.result, _reported(row)
+
+
+def _reported(row: IHCRow) -> str:
+    """How a reported result reads in a detail: the lab's wording too when it was translated."""
+    if row.reported is None:
+        return f"reported {row.result}"
+    if normalise_wording(row.reported) == "polysomy":
+        return f"reported {row.reported!r}: polysomy, read as {row.result} (MDM2 not amplified relative to CEP12)"
+    return f"reported {row.reported!r}, read as {row.result}"
 
 
 def _applicable(rows: list[IHCRow], sample_id: str | None) -> tuple[list[IHCRow], str]:
@@ -268,6 +440,16 @@ def _applicable(rows: list[IHCRow], sample_id: str | None) -> tuple[list[IHCRow]
 
 
 def resolve_marker(rows: Iterable[IHCRow], marker: str, sample_id: str | None, scoring: dict[str, Any]) -> MarkerCall:
+    rows = list(rows)
+    # A row of this marker (or of an unreadable marker) that cannot be evidence makes the marker
+    # unknown, whatever the other rows say: the mis-typed row could be the deciding one.
+    broken = [r for r in rows if r.problem is not None and r.marker in (marker, "")]
+    if broken:
+        return MarkerCall(
+            INVALID,
+            f"{marker} unknown: " + "; ".join(r.problem or "" for r in broken),
+            [r.to_dict() for r in broken],
+        )
     marker_rows = [r for r in rows if r.marker == marker]
     chosen, note = _applicable(marker_rows, sample_id)
     if not chosen:
@@ -275,7 +457,7 @@ def resolve_marker(rows: Iterable[IHCRow], marker: str, sample_id: str | None, s
     scorer = {"MDM2": score_mdm2, "MDM2_FISH": score_fish}.get(marker)
     scored = []
     for row in chosen:
-        state, how = scorer(row, scoring) if scorer else ((row.result or "equivocal"), f"reported {row.result}")
+        state, how = scorer(row, scoring) if scorer else ((row.result or "equivocal"), _reported(row))
         scored.append((row, state, how))
     # A later-dated result supersedes earlier ones (re-staining, re-testing).
     dated = [s for s in scored if s[0].date is not None]

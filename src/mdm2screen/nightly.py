@@ -262,7 +262,11 @@ def _screen_items(
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(cohort: Cohort, lock_fd: int | None) -> None:
+def _init_worker(cohort: Cohort, lock_fd: int | None, parent_pid: int | None = None) -> None:
+    from .pipeline import die_with_parent
+
+    if parent_pid is not None:
+        die_with_parent(parent_pid)
     # A forked worker inherits the lock's descriptor; closing our copy keeps a worker orphaned
     # by a killed parent from holding the lock (the parent's own descriptor keeps it meanwhile).
     if lock_fd is not None:
@@ -313,7 +317,7 @@ def screen_patients(
     size = max(1, min(COMMIT_EVERY, len(items) // (jobs * 4) or 1))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     with concurrent.futures.ProcessPoolExecutor(
-        max_workers=jobs, initializer=_init_worker, initargs=(cohort, lock_fd)
+        max_workers=jobs, initializer=_init_worker, initargs=(cohort, lock_fd, os.getpid())
     ) as pool:
         pending = {pool.submit(_worker_chunk, chunk) for chunk in chunks}
         for future in concurrent.futures.as_completed(pending):
@@ -543,7 +547,7 @@ Pipeline {{ d.pipeline_version }}, configuration <code>{{ d.config_sha256[:12] }
 {% endfor %}
 {% endif %}
 {% if d.cohort_problems %}
-<h2>IHC table rows ignored</h2>
+<h2>IHC table problems</h2>
 <ul class="p">{% for p in d.cohort_problems %}<li>{{ p }}</li>{% endfor %}</ul>
 {% endif %}
 {% if d.not_in_cohort %}
@@ -610,15 +614,27 @@ def run_nightly(
     progress: Callable[[str], None] | None = None,
 ) -> NightlyResult:
     """One nightly run (see the module docstring). Raises ConfigError, LockHeld or RegistryError."""
-    from .config import load_settings
+    from .paths import output_folder_problem
     from .pipeline import prepare
 
     say = progress or (lambda message: log.info("%s", message))
     date = date or dt.date.today().isoformat()
-    settings = load_settings(config, source)  # the outdir is needed before the lock; full checks follow
-    with NightlyLock(settings.outdir) as lock:
-        lock.acquire(wait=wait, on_wait=say)
-        cohort = prepare(config, source=source, skip_bad_sheets=True)
+    # Everything is validated before anything is written: a run refused for a broken input leaves
+    # no output folder and no lock file behind.
+    cohort = prepare(config, source=source, skip_bad_sheets=True)
+    unwritable = output_folder_problem(cohort.outdir)
+    if unwritable is not None:
+        raise ConfigError([unwritable])
+    waited: list[str] = []
+
+    def on_wait(message: str) -> None:
+        waited.append(message)
+        say(message)
+
+    with NightlyLock(cohort.outdir) as lock:
+        lock.acquire(wait=wait, on_wait=on_wait)
+        if waited:  # the inputs may have changed while the other run held the lock: read them again
+            cohort = prepare(config, source=source, skip_bad_sheets=True)
         for sheet, problems in cohort.skipped_sheets.items():
             say(f"sample sheet {sheet} skipped: {'; '.join(problems)}")
         with Registry(registry_path(cohort.outdir)) as registry:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -75,3 +76,28 @@ def repo_root() -> Path:
 
 def repo_path(*parts: str) -> Path:
     return repo_root().joinpath(*parts)
+
+
+def output_folder_problem(folder: str | Path) -> str | None:
+    """Why ``folder`` cannot take the run's outputs (one sentence naming it), or None.
+
+    Creates the folder (callers call this only once the run's inputs are valid) and writes and
+    removes one empty probe file: permission bits alone say nothing for root, and a read-only
+    mount or a full quota shows only on writing.
+    """
+    p = Path(folder)
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        return f"{p}: output folder cannot be created: a file of that name is in the way"
+    except OSError as exc:
+        return f"{p}: output folder cannot be created ({exc.strerror or exc})"
+    if not os.access(p, os.W_OK | os.X_OK):
+        return f"{p}: output folder is not writable (read-only folder or file system)"
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".mdm2screen-write-probe-", dir=p)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        return f"{p}: output folder is not writable ({exc.strerror or exc})"
+    return None

@@ -57,3 +57,14 @@ def gene_locus(gene: str, build: str) -> GeneLocus:
             f"gene {gene!r} has no coordinates in resources/reference/genes.tsv (have {', '.join(sorted(loci))})"
         )
     return loci[gene]
+
+
+@cache
+def known_genes(build: str | None = None) -> frozenset[str]:
+    """Genes with coordinates in resources/reference/genes.tsv for ``build`` (None: in every build)."""
+    builds = BUILDS if build is None else (build,)
+    genes: frozenset[str] | None = None
+    for b in builds:
+        names = frozenset(gene_loci(b))
+        genes = names if genes is None else genes & names
+    return genes or frozenset()

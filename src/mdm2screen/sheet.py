@@ -1,7 +1,13 @@
 """Sample sheets: read, validate every row, report every problem at once.
 
 A sheet is a TSV with one row per tumour sample. Relative file paths are resolved against
-the sheet's own folder. Per-sample *files* are not opened here: a missing or broken data
+the sheet's own folder. Lines end at "\n" only (a lone "\r" ends lines only in a file without
+any "\n"): a Unicode line separator, NEL, VT or FF inside a field stays in the field, so the
+line numbers in messages are those an editor shows.
+
+Optional column ``variants_profiled`` (yes/no/true/false, or empty for unknown): the source of
+the sample's MAF states that this sample was profiled for mutations, so a sample without MAF
+rows had no mutation called (rather than a barcode that matches nothing). Per-sample *files* are not opened here: a missing or broken data
 file makes only that patient INDETERMINATE at screening time. Structural problems (missing
 columns, bad IDs, duplicate samples, unknown builds, out-of-range values) stop the run.
 """
@@ -12,6 +18,7 @@ import datetime as dt
 import difflib
 import hashlib
 import math
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,11 +42,17 @@ OPTIONAL_COLUMNS = (
     "coverage",
     "gene_panel",
     "gistic_cna",
+    "variants_profiled",
 )
 PATH_COLUMNS = ("cn_file", "vcf", "bam", "coverage", "gistic_cna")
 KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 MAX_PLOIDY = 12.0
 GENE_PANEL_KEYWORDS = ("WES", "WGS")
+BOOLEAN_VALUES = {"yes": True, "true": True, "no": False, "false": False}
+# Used when no configuration is at hand (copy_number.min_plausible_purity's schema default).
+DEFAULT_MIN_PLAUSIBLE_PURITY = 0.08
+# A plain decimal number: float() also takes "1_0", "infinity", "nan" and surrounding blanks.
+_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,8 @@ class SampleRow:
     coverage: Path | None = None
     gene_panel: str | None = None  # WES / WGS, or a resolved path to a gene panel file
     gistic_cna: Path | None = None
+    # True: the MAF's source says this sample was profiled for mutations (no rows = none called).
+    variants_profiled: bool | None = None
     raw: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     def fingerprint(self) -> str:
@@ -105,11 +120,10 @@ def _resolve(base: Path, value: str) -> Path:
 def _parse_float(
     value: str, column: str, where: str, problems: list[str], low: float, high: float, low_open: bool
 ) -> float | None:
-    try:
-        number = float(value)
-    except ValueError:
+    if not _NUMBER.match(value):
         problems.append(f"{where}, column '{column}': expected a number, found {value!r}")
         return None
+    number = float(value)
     if math.isnan(number) or math.isinf(number) or number > high or number < low or (low_open and number == low):
         bound = f"{'>' if low_open else '>='} {low} and <= {high}"
         problems.append(f"{where}, column '{column}': expected a value {bound}, found {value!r}")
@@ -117,12 +131,25 @@ def _parse_float(
     return number
 
 
-def read_sheet(path: str | Path, patients: Collection[str] | None = None) -> SheetResult:
+def split_lines(text: str) -> list[str]:
+    """Lines of a table, ended by "\n" (CRLF included) only; see the module docstring."""
+    if "\n" not in text and "\r" in text:  # classic Mac line ends
+        return text.split("\r")
+    return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+
+
+def read_sheet(
+    path: str | Path, patients: Collection[str] | None = None, *, min_plausible_purity: float | None = None
+) -> SheetResult:
     """Read one sample sheet; never raises for content problems (they are returned).
 
     ``patients`` limits the rows read to those patients' (a batch job, after the whole sheet was
     checked by the process that planned the batches): other rows are skipped unchecked.
+    ``min_plausible_purity``: a purity below it is a problem (``Settings.min_plausible_purity()``;
+    None: the schema default, 0.08).
     """
+    if min_plausible_purity is None:
+        min_plausible_purity = DEFAULT_MIN_PLAUSIBLE_PURITY
     sheet = Path(path)
     problems: list[str] = []
     if not sheet.is_file():
@@ -133,7 +160,7 @@ def read_sheet(path: str | Path, patients: Collection[str] | None = None) -> She
         return SheetResult(sheet, [], [f"{sheet}: not a UTF-8 text file ({exc})"])
     if "\x00" in text:
         return SheetResult(sheet, [], [f"{sheet}: binary content, expected a tab-separated sample sheet"])
-    lines = text.splitlines()
+    lines = split_lines(text)
     # Leading '#' lines are comments.
     first = 0
     while first < len(lines) and (lines[first].startswith("#") or not lines[first].strip()):
@@ -207,6 +234,12 @@ def read_sheet(path: str | Path, patients: Collection[str] | None = None) -> She
         purity = ploidy = None
         if record.get("purity"):
             purity = _parse_float(record["purity"], "purity", where, row_problems, 0.0, 1.0, low_open=True)
+            if purity is not None and purity < min_plausible_purity:
+                row_problems.append(
+                    f"{where}, column 'purity': purity {record['purity']} is below the plausible minimum "
+                    f"{min_plausible_purity:g} (copy_number.min_plausible_purity)"
+                )
+                purity = None
         if record.get("ploidy"):
             ploidy = _parse_float(record["ploidy"], "ploidy", where, row_problems, 0.0, MAX_PLOIDY, low_open=True)
         date = None
@@ -216,6 +249,14 @@ def read_sheet(path: str | Path, patients: Collection[str] | None = None) -> She
             except ValueError:
                 row_problems.append(
                     f"{where}, column 'collection_date': expected an ISO date (YYYY-MM-DD), found {record['collection_date']!r}"
+                )
+        profiled = None
+        if record.get("variants_profiled"):
+            profiled = BOOLEAN_VALUES.get(record["variants_profiled"].lower())
+            if profiled is None:
+                row_problems.append(
+                    f"{where}, column 'variants_profiled': expected yes, no, true, false or empty, "
+                    f"found {record['variants_profiled']!r}"
                 )
         panel = record.get("gene_panel") or None
         if panel is not None and panel.upper() in GENE_PANEL_KEYWORDS:
@@ -247,6 +288,7 @@ def read_sheet(path: str | Path, patients: Collection[str] | None = None) -> She
                 coverage=paths["coverage"],
                 gene_panel=panel,
                 gistic_cna=paths["gistic_cna"],
+                variants_profiled=profiled,
                 raw=tuple(sorted(record.items())),
             )
         )
@@ -280,12 +322,12 @@ def cross_sheet_problems(results: list[SheetResult]) -> list[str]:
     return problems
 
 
-def load_samples(samples: str | Path) -> list[SampleRow]:
+def load_samples(samples: str | Path, *, min_plausible_purity: float | None = None) -> list[SampleRow]:
     """Read every sheet; raise ConfigError listing every problem when any sheet is broken."""
     paths = sheet_paths(samples)
     if not paths:
         raise ConfigError([f"{samples}: the folder holds no *.tsv sample sheet"])
-    results = [read_sheet(p) for p in paths]
+    results = [read_sheet(p, min_plausible_purity=min_plausible_purity) for p in paths]
     problems = [p for r in results for p in r.problems] + cross_sheet_problems(results)
     if problems:
         raise ConfigError(problems)
