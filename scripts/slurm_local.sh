@@ -17,12 +17,18 @@
 # removes the symlink again. Apart from that and what apt-get installs (plus a munge key when
 # the package left none), nothing outside STATE_DIR is written.
 #
-# Exit codes: 0 done; 2 usage; 3 Slurm is not installed and cannot be (not root, no apt-get,
-# install failed); 4 the daemons did not start or the node never became idle (log tail printed).
+# Exit codes: 0 done; 2 usage (or a STATE_DIR path with a double quote or a line break); 3 Slurm
+# is not installed and cannot be (not root, no apt-get, install failed); 4 the daemons did not
+# start or the node never became idle (log tail printed).
 set -euo pipefail
 
 ACTION="${1:-}"
 STATE="${2:-${MDM2SCREEN_SLURM_DIR:-/tmp/mdm2screen-slurm}}"
+# An absolute path: it is written into slurm.conf and into the /etc/slurm/slurm.conf symlink.
+case "$STATE" in
+    /*) ;;
+    *) STATE="$PWD/$STATE" ;;
+esac
 CONF="$STATE/etc/slurm.conf"
 SYSTEM_CONF=/etc/slurm/slurm.conf
 MARKER="# Written by scripts/slurm_local.sh"
@@ -31,6 +37,12 @@ export PATH="$PATH:/usr/sbin:/sbin"
 
 say() { echo "slurm_local: $*" >&2; }
 die() { local code="$1"; shift; say "$*"; exit "$code"; }
+
+# slurm.conf holds the state folder's paths in double quotes (so spaces are fine), never a quote
+# or a line break.
+case "$STATE" in
+    *'"'* | *$'\n'*) die 2 "the state folder's path must not contain a double quote or a line break: $STATE" ;;
+esac
 
 have_slurm() {
     command -v slurmctld >/dev/null && command -v slurmd >/dev/null && command -v sbatch >/dev/null \
@@ -79,12 +91,12 @@ ReturnToService=2
 # with squeue here (there is no sacct without slurmdbd) and needs MinJobAge >= 3 x its
 # initial status wait, or it silently falls back to sacct and waits forever.
 MinJobAge=600
-StateSaveLocation=$STATE/spool/slurmctld
-SlurmdSpoolDir=$STATE/spool/slurmd
-SlurmctldPidFile=$STATE/run/slurmctld.pid
-SlurmdPidFile=$STATE/run/slurmd.pid
-SlurmctldLogFile=$STATE/log/slurmctld.log
-SlurmdLogFile=$STATE/log/slurmd.log
+StateSaveLocation="$STATE/spool/slurmctld"
+SlurmdSpoolDir="$STATE/spool/slurmd"
+SlurmctldPidFile="$STATE/run/slurmctld.pid"
+SlurmdPidFile="$STATE/run/slurmd.pid"
+SlurmctldLogFile="$STATE/log/slurmctld.log"
+SlurmdLogFile="$STATE/log/slurmd.log"
 NodeName=localhost NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem State=UNKNOWN
 # Without DefMemPerCPU a job asking no memory takes the whole node and jobs run one at a time.
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP DefMemPerCPU=1000
@@ -204,6 +216,9 @@ stop() {
     unlink_conf
 }
 
+# A line for eval: the path quoted for the shell (it may contain spaces).
+print_env() { printf 'export SLURM_CONF=%q\n' "$CONF"; }
+
 status() {
     local name
     for name in munged slurmctld slurmd; do
@@ -218,14 +233,14 @@ status() {
     if pid_alive "$STATE/run/slurmctld.pid" && command -v sinfo >/dev/null; then
         SLURM_CONF="$CONF" sinfo || true
     fi
-    echo "export SLURM_CONF=$CONF"
+    print_env
 }
 
 case "$ACTION" in
     start) start ;;
     stop) stop ;;
     status) status ;;
-    env) echo "export SLURM_CONF=$CONF" ;;
+    env) print_env ;;
     *)
         echo "usage: $0 start|stop|status|env [STATE_DIR]" >&2
         exit 2

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -73,9 +74,13 @@ def slurm(tmp_path_factory):
 
 def cohort_config(path: Path, outdir: Path) -> Path:
     # batch_size 4: the twelve demo patients in four batches (a power of two), bundled into one Slurm group job.
+    # Paths as JSON strings (valid YAML): the checkout's path may hold spaces, '#' or ': '.
+    def q(p: Path) -> str:
+        return json.dumps(str(p))
+
     path.write_text(
-        f"samples: {DEMO / 'samples.tsv'}\nihc: {DEMO / 'ihc.tsv'}\noutdir: {outdir}\n"
-        f"assays:\n  DEMO_PANEL: {DEMO / 'demo_panel_targets.bed'}\nbatch_size: 4\n"
+        f"samples: {q(DEMO / 'samples.tsv')}\nihc: {q(DEMO / 'ihc.tsv')}\noutdir: {q(outdir)}\n"
+        f"assays:\n  DEMO_PANEL: {q(DEMO / 'demo_panel_targets.bed')}\nbatch_size: 4\n"
     )
     return path
 
@@ -167,18 +172,74 @@ def test_script_usage_and_status_of_an_unused_state_folder(tmp_path):
     assert stop.returncode == 0 and "nothing to stop" in stop.stderr
 
 
+def test_script_env_names_an_absolute_state_folder_quoted_for_the_shell(tmp_path):
+    """A relative state folder becomes absolute; spaces survive `eval "$(slurm_local.sh env DIR)"`."""
+    shell = f'eval "$(bash {shlex.quote(str(SCRIPT))} env "state with space")" && printf %s "$SLURM_CONF"'
+    env = subprocess.run(["bash", "-c", shell], cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert env.returncode == 0, env.stderr
+    assert env.stdout == str(tmp_path / "state with space" / "etc" / "slurm.conf")
+    quote = subprocess.run(
+        ["bash", str(SCRIPT), "env", str(tmp_path / 'a"b')], capture_output=True, text=True, timeout=30
+    )
+    assert quote.returncode == 2 and "double quote" in quote.stderr
+
+
+def folder_nobody_can_use(user: str) -> tuple[Path | None, str]:
+    """A fresh folder holding a copy of the script, which ``user`` can read and write.
+
+    The checkout may live where other users cannot go (a clone in ``mktemp -d``, mode 0700, or a
+    home folder), and so may pytest's tmp_path: bash then fails to open the script (exit 126)
+    before the script can refuse. So the script is copied to a folder made and opened here, in
+    the first temporary folder whose every parent ``user`` can enter. Returns (folder, "") or
+    (None, why not).
+    """
+    import tempfile
+
+    tried = []
+    for parent in dict.fromkeys([tempfile.gettempdir(), "/tmp", "/var/tmp", "/dev/shm"]):
+        if not Path(parent).is_dir():
+            continue
+        try:
+            folder = Path(tempfile.mkdtemp(prefix="mdm2screen-slurm-as-user-", dir=parent))
+        except OSError as exc:
+            tried.append(f"{parent}: {exc}")
+            continue
+        shutil.copy(SCRIPT, folder / SCRIPT.name)
+        (folder / SCRIPT.name).chmod(0o755)
+        (folder / "state").mkdir()
+        folder.chmod(0o755)
+        (folder / "state").chmod(0o777)
+        probe = subprocess.run(
+            ["runuser", "-u", user, "--", "test", "-r", str(folder / SCRIPT.name), "-a", "-w", str(folder / "state")],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        if probe.returncode == 0:
+            return folder, ""
+        tried.append(f"{parent} (a parent folder is closed to {user})")
+        shutil.rmtree(folder, ignore_errors=True)
+    return None, "; ".join(tried) or "no temporary folder"
+
+
 def test_script_refuses_to_start_without_root():
     import os
-    import tempfile
+    import pwd
 
     if os.geteuid() != 0 or shutil.which("runuser") is None:
         pytest.skip("needs root and runuser to run the script as an unprivileged user")
-    # pytest's tmp_path lives under a root-only folder: give 'nobody' a folder it can write.
-    state = Path(tempfile.mkdtemp(prefix="mdm2screen-slurm-nobody-"))
     try:
-        state.chmod(0o777)
+        pwd.getpwnam("nobody")
+    except KeyError:
+        pytest.skip("there is no user 'nobody' to run the script as")
+    folder, why = folder_nobody_can_use("nobody")
+    if folder is None:
+        pytest.skip(f"no folder that user 'nobody' can read and write: {why}")
+    state = folder / "state"
+    try:
         result = subprocess.run(
-            ["runuser", "-u", "nobody", "--", "bash", str(SCRIPT), "start", str(state)],
+            ["runuser", "-u", "nobody", "--", "bash", str(folder / SCRIPT.name), "start", str(state)],
+            cwd=folder,
             capture_output=True,
             text=True,
             timeout=60,
@@ -187,4 +248,4 @@ def test_script_refuses_to_start_without_root():
         assert "root" in result.stderr
         assert not (state / "run" / "slurmctld.pid").exists()
     finally:
-        shutil.rmtree(state, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
