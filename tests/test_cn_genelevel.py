@@ -58,7 +58,9 @@ def test_tr95t_mdm2_and_cdk4_amplified() -> None:
     assert mdm2.call == "amplified" and mdm2.amplified is True
     assert mdm2.raw_value == pytest.approx(2.817, abs=1e-3) and mdm2.raw_kind == "log2"
     assert mdm2.copy_number == pytest.approx(2 * 2**2.81701, rel=1e-4)  # pure tumour assumed
-    assert "purity_unknown" in codes(mdm2) and "pure tumour assumed" in mdm2.method
+    assert "purity_unknown" in codes(mdm2) and "shown for a pure tumour" in mdm2.method
+    # Purity unknown: the range runs from the pure tumour (14.1) up, so the whole range is amplified.
+    assert mdm2.threshold["copy_number_range"][0] == pytest.approx(2 * 2**2.81701, rel=1e-4)
     assert cdk4.call == "amplified" and cdk4.raw_value == pytest.approx(3.533, abs=1e-3)
     assert tp53.call == "not_amplified" and tp53.amplified is False
     assert mdm2.covered_fraction == 1.0 and len(mdm2.segments) == 1 and mdm2.segments[0]["line"] is not None
@@ -97,12 +99,14 @@ def test_amplicon_breakpoint_inside_mdm2_weighted_vs_max() -> None:
     weighted = gcn(p, "MDM2", AmplificationRule(**log2_rule, summary="weighted"))
     highest = gcn(p, "MDM2", AmplificationRule(**log2_rule, summary="max"))
     assert len(weighted.segments) == 2 and weighted.covered_fraction == 1.0
-    ov = [s["overlap_bp"] for s in weighted.segments]
+    # Interpolated bases of the probe gap fill coverage but carry no weight: the mean is over measured bases.
+    ov = [s["overlap_bp"] - s.get("interpolated_bp", 0) for s in weighted.segments]
+    assert sum(s.get("interpolated_bp", 0) for s in weighted.segments) > 0
     raws = [s["raw_value"] for s in weighted.segments]
     assert raws == [pytest.approx(0.289713), pytest.approx(-0.583289)]
     expected = (raws[0] * ov[0] + raws[1] * ov[1]) / sum(ov)
     assert weighted.threshold["value_compared"] == pytest.approx(expected, abs=1e-4)
-    assert weighted.call == "not_amplified" and "coverage-weighted mean" in weighted.method
+    assert weighted.call == "not_amplified" and "weighted by measured bases" in weighted.method
     assert highest.call == "amplified" and highest.raw_value == pytest.approx(0.289713)
     assert "maximum over 2" in highest.method
     for r in (weighted, highest):
@@ -125,7 +129,10 @@ def test_amplicon_cnr_bins_median() -> None:
     assert len(bins) == 12 and len(r.segments) == 12 and "median of 12 bin(s)" in r.method
     assert r.raw_value == pytest.approx(median)
     assert r.covered_fraction == pytest.approx((min(bins[-1].end, locus.end) - bins[0].start + 1) / locus.length)
-    assert r.call == "not_amplified"
+    # At purity 1 the median is neutral, but a plausible low purity lifts it into the gain band (not to 8).
+    assert gcn(p, "MDM2", purity=1.0).call == "not_amplified"
+    lo, hi = r.threshold["copy_number_range"]
+    assert r.call == "equivocal" and 6 <= hi < 8 and lo < 6
     cdk4 = gcn(p, "CDK4")  # no amplicon in CDK4: not measured
     assert cdk4.call == "not_assessable" and cdk4.amplified is None and codes(cdk4) == ["gene_not_covered"]
 
@@ -162,7 +169,9 @@ def test_tr37_cdk4_value() -> None:
     p = read_copy_number(CNVKIT / "cw-tr-log2.seg", sample="TR_37_T", build="GRCh37")
     cdk4, mdm2 = gcn(p, "CDK4"), gcn(p, "MDM2")
     assert cdk4.raw_value == pytest.approx(1.579) and cdk4.copy_number == pytest.approx(2 * 2**1.579)
-    assert cdk4.call == "not_amplified"  # 5.98 < gain_at 6
+    # 5.98 for a pure tumour, but 8 or more at a lower plausible purity: the range straddles 8.
+    assert cdk4.call == "uncertain" and "purity needed" in cdk4.reasons[-1].message
+    assert gcn(p, "CDK4", purity=1.0).call == "not_amplified"  # 5.98 < gain_at 6
     assert mdm2.call == "not_amplified" and mdm2.raw_value == pytest.approx(-0.0399)
 
 
@@ -173,7 +182,8 @@ def test_acgh_log10_mdm2_amplified_and_base_matters(sample: str, raw: float) -> 
     r10, r2 = gcn(as_log10, "MDM2"), gcn(as_log2, "MDM2")
     assert r10.call == "amplified" and r10.raw_kind == "log10" and r10.raw_value == pytest.approx(raw)
     assert r10.copy_number == pytest.approx(2 * 10**raw)
-    assert r2.copy_number == pytest.approx(2 * 2**raw) and r2.call == "not_amplified"
+    assert r2.copy_number == pytest.approx(2 * 2**raw) and r2.call == "uncertain"  # ~4 copies if pure, 8+ if not
+    assert gcn(as_log2, "MDM2", purity=1.0).call == "not_amplified"
     assert r10.copy_number / r2.copy_number > 4  # ~9.6x vs ~2x the reference
 
 
@@ -314,7 +324,9 @@ def test_event_only_vcf_gaps_are_not_bridged() -> None:
     event_only = gcn(profile_of(segs, fmt="dragen_vcf"), "MDM2")
     assert event_only.call == "not_assessable" and codes(event_only) == ["gene_not_covered"]
     probe_based = gcn(profile_of(segs, fmt="seg"), "MDM2")
-    assert probe_based.covered_fraction == 1.0 and "breakpoint_in_gene" in codes(probe_based)
+    # Probe gap: covered, but no probe inside the gene; the value lies between the flanks' (1 and 5-fold).
+    assert probe_based.covered_fraction == 1.0 and probe_based.observed_fraction == 0.0
+    assert "gene_only_interpolated" in codes(probe_based) and probe_based.call == "uncertain"
 
 
 # --------------------------------------------------------------------------- rules
@@ -348,7 +360,7 @@ def test_absolute_thresholds(cn: float, call: str, amplified, reason) -> None:
     r = gcn(profile_of([seg("12", locus.start - 10, locus.end + 10, cn)]), "MDM2")
     assert (r.call, r.amplified) == (call, amplified)
     assert r.threshold == {"mode": "absolute", "amplified_at": 8, "gain_at": 6, "deletion_at": 0.5,
-                           "value_compared": cn}
+                           "value_compared": cn, "value_range": [cn, cn], "copy_number_range": [cn, cn]}
     if reason:
         assert reason in codes(r)
     if reason == "gain_not_amplification":

@@ -8,7 +8,14 @@ from mdm2screen.config import load_settings
 from mdm2screen.criteria import Evidence, combine, evaluate_arm, load_arms
 from mdm2screen.errors import ConfigError
 from mdm2screen.ihc import MarkerCall
-from mdm2screen.model import CoverageEvidence, GeneCopyNumber, TP53Evidence, VariantCall
+from mdm2screen.model import (
+    CNComponent,
+    CopyNumberEstimate,
+    CoverageEvidence,
+    GeneCopyNumber,
+    TP53Evidence,
+    VariantCall,
+)
 from mdm2screen.paths import repo_path
 
 ARMS = load_arms(repo_path("config", "arms.yaml"))
@@ -18,23 +25,15 @@ POLICY = load_settings({"samples": "x"})["policy"]
 
 
 def gene(name, amplified, cn=None):
-    call = {True: "amplified", False: "not_amplified", None: "not_assessable"}[amplified]
+    """A gene with a point estimate (stated purity and ploidy): amplified 14 copies, not amplified 2, or none."""
+    if amplified is None:
+        return GeneCopyNumber(name, "GRCh38", "12", 1, 2, "not_assessable", None, None, None, None, "test", {}, 0.0, [])
+    value = cn if amplified else 2.0
+    est = CopyNumberEstimate((CNComponent(value, 0.0, 1.0, False),), "single", (0.6, 0.6), (2.0, 2.0), True, True)
     return GeneCopyNumber(
-        name,
-        "GRCh38",
-        "12",
-        1,
-        2,
-        call,
-        amplified,
-        cn,
-        None,
-        None,
-        "test",
-        {"mode": "absolute", "amplified_at": 8},
-        1.0,
-        [],
-    )
+        name, "GRCh38", "12", 1, 2, "amplified" if amplified else "not_amplified", amplified, value, value,
+        "copy_number", "test", {"mode": "absolute", "amplified_at": 8}, 1.0, [], estimate=est, observed_fraction=1.0,
+    )  # fmt: skip
 
 
 def tp53(status):

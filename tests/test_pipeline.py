@@ -29,11 +29,15 @@ def cohort(tmp_path_factory):
     return prepare({**DEMO_CONFIG, "outdir": str(tmp_path_factory.mktemp("out"))})
 
 
-def test_bad_ihc_rows_are_reported_not_used(cohort):
+def test_bad_ihc_rows_are_reported_and_make_the_marker_unusable(cohort):
     screener = Screener(cohort.settings, cohort.arms, cohort.ihc)
     report = screener.screen_patient("DEMO-03", cohort.patients["DEMO-03"])
     assert any("percent_positive" in p and "150" in p for p in report["ihc"]["problems"])
-    assert report["ihc"]["mdm2"]["state"] == "negative"
+    # An impossible value is never evidence, and never silently dropped either: confirmation is unknown.
+    assert report["ihc"]["mdm2"]["state"] == "invalid"
+    confirmation = next(c for c in report["arms"][0]["criteria"] if c["kind"] == "mdm2_confirmed")
+    assert confirmation["state"] == "unknown"
+    assert report["status"] == "NOT_ELIGIBLE"  # not amplified decides first
     assert any("DEMO-99" in p for p in cohort.problems)
 
 

@@ -49,9 +49,10 @@ def test_summary_columns_order() -> None:
                                    "mdm2_ihc", "cdk4_amplified", "reasons")
     assert SUMMARY_COLUMNS[8:16] == ("cdk4_copy_number", "mdm2_call", "cdk4_call", "p53_ihc", "decision_sample",
                                      "n_samples", "build", "tumor_type")
+    assert SUMMARY_COLUMNS[16] == "mdm2_fish"  # FISH-only confirmation must show in the summary too
     assert SUMMARY_COLUMNS[-2:] == ("report_html", "report_json")
     full = summary_columns(["mdm2_inhibitor", "mdm2_cdk4_combination"])
-    assert full[16:18] == ("status_mdm2_inhibitor", "status_mdm2_cdk4_combination")
+    assert full[17:19] == ("status_mdm2_inhibitor", "status_mdm2_cdk4_combination")
     assert full[-2:] == ("report_html", "report_json")
 
 
@@ -193,7 +194,7 @@ def test_arm_columns_follow_config_and_unknown_columns_are_kept(tmp_path: Path, 
     arms = list(reversed(rf.ARMS))
     out = write_cohort_summary(odd, tmp_path, title="t", arms=arms)
     header = out["summary.tsv"].read_text().splitlines()[0].split("\t")
-    assert header[16:19] == ["status_mdm2_cdk4_combination", "status_mdm2_inhibitor", "status_old_arm"]
+    assert header[17:20] == ["status_mdm2_cdk4_combination", "status_mdm2_inhibitor", "status_old_arm"]
     assert header[-2:] == ["report_html", "report_json"]
 
 

@@ -164,9 +164,13 @@ def test_other_cohort_config_needs_only_samples(tmp_path):
     result = run([*SNAKEMAKE, "--cores", "2", "--configfile", str(config)])
     assert result.returncode == 0, result.stderr[-3000:]
     first = json.loads((tmp_path / "out/patients/DEMO-01.json").read_text())
-    # Without an IHC table the molecularly eligible patient awaits confirmation.
-    assert first["status"] == "PENDING_CONFIRMATION"
+    # Without the `assays:` mapping nothing shows TP53 was sequenced: never wild type by default.
+    assert first["status"] == "INDETERMINATE"
+    assert first["tp53"]["reasons"][0]["code"] == "tp53_coverage_not_verified"
+    # No IHC table: confirmation is still to come, never taken from the demo's table.
     assert first["ihc"]["rows"] == []
+    confirmation = next(c for c in first["arms"][0]["criteria"] if c["kind"] == "mdm2_confirmed")
+    assert confirmation["state"] == "pending"
     assert json.loads((tmp_path / "out/patients/DEMO-02.json").read_text())["status"] == "NOT_ELIGIBLE"
 
 

@@ -85,8 +85,11 @@ class AmplificationRule:
     gain_at: float = 5.0  # gain_at <= value < amplified_at: equivocal (gain, not amplification)
     summary: Literal["max", "weighted"] = "weighted"
     min_covered_fraction: float = 0.5
-    min_purity: float = 0.2
+    min_purity: float = 0.2  # lower end of the purity range considered when purity is unknown
     deletion_at: float = 0.5  # copy number <= this: homozygous deletion (used for TP53)
+    min_plausible_purity: float = 0.08  # a stated purity below this is implausible: not assessable
+    plausible_ploidy: tuple[float, float] = (1.0, 8.0)  # a stated ploidy outside this is implausible
+    unknown_ploidy: tuple[float, float] = (2.0, 2.0)  # ploidy range considered when ploidy is unknown
 
 
 @dataclass
@@ -110,6 +113,10 @@ class GeneCopyNumber:
     ploidy: float | None = None
     purity_source: str | None = None  # "sample sheet", "file", None
     reasons: list[Reason] = field(default_factory=list)
+    # The estimate with its uncertainty (None when nothing could be estimated):
+    estimate: CopyNumberEstimate | None = None
+    observed_fraction: float = 0.0  # fraction of the gene body covered by measured (not interpolated) bases
+    deletion: dict[str, Any] | None = None  # deletion evidence (TP53: over coding exons), see genelevel
 
     def to_dict(self) -> dict[str, Any]:
         # Field by field rather than dataclasses.asdict: its recursive deep copy of every
@@ -119,7 +126,60 @@ class GeneCopyNumber:
         d["threshold"] = dict(self.threshold)
         d["segments"] = [dict(s) for s in self.segments]
         d["reasons"] = [r.to_dict() for r in self.reasons]
+        d["estimate"] = self.estimate.to_dict() if self.estimate is not None else None
+        d["deletion"] = dict(self.deletion) if self.deletion is not None else None
         return d
+
+
+@dataclass(frozen=True)
+class CNComponent:
+    """One measured piece of a gene's copy number: a segment's value and how much of the gene it covers.
+
+    ``value`` is a linear ratio against the sample's average when ``converted`` (log2/log10/fold
+    change files), else an absolute tumour copy number stated by the file.
+    """
+
+    value: float
+    log2: float  # raw log2 ratio (converted) or log2(CN / 2) (absolute)
+    weight: float  # measured bases of the gene (1 for single-value summaries)
+    converted: bool
+
+
+@dataclass(frozen=True)
+class CopyNumberEstimate:
+    """A gene's copy number as a function of what is unknown, evaluated over its plausible range.
+
+    ``purity`` and ``ploidy`` are (low, high) ranges: a point when stated, the configured plausible
+    range when unknown. ``summary`` says how components combine: ``weighted`` (mean weighted by
+    measured bases), ``max`` (highest compared value) or ``single``. ``partial_max`` is the highest
+    copy number reported inside the gene by a gene-level table (PURPLE maxCopyNumber).
+    """
+
+    components: tuple[CNComponent, ...]
+    summary: str
+    purity: tuple[float, float]
+    ploidy: tuple[float, float]
+    purity_stated: bool
+    ploidy_stated: bool
+    can_exclude: bool = True  # False: a stated purity so low that a negative result cannot exclude amplification
+    partial_max: float | None = None
+    assumptions: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "summary": self.summary,
+            "purity_range": list(self.purity),
+            "ploidy_range": list(self.ploidy),
+            "purity_stated": self.purity_stated,
+            "ploidy_stated": self.ploidy_stated,
+            "can_exclude": self.can_exclude,
+            "partial_max": self.partial_max,
+            "assumptions": list(self.assumptions),
+            "components": [
+                {"value": c.value, "log2": c.log2, "weight": c.weight, "converted": c.converted}
+                for c in self.components
+            ],
+        }
 
 
 # --------------------------------------------------------------------------- variants

@@ -163,7 +163,7 @@ def prepare(
         raise ConfigError([*exc.problems, *sheet_problems]) from None
     arms = None
     try:
-        arms = load_arms(settings.arms_file, validated_sha256=validated_arms_sha256)
+        arms = load_arms(settings.arms_file, trials=settings["trials"], validated_sha256=validated_arms_sha256)
     except ConfigError as exc:
         problems.extend(exc.problems)
     for name, bed in settings["assays"].items():
@@ -176,7 +176,7 @@ def prepare(
     if not paths:
         problems.append(f"{settings['samples']}: the folder holds no *.tsv sample sheet")
     wanted = frozenset(patients) if patients is not None else None
-    results = [read_sheet(p, wanted) for p in paths]
+    results = [read_sheet(p, wanted, min_plausible_purity=settings.min_plausible_purity()) for p in paths]
     skipped: dict[str, list[str]] = {}
     if skip_bad_sheets:
         kept = []
@@ -204,7 +204,7 @@ def prepare(
         raise ConfigError(problems)
     assert arms is not None
     sheets = [r.path for r in results]
-    orphans = list(ihc.orphan_problems) if wanted is None else []
+    orphans = list(ihc.cohort_problems()) if wanted is None else []
     return Cohort(settings, arms, ihc, rows, by_patient, sheets, problems=orphans, skipped_sheets=skipped)
 
 
@@ -295,7 +295,28 @@ def _screen_patients(cohort: Cohort, screener: Any, patient_ids: list[str]) -> t
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(cohort: Cohort) -> None:
+def die_with_parent(parent_pid: int) -> None:
+    """Have the kernel end this worker when the process that forked it dies (Linux).
+
+    A worker of a killed ``screen``/``nightly`` otherwise waits on its task pipe forever. Where
+    prctl is not available the worker still ends when the pool shuts down normally.
+    """
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _init_worker(cohort: Cohort, parent_pid: int | None = None) -> None:
+    if parent_pid is not None:
+        die_with_parent(parent_pid)
     _WORKER["cohort"] = cohort
     _WORKER["screener"] = _screener(cohort)
 
@@ -324,7 +345,7 @@ def _screen_in_workers(
     chunks = [(index, ids[start : start + size]) for index, ids in enumerate(groups) for start in range(0, len(ids), size)]
     results: list[tuple[list[dict[str, str]], list[Path]]] = [([], []) for _ in groups]
     with concurrent.futures.ProcessPoolExecutor(
-        max_workers=min(jobs, len(chunks)), initializer=_init_worker, initargs=(cohort,)
+        max_workers=min(jobs, len(chunks)), initializer=_init_worker, initargs=(cohort, os.getpid())
     ) as pool:
         # In submission order, so each group's rows come in its own order, as one process gives them.
         for (index, _), (rows, written) in zip(chunks, pool.map(_screen_chunk, [c for _, c in chunks]), strict=True):
@@ -398,7 +419,7 @@ def summarize_planned(
     arms file (``arms_sha256``) and passes the cohort's problems and ``gistic_samples``, so the
     sample sheets and IHC table are not read again (a second or more at 10,000 samples)."""
     settings = load_settings(config, "config", validated=True)
-    arms = load_arms(settings.arms_file, validated_sha256=arms_sha256)
+    arms = load_arms(settings.arms_file, trials=settings["trials"], validated_sha256=arms_sha256)
     return write_summary(settings, arms, batch_tables, problems=problems, gistic=[tuple(g) for g in gistic])
 
 

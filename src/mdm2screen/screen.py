@@ -8,7 +8,9 @@ finding.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import logging
 import os
 import platform
 import re
@@ -31,7 +33,9 @@ from .paths import repo_root
 from .reference import gene_locus
 from .sheet import GENE_PANEL_KEYWORDS, SampleRow
 
-SCHEMA_VERSION = "1.0.0"
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = "1.1.0"
 CHR12_WINDOW = 8_000_000  # bases either side of CDK4..MDM2 shown in the report's plot
 
 
@@ -52,7 +56,11 @@ def file_sha256(path: Path) -> str | None:
         return None
     if not stat.S_ISREG(st.st_mode):
         return None
-    return _sha256_cached(os.path.abspath(path), st.st_size, st.st_mtime_ns)
+    try:
+        return _sha256_cached(os.path.abspath(path), st.st_size, st.st_mtime_ns)
+    except (OSError, InputError):
+        # Unreadable or gone since the stat: the reader of that file reports it for the patient.
+        return None
 
 
 @lru_cache(maxsize=1)
@@ -162,8 +170,19 @@ class Screener:
             min_coverage_fraction=tp["min_coverage_fraction"],
             require_coverage=tp["require_coverage"],
         )
-        self.genes = settings.genes()
-        self.rules = {g: settings.amplification_rule(g) for g in [*self.genes, "TP53"]}
+        arm_genes = [c.params["gene"] for arm in arms.arms for c in _walk(arm.criteria) if c.kind == "gene_amplified"]
+        self.genes = list(dict.fromkeys([*settings.genes(), *(g for g in arm_genes if g != "TP53")]))
+        cn = settings["copy_number"]
+        self.rules = {
+            g: dataclasses.replace(
+                settings.amplification_rule(g),
+                min_plausible_purity=float(cn["min_plausible_purity"]),
+                plausible_ploidy=(float(cn["plausible_ploidy"][0]), float(cn["plausible_ploidy"][1])),
+                unknown_ploidy=(float(cn["unknown_ploidy"][0]), float(cn["unknown_ploidy"][1])),
+            )
+            for g in [*self.genes, "TP53"]
+        }
+        self._tp53_coding: dict[str, tuple[tuple[int, int], ...]] = {}
         self.config_sha256 = settings.sha256(arms.text)
         self._chromosomes_by_build: dict[str, frozenset[str]] = {}
 
@@ -193,6 +212,7 @@ class Screener:
                     sample=row.cn_sample or None,
                     build=row.build,
                     keep_chromosomes=self._gene_chromosomes(row.build),
+                    fallback_sample=row.sample_id,
                 )
                 files[-1]["format"] = profile.format
             except InputError as exc:
@@ -200,6 +220,9 @@ class Screener:
                     exc.code if exc.code.startswith(("cn_", "build_", "input_")) else "cn_unreadable",
                     f"copy-number file unusable: {exc}",
                 )
+                errors.append(reason)
+            except Exception as exc:  # noqa: BLE001 - one patient's file never stops the batch
+                reason = _unexpected(row.cn_file, "copy-number file", exc)
                 errors.append(reason)
         if profile is None:
             for gene in [*self.genes, "TP53"]:
@@ -221,6 +244,7 @@ class Screener:
                     purity=purity,
                     ploidy=ploidy,
                     purity_source=source,
+                    coding=self._coding("TP53", row.build) if gene == "TP53" else None,
                 )
             except InputError as exc:
                 genes[gene] = unassessable_gene(
@@ -244,6 +268,19 @@ class Screener:
             "threshold": self.rules["MDM2"].amplified_at if self.rules["MDM2"].mode == "absolute" else None,
         }
         return genes, chr12
+
+    def _coding(self, gene: str, build: str) -> tuple[tuple[int, int], ...]:
+        """TP53's coding intervals (a deletion counts only where measured over them)."""
+        found = self._tp53_coding.get(build)
+        if found is None:
+            from .variants.transcript import tp53_model
+
+            model = tp53_model(build)
+            found = tuple(
+                (e.cds_start, e.cds_end) for e in model.exons if e.cds_start is not None and e.cds_end is not None
+            )
+            self._tp53_coding[build] = found
+        return found
 
     def _coverage(self, row: SampleRow, errors: list[Reason]) -> CoverageEvidence:
         from .variants import assess_coverage
@@ -270,6 +307,10 @@ class Screener:
         except InputError as exc:
             errors.append(Reason("coverage_unreadable", f"coverage evidence unusable: {exc}"))
             return CoverageEvidence(verified=True, adequate=False, method="error", detail=str(exc))
+        except Exception as exc:  # noqa: BLE001 - one patient's file never stops the batch
+            reason = _unexpected(row.bam or row.coverage or row.gene_panel, "coverage evidence", exc)
+            errors.append(reason)
+            return CoverageEvidence(verified=True, adequate=False, method="error", detail=reason.message)
 
     def _tp53(
         self, row: SampleRow, cn: GeneCopyNumber, errors: list[Reason], files: list[dict[str, Any]]
@@ -294,9 +335,11 @@ class Screener:
                     if f["role"] == "vcf":
                         f["format"] = source.format
             except InputError as exc:
-                if exc.code == "maf_sample_not_found" and coverage.verified and coverage.adequate:
-                    # A MAF lists only what was found: a sample the gene panel / sequenced case list says was
-                    # sequenced over TP53, with no MAF row at all, had no mutation called.
+                if exc.code == "maf_sample_not_found" and row.variants_profiled and coverage.verified and coverage.adequate:
+                    # A MAF lists only what was found: a sample its study says was profiled for mutations
+                    # (sheet column variants_profiled, written by import-cbioportal from the _sequenced case
+                    # list or the gene panel matrix), with TP53 in its panel and no MAF row, had no mutation
+                    # called. Without that statement an absent barcode is a typo or a missing sample.
                     source = VariantSource(
                         str(row.vcf), "maf", row.tumor_sample or row.sample_id, [], 0, notes=[str(exc)]
                     )
@@ -305,6 +348,8 @@ class Screener:
                         exc.code if exc.code.startswith(("vcf_", "maf_", "variants_", "build_", "input_")) else "variants_unreadable"
                     )
                     failure = Reason(code, f"variant file unusable: {exc}")
+            except Exception as exc:  # noqa: BLE001 - one patient's file never stops the batch
+                failure = _unexpected(row.vcf, "variant file", exc)
         evidence = assess_tp53(source, coverage, cn=cn, settings=self.tp53_settings, build=row.build)
         if row.assay and row.assay not in self.settings["assays"]:
             evidence.reasons.append(
@@ -313,12 +358,19 @@ class Screener:
                     f"assay {row.assay!r} has no target BED under `assays:` in the configuration, so its coverage of TP53 was not checked",
                 )
             )
+        self._tp53_copy_number(evidence, cn)
         if failure is not None:
             errors.append(failure)
             if evidence.status != "mutated":
                 evidence.status = "not_assessable"
             evidence.reasons = [failure, *(r for r in evidence.reasons if r.code != "variants_missing")]
-        elif source is not None and source.format == "maf" and source.records_on_tp53_chrom == 0 and source.notes:
+        elif (
+            source is not None
+            and source.format == "maf"
+            and source.records_on_tp53_chrom == 0
+            and source.notes
+            and not source.notes[0].startswith("sequenced, no rows: ")
+        ):
             evidence.reasons.append(
                 Reason(
                     "maf_no_rows_sequenced",
@@ -326,6 +378,18 @@ class Screener:
                 )
             )
         return evidence
+
+    @staticmethod
+    def _tp53_copy_number(evidence: TP53Evidence, cn: GeneCopyNumber) -> None:
+        """A loss that would be homozygous at some plausible purity leaves TP53 unknown, never wild type."""
+        deletion = cn.deletion or {}
+        if deletion.get("state") == "possible" and evidence.status == "wild_type":
+            evidence.status = "not_assessable"
+            message = next((r.message for r in cn.reasons if r.code == "possible_homozygous_deletion"), "")
+            evidence.reasons.insert(0, Reason("tp53_possible_homozygous_deletion", message))
+        elif deletion.get("state") == "outside_coding":
+            message = next((r.message for r in cn.reasons if r.code == "deletion_outside_coding"), "")
+            evidence.reasons.append(Reason("tp53_deletion_outside_coding", message))
 
     def evaluate_sample(self, row: SampleRow) -> SampleEvidence:
         errors: list[Reason] = []
@@ -362,6 +426,7 @@ class Screener:
             tumor_type=ev.row.tumor_type,
             purity=ev.row.purity if ev.row.purity is not None else ev.genes["MDM2"].purity,
             policy=self.settings["policy"],
+            rules=self.rules,
         )
         ev.arm_results = [evaluate_arm(arm, evidence) for arm in self.arm_order]
 
@@ -528,6 +593,20 @@ class Screener:
             "tp53_deciding": [v.hgvs_p or v.hgvs_c or f"{v.chrom}:{v.pos}{v.ref}>{v.alt}" for v in ev.tp53.deciding],
             "errors": [r.to_dict() for r in ev.errors],
         }
+
+
+def _walk(criteria):  # noqa: ANN001, ANN202 - criteria and their any_of children, depth first
+    for c in criteria:
+        yield c
+        yield from _walk(c.children)
+
+
+def _unexpected(path: Any, what: str, exc: BaseException) -> Reason:
+    """A reader failed in a way it does not report itself: the patient is not assessable, the batch goes on."""
+    log.error("%s %s could not be read", what, path, exc_info=exc)
+    detail = str(exc)[:200]
+    return Reason("input_unexpected_error", f"{what} {path} could not be read ({type(exc).__name__}: {detail}); "
+                  "the patient is not assessable until it is fixed (see the batch log)")
 
 
 class _NotedArm(ArmResult):

@@ -1,79 +1,87 @@
-"""Gene-level copy number: which segments cover a gene, what copy number that means, and the call.
+"""Gene-level copy number: which segments cover a gene and what copy number that means, with its uncertainty.
 
-Overlap with the gene body [locus.start, locus.end] decides. Coverage is reported as
-``covered_fraction`` = bases of the gene body covered by at least one segment / gene length;
-below ``rule.min_covered_fraction`` the gene is not assessable (``gene_not_covered`` at 0 %,
-else ``gene_partially_covered``), whatever the covered part shows: missing evidence is never
-evidence.
+This module **estimates**; the trial arms decide (``criteria.py``, each ``gene_amplified``
+criterion with its own rule, through :func:`judge`). The ``call`` stored on each gene is the
+reading under the configured ``copy_number.thresholds`` rule, used for the report's tiles and the
+cohort summary; an arm with its own threshold applies :func:`judge` to the same estimate.
 
-Probe gaps: in probe- or bin-based segmentations (SEG, GATK, ASCAT, FACETS, Sequenza, ACEseq,
+Coverage. Overlap with the gene body [locus.start, locus.end] decides. ``covered_fraction`` =
+bases of the gene body covered by a segment (measured or interpolated, below) / gene length;
+below ``rule.min_covered_fraction`` the gene is not assessable (``gene_not_covered`` at 0 %, else
+``gene_partially_covered``): missing evidence is never evidence.
+
+Probe gaps. In probe- or bin-based segmentations (SEG, GATK, ASCAT, FACETS, Sequenza, ACEseq,
 CNVkit, PURPLE) a segment runs from its first to its last probe, so a gene can sit partly in the
-gap between two segments, where the breakpoint lies. Gaps up to 1 Mb are split at their midpoint
-between the flanking segments (reason ``probe_gap_interpolated`` with the bases assigned that
-way); larger gaps stay uncovered, and event-only files (DRAGEN/TSO VCF, BED) are never bridged,
-because there a gap means "not reported".
+gap between two segments. Gaps up to 1 Mb are split at their midpoint between the flanking
+segments (``probe_gap_interpolated``). Interpolated bases **fill coverage but never make a
+call**: the value is the weighted mean over *measured* bases only; a gene covered by interpolated
+bases alone gets the range of both flanking segments; a deletion counts only where measured.
+Event-only files (DRAGEN/TSO VCF, BED) are never bridged: there a gap means "not reported".
 
-Several overlapping segments (a breakpoint inside the gene) are summarised by ``rule.summary``:
-``"weighted"`` (mean weighted by overlapping bases) or ``"max"`` (the segment with the highest
-compared value); ``method`` always says which, and a ``breakpoint_in_gene`` reason lists the
-per-segment values when they fall on different sides of a threshold.
+Ranges. Ratios (log2, log10, fold change) become absolute tumour copy number with CNVkit's
+``call`` rescaling, reference copies = ploidy (CNVkit ``_log2_ratio_to_absolute`` with
+``ref_copies = expect_copies = ploidy`` for autosomes)::
 
-Bin-level profiles (CNVkit ``.cnr``) use the **median** of the bins overlapping the gene; the
-covered fraction is the part of the gene spanned from the first to the last overlapping bin (a
-targeted panel's bins sit on exons, so base coverage of the whole gene body would always look
-partial); fewer than 3 bins -> not assessable (``too_few_bins``).
+    CN = (P * R - P * (1 - p)) / p = P * (1 + (R - 1) / p),   clamped at 0
 
-Conversion of ratios to absolute tumour copy number keeps the raw value alongside. For a ratio
-``R`` against a diploid reference (``R = 2**log2``, ``10**log10`` or the fold change itself) the
-CNVkit rescaling for tumour purity ``p`` is used (CNVkit docs, "Calling copy number":
-``cnvkit.py call --purity``, https://cnvkit.readthedocs.io/en/stable/pipeline.html#call; the
-same formula as Illumina's TST170 fold-change help page):
+for a linear ratio R, purity p and ploidy P. A stated purity or ploidy is a point; an unknown
+purity spans ``[rule.min_purity, 1]`` and an unknown ploidy ``rule.unknown_ploidy`` (default
+2-2, CNVkit's default). Files stating absolute copy numbers (PURPLE, ASCAT, FACETS, Sequenza,
+ACEseq, CNVkit ``call`` ``cn``, DRAGEN ``CN``) need no conversion. For a weighted mean the copy
+number is, in u = 1/p, a sum of convex piecewise-linear terms and linear in P, so its extremes
+over the box lie at the ends of both ranges or at a term's kink (where a segment's copy number
+reaches 0): :func:`scenario_points` lists exactly those points, so the range is exact.
 
-    CN = (2 * R - 2 * (1 - p)) / p          (purity known)
-    CN = 2 * R                              (purity unknown: a pure tumour is assumed and the
-                                             reason ``purity_unknown`` says so)
+A stated purity below ``rule.min_plausible_purity`` or a ploidy outside ``rule.plausible_ploidy``
+is implausible: the gene is not assessable (``implausible_purity`` / ``implausible_ploidy``).
+A stated purity below ``rule.min_purity`` keeps amplification possible but cannot exclude it
+(``low_purity``).
 
-clamped at 0. Files that state absolute copy numbers (PURPLE, ASCAT, FACETS, Sequenza, ACEseq,
-CNVkit ``call`` ``cn``, DRAGEN ``CN``) are used as they are: they already are tumour copy numbers.
+Threshold modes (``rule.mode``) compare: ``absolute`` CN; ``relative_ploidy`` CN / P; ``log2``
+the log2 ratio (log10 * log2(10), log2(fold change), log2(CN / 2) for absolute files);
+``fold_change`` CN / 2. :func:`judge`: the range entirely at or above ``amplified_at`` ->
+amplified; entirely below ``gain_at`` -> not amplified; entirely below ``amplified_at`` ->
+equivocal (gain, not amplification); straddling ``amplified_at`` -> ``uncertain``, with the
+purity or ploidy at which it would cross. CN at or below ``deletion_at`` over the whole range ->
+deleted.
 
-Threshold modes (``rule.mode``), comparing ``value``:
-
-- ``absolute``: value = CN
-- ``relative_ploidy``: value = CN / ploidy (ploidy unknown -> 2, reason ``ploidy_unknown``)
-- ``log2``: value = the log2 ratio (raw log2; log10 * log2(10); log2(fold change); for absolute
-  copy-number files log2(CN / 2))
-- ``fold_change``: value = CN / 2
-
-value >= amplified_at -> ``amplified``; gain_at <= value < amplified_at -> ``equivocal``
-(amplified None, ``gain_not_amplification``); below -> ``not_amplified``. CN <= deletion_at over
-the gene -> ``deleted`` (``homozygous_deletion``); a segment at or below deletion_at over part
-of the gene body -> ``deleted`` with ``partial_deletion`` (only gene extents are known here, so
-"part of the gene" means part of the canonical transcript's extent). Purity known and below
-``rule.min_purity``: anything but an amplification becomes ``not_assessable`` (``low_purity``);
-an amplification seen at low purity stays amplified.
+Several overlapping segments (a breakpoint inside the gene) are summarised by ``rule.summary``
+(``weighted`` or ``max``); a ``breakpoint_in_gene`` reason lists the per-segment values. Bin-level
+profiles (CNVkit ``.cnr``) use the median of the bins overlapping the gene; fewer than 3 bins ->
+not assessable (``too_few_bins``).
 """
 
 from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..genome import normalize_contig
-from ..model import AmplificationRule, CopyNumberProfile, GeneCopyNumber, GeneRow, Reason, Segment
+from ..model import (
+    AmplificationRule,
+    CNComponent,
+    CopyNumberEstimate,
+    CopyNumberProfile,
+    GeneCopyNumber,
+    GeneRow,
+    Reason,
+    Segment,
+)
 from ..reference import GeneLocus
 
 LOG2_10 = math.log2(10)
 MIN_BINS = 3
 MAX_PLOT_POINTS = 500
 MAX_GAP_BRIDGED = 1_000_000  # bp; see _effective_spans
-GAP_BRIDGED_FORMATS = frozenset({"cnvkit", "gatk_seg", "seg", "seg_log10", "purple_somatic", "facets", "ascat",
-                                 "sequenza", "aceseq"})
+GAP_BRIDGED_FORMATS = frozenset(
+    {"cnvkit", "gatk_seg", "seg", "seg_log10", "purple_somatic", "facets", "ascat", "sequenza", "aceseq"}
+)
 _RATIO_FLOOR = 2.0**-20  # log2 of a zero ratio/CN is reported as -20 rather than -inf
 _RATIO_KINDS = ("log2", "log10", "fold_change")
-KIND_LABEL = {"log2": "log2 ratio", "log10": "log10 ratio", "fold_change": "fold change",
-              "copy_number": "copy number"}
+KIND_LABEL = {"log2": "log2 ratio", "log10": "log10 ratio", "fold_change": "fold change", "copy_number": "copy number"}
 
 
 # --------------------------------------------------------------------------- conversions
@@ -121,28 +129,6 @@ def _converted(seg: Segment) -> bool:
     return seg.copy_number is None and seg.value_kind in _RATIO_KINDS
 
 
-def _compare(mode: str, cn: float, log2r: float, ploidy_used: float) -> float:
-    if mode == "absolute":
-        return cn
-    if mode == "relative_ploidy":
-        return cn / ploidy_used
-    if mode == "log2":
-        return log2r
-    if mode == "fold_change":
-        return cn / 2.0
-    raise ValueError(f"unknown amplification rule mode {mode!r}")
-
-
-def _category(value: float, cn: float, rule: AmplificationRule) -> str:
-    if cn <= rule.deletion_at:
-        return "deleted"
-    if value >= rule.amplified_at:
-        return "amplified"
-    if value >= rule.gain_at:
-        return "gain"
-    return "neutral"
-
-
 def _check_args(purity: float | None, ploidy: float | None) -> None:
     if purity is not None and not (0.0 < purity <= 1.0 and math.isfinite(purity)):
         raise ValueError(f"purity must be in (0, 1], got {purity!r}")
@@ -167,10 +153,6 @@ def _covered_bases(intervals: Iterable[tuple[int, int]]) -> int:
     return total
 
 
-def _fmt_cn(v: float | None) -> str:
-    return "n/a" if v is None else f"{v:.2f}"
-
-
 def gene_copy_number(
     profile: CopyNumberProfile,
     locus: GeneLocus,
@@ -179,33 +161,45 @@ def gene_copy_number(
     purity: float | None,
     ploidy: float | None,
     purity_source: str | None,
+    coding: Sequence[tuple[int, int]] | None = None,
 ) -> GeneCopyNumber:
-    """Copy number and amplification call for one gene (see the module docstring for the rules).
+    """Copy-number estimate for one gene, with ``call`` read under ``rule`` (module docstring).
 
     ``purity``/``ploidy`` are the effective values chosen by the caller (sample sheet over file).
+    ``coding``: the gene's coding intervals (TP53); a deletion then counts only where measured over them.
     """
     _check_args(purity, ploidy)
     result = GeneCopyNumber(
         gene=locus.gene, build=locus.build, chrom=locus.chrom, start=locus.start, end=locus.end,
         call="not_assessable", amplified=None, copy_number=None, raw_value=None, raw_kind=None,
-        method="", threshold=_threshold(rule, None, ploidy), covered_fraction=0.0, segments=[],
+        method="", threshold=_threshold(rule, None), covered_fraction=0.0, segments=[],
         purity=purity, ploidy=ploidy, purity_source=purity_source,
-    )
+    )  # fmt: skip
     if profile.gene_rows is not None:
-        return _from_gene_table(result, profile, locus, rule, purity, ploidy)
-    chrom = normalize_contig(locus.chrom)
-    on_chrom = [s for s in profile.segments if s.chrom == chrom and math.isfinite(s.value)]
-    if not on_chrom:
-        result.method = "no segment on the gene's chromosome"
-        result.reasons.append(Reason("gene_not_covered", f"{locus.gene}: the copy-number file has no segment on "
-                                     f"chromosome {chrom}; the gene was not measured (not the same as not amplified)"))
-        return result
-    if profile.is_bin_level:
-        bins = [s for s in on_chrom if s.end >= locus.start and s.start <= locus.end]
-        return _from_bins(result, bins, locus, rule, purity, ploidy)
-    spans = _effective_spans(on_chrom, bridge=profile.format in GAP_BRIDGED_FORMATS)
-    overlapping = [(s, a, b) for s, a, b in spans if b >= locus.start and a <= locus.end]
-    return _from_segments(result, overlapping, locus, rule, purity, ploidy)
+        _from_gene_table(result, profile, locus, rule, purity, ploidy)
+    else:
+        chrom = normalize_contig(locus.chrom)
+        on_chrom = [s for s in profile.segments if s.chrom == chrom and math.isfinite(s.value)]
+        if not on_chrom:
+            result.method = "no segment on the gene's chromosome"
+            result.reasons.append(
+                Reason(
+                    "gene_not_covered",
+                    f"{locus.gene}: the copy-number file has no segment on "
+                    f"chromosome {chrom}; the gene was not measured (not the same as not amplified)",
+                )
+            )
+            return result
+        if profile.is_bin_level:
+            bins = [s for s in on_chrom if s.end >= locus.start and s.start <= locus.end]
+            _from_bins(result, bins, locus, rule, purity, ploidy)
+        else:
+            spans = _effective_spans(on_chrom, bridge=profile.format in GAP_BRIDGED_FORMATS)
+            overlapping = [(s, a, b) for s, a, b in spans if b >= locus.start and a <= locus.end]
+            _from_segments(result, overlapping, locus, rule, purity, ploidy, coding)
+    if result.estimate is not None and _plausible(result, rule, purity, ploidy):
+        apply_rule(result, rule)
+    return result
 
 
 def _effective_spans(segs: list[Segment], *, bridge: bool) -> list[tuple[Segment, int, int]]:
@@ -239,8 +233,144 @@ def _effective_spans(segs: list[Segment], *, bridge: bool) -> list[tuple[Segment
 
 def _segment_dict(seg: Segment, locus: GeneLocus, cn: float | None) -> dict[str, Any]:
     overlap = min(seg.end, locus.end) - max(seg.start, locus.start) + 1
-    return {"chrom": seg.chrom, "start": seg.start, "end": seg.end, "raw_value": seg.value,
-            "raw_kind": seg.value_kind, "copy_number": cn, "overlap_bp": overlap, "line": seg.line}
+    return {
+        "chrom": seg.chrom,
+        "start": seg.start,
+        "end": seg.end,
+        "raw_value": seg.value,
+        "raw_kind": seg.value_kind,
+        "copy_number": cn,
+        "overlap_bp": overlap,
+        "line": seg.line,
+    }
+
+
+def _plausible(result: GeneCopyNumber, rule: AmplificationRule, purity: float | None, ploidy: float | None) -> bool:
+    """Reject a stated purity or ploidy no tumour has: the estimate is then not assessable, never amplified."""
+    problem = None
+    if purity is not None and purity < rule.min_plausible_purity:
+        problem = Reason(
+            "implausible_purity",
+            f"{result.gene}: stated tumour purity {purity:g} "
+            f"({result.purity_source or 'source unknown'}) is below the plausible minimum "
+            f"{rule.min_plausible_purity:g} (copy_number.min_plausible_purity); copy number cannot be "
+            "derived from it: re-estimate purity",
+        )
+    elif ploidy is not None and not rule.plausible_ploidy[0] <= ploidy <= rule.plausible_ploidy[1]:
+        lo, hi = rule.plausible_ploidy
+        problem = Reason(
+            "implausible_ploidy",
+            f"{result.gene}: stated tumour ploidy {ploidy:g} is outside the "
+            f"plausible range {lo:g}-{hi:g} (copy_number.plausible_ploidy): re-estimate ploidy",
+        )
+    if problem is None:
+        return True
+    result.reasons.append(problem)
+    result.call, result.amplified, result.estimate = "not_assessable", None, None
+    return False
+
+
+def _ranges(
+    rule: AmplificationRule, purity: float | None, ploidy: float | None, converted: bool
+) -> tuple[tuple[float, float], tuple[float, float], list[str]]:
+    notes = []
+    if purity is not None:
+        prange = (purity, purity)
+    elif converted:
+        prange = (rule.min_purity, 1.0)
+        notes.append(f"purity unknown: {rule.min_purity:.2f}-1.00 considered (copy_number.min_purity to a pure tumour)")
+    else:
+        prange = (1.0, 1.0)  # absolute copy numbers do not depend on purity
+    if ploidy is not None:
+        qrange = (ploidy, ploidy)
+    else:
+        qrange = (float(rule.unknown_ploidy[0]), float(rule.unknown_ploidy[1]))
+        lo, hi = qrange
+        span = f"{lo:g}" if lo == hi else f"{lo:g}-{hi:g}"
+        if converted or rule.mode == "relative_ploidy":
+            notes.append(
+                f"ploidy unknown: {span} {'assumed' if lo == hi else 'considered'} (copy_number.unknown_ploidy)"
+            )
+    return prange, qrange, notes
+
+
+def _component(seg: Segment, weight: float) -> CNComponent:
+    if seg.copy_number is not None:
+        cn = max(seg.copy_number, 0.0)
+        return CNComponent(cn, math.log2(max(cn, 2 * _RATIO_FLOOR) / 2.0), weight, False)
+    ratio = linear_ratio(seg)
+    if ratio is None:
+        cn = max(seg.value, 0.0)
+        return CNComponent(cn, math.log2(max(cn, 2 * _RATIO_FLOOR) / 2.0), weight, False)
+    return CNComponent(ratio, segment_log2(seg, 0.0), weight, True)
+
+
+def component_copy_number(c: CNComponent, purity: float, ploidy: float) -> float:
+    """Absolute copy number of one component at a given purity and ploidy (CNVkit rescaling)."""
+    if not c.converted:
+        return c.value
+    return max(0.0, ploidy * (1.0 + (c.value - 1.0) / purity))
+
+
+def compared_value(mode: str, cn: float, log2r: float, ploidy: float) -> float:
+    if mode == "absolute":
+        return cn
+    if mode == "relative_ploidy":
+        return cn / ploidy
+    if mode == "log2":
+        return log2r
+    if mode == "fold_change":
+        return cn / 2.0
+    raise ValueError(f"unknown amplification rule mode {mode!r}")
+
+
+def estimate_at(est: CopyNumberEstimate, mode: str, purity: float, ploidy: float) -> tuple[float, float, float]:
+    """(copy number, log2, compared value) of the estimate at one purity and ploidy."""
+    comps = est.components
+    if est.summary == "max":
+        best = None
+        for c in comps:
+            cn = component_copy_number(c, purity, ploidy)
+            v = compared_value(mode, cn, c.log2, ploidy)
+            if best is None or v > best[2]:
+                best = (cn, c.log2, v)
+        assert best is not None
+        return best
+    weight = sum(c.weight for c in comps) or 1.0
+    cn = sum(component_copy_number(c, purity, ploidy) * c.weight for c in comps) / weight
+    if all(c.converted for c in comps):
+        lg = sum(c.log2 * c.weight for c in comps) / weight
+    else:
+        lg = math.log2(max(cn, 2 * _RATIO_FLOOR) / 2.0)
+    return cn, lg, compared_value(mode, cn, lg, ploidy)
+
+
+def scenario_points(est: CopyNumberEstimate) -> list[tuple[float, float]]:
+    """(purity, ploidy) points at which the estimate's extremes over its ranges lie (module docstring)."""
+    plo, phi = est.purity
+    u_lo, u_hi = 1.0 / phi, 1.0 / plo
+    us = {u_lo, u_hi}
+    for c in est.components:
+        if c.converted and c.value < 1.0:
+            u = 1.0 / (1.0 - c.value)  # where 1 + (R - 1) u = 0
+            if u_lo < u < u_hi:
+                us.add(u)
+    return [(1.0 / u, q) for u in sorted(us) for q in sorted(set(est.ploidy))]
+
+
+def value_range(est: CopyNumberEstimate, mode: str) -> tuple[float, float]:
+    values = [estimate_at(est, mode, p, q)[2] for p, q in scenario_points(est)]
+    return min(values), max(values)
+
+
+def copy_number_range(est: CopyNumberEstimate) -> tuple[float, float]:
+    values = [estimate_at(est, "absolute", p, q)[0] for p, q in scenario_points(est)]
+    return min(values), max(values)
+
+
+def _point(est: CopyNumberEstimate) -> tuple[float, float]:
+    """The reported point: stated values, else a pure tumour and the low end of the ploidy range."""
+    return est.purity[1], est.ploidy[0]
 
 
 def _coverage_reason(result: GeneCopyNumber, locus: GeneLocus, rule: AmplificationRule, detail: str) -> bool:
@@ -249,195 +379,612 @@ def _coverage_reason(result: GeneCopyNumber, locus: GeneLocus, rule: Amplificati
     if frac >= rule.min_covered_fraction:
         return False
     if frac == 0:
-        result.reasons.append(Reason("gene_not_covered", f"{locus.gene}: no segment overlaps the gene body "
-                                     f"chr{locus.chrom}:{locus.start:,}-{locus.end:,}; not measured"))
+        result.reasons.append(
+            Reason(
+                "gene_not_covered",
+                f"{locus.gene}: no segment overlaps the gene body "
+                f"chr{locus.chrom}:{locus.start:,}-{locus.end:,}; not measured",
+            )
+        )
     else:
-        result.reasons.append(Reason("gene_partially_covered", f"{locus.gene}: only {frac:.0%} of the gene body "
-                                     f"is covered ({detail}); at least {rule.min_covered_fraction:.0%} is required, "
-                                     "so the value of the covered part is not used for a call"))
-    result.call, result.amplified = "not_assessable", None
+        result.reasons.append(
+            Reason(
+                "gene_partially_covered",
+                f"{locus.gene}: only {frac:.0%} of the gene body "
+                f"is covered ({detail}); at least {rule.min_covered_fraction:.0%} is required, "
+                "so the value of the covered part is not used for a call",
+            )
+        )
+    result.call, result.amplified, result.estimate = "not_assessable", None, None
     return True
 
 
-def _from_segments(result: GeneCopyNumber, overlapping: list[tuple[Segment, int, int]], locus: GeneLocus,
-                   rule: AmplificationRule, purity: float | None, ploidy: float | None) -> GeneCopyNumber:
+def _overlap(a: int, b: int, lo: int, hi: int) -> int:
+    return max(0, min(b, hi) - max(a, lo) + 1)
+
+
+def _from_segments(
+    result: GeneCopyNumber,
+    overlapping: list[tuple[Segment, int, int]],
+    locus: GeneLocus,
+    rule: AmplificationRule,
+    purity: float | None,
+    ploidy: float | None,
+    coding: Sequence[tuple[int, int]] | None,
+) -> None:
     if not overlapping:
         result.method = "no segment overlaps the gene"
         _coverage_reason(result, locus, rule, "")
-        return result
-    ploidy_used = ploidy if ploidy is not None else 2.0
-    per: list[tuple[Segment, float, float, float, int]] = []  # seg, cn, log2, compared, overlap
+        return
     interpolated = 0
+    measured_parts: list[tuple[Segment, int]] = []
     for seg, a, b in overlapping:
-        cn = segment_copy_number(seg, purity)
-        lg = segment_log2(seg, cn)
-        ov = min(b, locus.end) - max(a, locus.start) + 1
-        measured = max(0, min(seg.end, locus.end) - max(seg.start, locus.start) + 1)
+        ov = _overlap(a, b, locus.start, locus.end)
+        measured = _overlap(seg.start, seg.end, locus.start, locus.end)
         interpolated += ov - measured
-        per.append((seg, cn, lg, _compare(rule.mode, cn, lg, ploidy_used), ov))
-        d = _segment_dict(seg, locus, cn)
+        measured_parts.append((seg, measured))
+        d = _segment_dict(seg, locus, None)
         d["overlap_bp"] = ov
         if ov != measured:
             d["interpolated_bp"] = ov - measured
         result.segments.append(d)
     covered = _covered_bases((max(a, locus.start), min(b, locus.end)) for _, a, b in overlapping)
     result.covered_fraction = covered / locus.length
-    segs = [t[0] for t in per]
+    result.observed_fraction = (
+        _covered_bases((max(s.start, locus.start), min(s.end, locus.end)) for s, m in measured_parts if m > 0)
+        / locus.length
+    )
+    segs = [s for s, _ in measured_parts]
     result.raw_kind = segs[0].value_kind
-    ratio_file = all(s.value_kind in _RATIO_KINDS for s in segs)
-    if len(per) == 1:
-        seg, cn, lg, _, _ = per[0]
-        raw = seg.value
-        method = "single segment overlapping the gene"
-    elif rule.summary == "max":
-        seg, cn, lg, _, _ = max(per, key=lambda t: t[3])
-        raw = seg.value
-        method = f"maximum over {len(per)} overlapping segments (rule summary 'max')"
-    else:
-        weight = sum(t[4] for t in per)
-        cn = sum(t[1] * t[4] for t in per) / weight
-        lg = sum(t[2] * t[4] for t in per) / weight if ratio_file else math.log2(max(cn, 2 * _RATIO_FLOOR) / 2.0)
-        raw = sum(t[0].value * t[4] for t in per) / weight
-        method = f"coverage-weighted mean over {len(per)} overlapping segments (rule summary 'weighted')"
-    result.copy_number, result.raw_value = cn, raw
-    result.method = method + _conversion_note(segs, purity)
+    observed = [(s, m) for s, m in measured_parts if m > 0]
     if interpolated:
-        result.reasons.append(Reason("probe_gap_interpolated", f"{locus.gene}: {interpolated:,} bp of the gene lie "
-                                     "in a gap between two segments' outermost probes; they were assigned to the "
-                                     "nearer segment (midpoint of the gap)"))
-    if _coverage_reason(result, locus, rule, f"{covered:,} of {locus.length:,} bp by {len(per)} segment(s)"):
-        return result
-    categories = {_category(t[3], t[1], rule) for t in per}
-    if len(categories) > 1:
-        listed = "; ".join(f"{s.start:,}-{s.end:,} {KIND_LABEL[s.value_kind]} {s.value:g} (CN {c:.2f}, "
-                           f"{_category(cmp, c, rule)}, {ov:,} bp)" for s, c, _, cmp, ov in per)
-        result.reasons.append(Reason("breakpoint_in_gene", f"{locus.gene}: a copy-number breakpoint lies inside the "
-                                     f"gene and the segments fall on different sides of a threshold: {listed}; "
-                                     f"{method.split(' (')[0]} used"))
-    partial_deletion = any(t[1] <= rule.deletion_at for t in per)
-    _decide(result, locus, rule, purity, ploidy, cn, lg, partial_deletion, any(_converted(s) for s in segs))
-    return result
+        result.reasons.append(
+            Reason(
+                "probe_gap_interpolated",
+                f"{locus.gene}: {interpolated:,} bp of the gene lie "
+                "in a gap between two segments' outermost probes; they count as covered but "
+                "not as measured, so they make no call",
+            )
+        )
+    if _coverage_reason(result, locus, rule, f"{covered:,} of {locus.length:,} bp by {len(segs)} segment(s)"):
+        return
+    if observed:
+        comps = [_component(s, float(m)) for s, m in observed]
+        used = [s for s, _ in observed]
+        raw = sum(s.value * m for s, m in observed) / sum(m for _, m in observed)
+        if len(observed) == 1:
+            summary, method = "single", "single segment measured over the gene"
+        elif rule.summary == "max":
+            summary, method = "max", f"maximum over {len(observed)} overlapping segments (rule summary 'max')"
+        else:
+            summary = "weighted"
+            method = (
+                f"mean over {len(observed)} overlapping segments weighted by measured bases (rule summary 'weighted')"
+            )
+    else:
+        # Only interpolated bases: the gene's value is either flanking segment's, so both bound the range.
+        comps = [_component(s, 1.0) for s in segs]
+        used = segs
+        raw = segs[0].value
+        summary = "max" if len(segs) > 1 else "single"
+        method = "no segment measured inside the gene; range spans the flanking segments"
+        result.reasons.append(
+            Reason(
+                "gene_only_interpolated",
+                f"{locus.gene}: no probe inside the gene; its copy "
+                "number lies between the flanking segments', so only their common range is known",
+            )
+        )
+    converted = any(c.converted for c in comps)
+    prange, qrange, notes = _ranges(rule, purity, ploidy, converted)
+    est = CopyNumberEstimate(
+        tuple(comps),
+        summary,
+        prange,
+        qrange,
+        purity is not None,
+        ploidy is not None,
+        can_exclude=purity is None or purity >= rule.min_purity,
+        assumptions=tuple(notes),
+    )
+    if not observed:
+        # min and max over the flanks are both possible: keep 'max' for the high end, add the low end explicitly
+        est = _with_low_end(est)
+    result.estimate = est
+    p, q = _point(est)
+    cn = estimate_at(est, rule.mode, p, q)[0]
+    if summary == "max":
+        best = max(range(len(comps)), key=lambda i: estimate_at(_single(est, comps[i]), rule.mode, p, q)[2])
+        raw = used[best].value
+    result.copy_number, result.raw_value = cn, raw
+    result.method = method + _conversion_note(used, purity, ploidy)
+    for d, (s, _m) in zip(result.segments, measured_parts, strict=True):
+        d["copy_number"] = component_copy_number(_component(s, 1.0), p, q)
+    result.deletion = _deletion(result, observed, locus, rule, coding, est)
 
 
-def _from_bins(result: GeneCopyNumber, bins: list[Segment], locus: GeneLocus, rule: AmplificationRule,
-               purity: float | None, ploidy: float | None) -> GeneCopyNumber:
+def _single(est: CopyNumberEstimate, comp: CNComponent) -> CopyNumberEstimate:
+    return CopyNumberEstimate((comp,), "single", est.purity, est.ploidy, est.purity_stated, est.ploidy_stated)
+
+
+def _with_low_end(est: CopyNumberEstimate) -> CopyNumberEstimate:
+    return CopyNumberEstimate(
+        est.components,
+        "flanks",
+        est.purity,
+        est.ploidy,
+        est.purity_stated,
+        est.ploidy_stated,
+        est.can_exclude,
+        est.partial_max,
+        est.assumptions,
+    )
+
+
+def _deletion(
+    result: GeneCopyNumber,
+    observed: list[tuple[Segment, int]],
+    locus: GeneLocus,
+    rule: AmplificationRule,
+    coding: Sequence[tuple[int, int]] | None,
+    est: CopyNumberEstimate,
+) -> dict[str, Any] | None:
+    """Deep deletion evidence: measured bases (over coding exons when given) at or below deletion_at.
+
+    ``state``: ``deleted`` (every scenario deletes), ``possible`` (some scenario does, e.g. a loss at
+    unknown purity), ``outside_coding`` (a deep deletion measured only in introns/UTRs: for review),
+    or ``none``.
+    """
+    regions = list(coding) if coding else [(locus.start, locus.end)]
+    deleted_bp = possible_bp = noncoding_bp = 0
+    for seg, _m in observed:
+        comp = _component(seg, 1.0)
+        cns = [
+            component_copy_number(comp, p, q)
+            for p, q in scenario_points(
+                CopyNumberEstimate((comp,), "single", est.purity, est.ploidy, est.purity_stated, est.ploidy_stated)
+            )
+        ]
+        lo, hi = min(cns), max(cns)
+        if lo > rule.deletion_at:
+            continue
+        in_coding = sum(_overlap(seg.start, seg.end, max(a, locus.start), min(b, locus.end)) for a, b in regions)
+        in_gene = _overlap(seg.start, seg.end, locus.start, locus.end)
+        if hi <= rule.deletion_at:
+            deleted_bp += in_coding
+        else:
+            possible_bp += in_coding
+        if coding and in_coding == 0 and in_gene > 0:
+            noncoding_bp += in_gene
+    where = "coding bases" if coding else "bases of the gene"
+    if deleted_bp:
+        state = "deleted"
+    elif possible_bp:
+        state = "possible"
+    elif noncoding_bp:
+        state = "outside_coding"
+    else:
+        return None
+    whole = (deleted_bp if state == "deleted" else possible_bp) >= sum(b - a + 1 for a, b in regions)
+    return {
+        "state": state,
+        "deleted_bp": deleted_bp,
+        "possible_bp": possible_bp,
+        "noncoding_bp": noncoding_bp,
+        "whole": whole,
+        "measured_over": where,
+        "deletion_at": rule.deletion_at,
+    }
+
+
+def _from_bins(
+    result: GeneCopyNumber,
+    bins: list[Segment],
+    locus: GeneLocus,
+    rule: AmplificationRule,
+    purity: float | None,
+    ploidy: float | None,
+) -> None:
     bins = sorted(bins, key=lambda s: (s.start, s.end))
-    result.segments = [_segment_dict(b, locus, segment_copy_number(b, purity)) for b in bins]
+    result.segments = [_segment_dict(b, locus, None) for b in bins]
     if bins:
         span = min(bins[-1].end, locus.end) - max(bins[0].start, locus.start) + 1
         result.covered_fraction = max(0, min(span, locus.length)) / locus.length
+        result.observed_fraction = result.covered_fraction
     result.method = f"median of {len(bins)} bin(s) overlapping the gene (bin-level file)"
     if not bins:
         _coverage_reason(result, locus, rule, "")
-        return result
+        return
     if len(bins) < MIN_BINS:
         result.call, result.amplified = "not_assessable", None
-        result.reasons.append(Reason("too_few_bins", f"{locus.gene}: {len(bins)} bin(s) overlap the gene; at least "
-                                     f"{MIN_BINS} are needed for a bin-level estimate"))
-        return result
+        result.reasons.append(
+            Reason(
+                "too_few_bins",
+                f"{locus.gene}: {len(bins)} bin(s) overlap the gene; at least "
+                f"{MIN_BINS} are needed for a bin-level estimate",
+            )
+        )
+        return
     if _coverage_reason(result, locus, rule, f"bins span {result.covered_fraction:.0%} of the gene"):
-        return result
+        return
     # Median of the raw values, then one conversion: the median is robust to noisy single amplicons.
     raw = statistics.median(b.value for b in bins)
-    proto = Segment(bins[0].chrom, bins[0].start, bins[-1].end, raw, bins[0].value_kind,
-                    copy_number=statistics.median(b.copy_number for b in bins)
-                    if all(b.copy_number is not None for b in bins) else None)
-    cn = segment_copy_number(proto, purity)
-    lg = segment_log2(proto, cn)
-    result.copy_number, result.raw_value, result.raw_kind = cn, raw, proto.value_kind
-    result.method += _conversion_note(bins, purity)
-    _decide(result, locus, rule, purity, ploidy, cn, lg, False, _converted(proto))
-    return result
+    proto = Segment(
+        bins[0].chrom,
+        bins[0].start,
+        bins[-1].end,
+        raw,
+        bins[0].value_kind,
+        copy_number=statistics.median(b.copy_number for b in bins)
+        if all(b.copy_number is not None for b in bins)
+        else None,
+    )
+    comp = _component(proto, 1.0)
+    prange, qrange, notes = _ranges(rule, purity, ploidy, comp.converted)
+    est = CopyNumberEstimate(
+        (comp,),
+        "single",
+        prange,
+        qrange,
+        purity is not None,
+        ploidy is not None,
+        can_exclude=purity is None or purity >= rule.min_purity,
+        assumptions=tuple(notes),
+    )
+    result.estimate = est
+    p, q = _point(est)
+    result.copy_number = component_copy_number(comp, p, q)
+    result.raw_value, result.raw_kind = raw, proto.value_kind
+    for d, b in zip(result.segments, bins, strict=True):
+        d["copy_number"] = component_copy_number(_component(b, 1.0), p, q)
+    result.method += _conversion_note(bins, purity, ploidy)
+    result.deletion = _deletion(result, [(proto, 1)], locus, rule, None, est)
 
 
-def _from_gene_table(result: GeneCopyNumber, profile: CopyNumberProfile, locus: GeneLocus,
-                     rule: AmplificationRule, purity: float | None, ploidy: float | None) -> GeneCopyNumber:
+def _from_gene_table(
+    result: GeneCopyNumber,
+    profile: CopyNumberProfile,
+    locus: GeneLocus,
+    rule: AmplificationRule,
+    purity: float | None,
+    ploidy: float | None,
+) -> None:
     row: GeneRow | None = (profile.gene_rows or {}).get(locus.gene)
     result.method = "gene-level table (minCopyNumber compared; PURPLE's AMP driver rule uses the minimum)"
     if row is None or normalize_contig(row.chrom) != normalize_contig(locus.chrom):
         where = "" if row is None else f" (its row is on chromosome {row.chrom}, expected {locus.chrom})"
-        result.reasons.append(Reason("gene_not_reported", f"{locus.gene} is not reported in the gene-level table"
-                                     f"{where}; not measured, so not assessable"))
-        return result
+        result.reasons.append(
+            Reason(
+                "gene_not_reported",
+                f"{locus.gene} is not reported in the gene-level table{where}; not measured, so not assessable",
+            )
+        )
+        return
     lo, hi = row.min_copy_number, row.max_copy_number
-    result.covered_fraction = 1.0  # the gene table reports the gene as a whole
+    result.covered_fraction = result.observed_fraction = 1.0  # the gene table reports the gene as a whole
     result.copy_number, result.raw_value, result.raw_kind = lo, lo, "copy_number"
     result.method += f"; minCopyNumber {lo:.2f}, maxCopyNumber {hi:.2f}"
-    result.segments = [{"chrom": row.chrom, "start": row.start, "end": row.end, "raw_value": lo,
-                        "raw_kind": "copy_number", "copy_number": lo, "max_copy_number": hi,
-                        "overlap_bp": min(row.end, locus.end) - max(row.start, locus.start) + 1, "line": row.line}]
-    ploidy_used = ploidy if ploidy is not None else 2.0
-    lg_lo = math.log2(max(lo, 2 * _RATIO_FLOOR) / 2.0)
-    lg_hi = math.log2(max(hi, 2 * _RATIO_FLOOR) / 2.0)
-    _decide(result, locus, rule, purity, ploidy, lo, lg_lo, lo <= rule.deletion_at < hi, False)
-    max_reaches = _compare(rule.mode, hi, lg_hi, ploidy_used) >= rule.amplified_at
-    if result.call in ("not_amplified", "equivocal") and max_reaches:
-        result.call, result.amplified = "equivocal", None
-        result.reasons.append(Reason("partial_amplification", f"{locus.gene}: maxCopyNumber {hi:.2f} reaches the "
-                                     f"amplification threshold but minCopyNumber {lo:.2f} does not: part of the gene "
-                                     "is amplified (PURPLE PARTIAL_AMP); a reviewer can request FISH or IHC"))
-    return result
+    result.segments = [
+        {
+            "chrom": row.chrom,
+            "start": row.start,
+            "end": row.end,
+            "raw_value": lo,
+            "raw_kind": "copy_number",
+            "copy_number": lo,
+            "max_copy_number": hi,
+            "overlap_bp": min(row.end, locus.end) - max(row.start, locus.start) + 1,
+            "line": row.line,
+        }
+    ]
+    comp = CNComponent(max(lo, 0.0), math.log2(max(lo, 2 * _RATIO_FLOOR) / 2.0), 1.0, False)
+    prange, qrange, notes = _ranges(rule, purity, ploidy, False)
+    result.estimate = CopyNumberEstimate(
+        (comp,),
+        "single",
+        prange,
+        qrange,
+        purity is not None,
+        ploidy is not None,
+        can_exclude=purity is None or purity >= rule.min_purity,
+        partial_max=max(hi, lo),
+        assumptions=tuple(notes),
+    )
+    if lo <= rule.deletion_at:
+        result.deletion = {
+            "state": "deleted",
+            "deleted_bp": result.end - result.start + 1,
+            "possible_bp": 0,
+            "noncoding_bp": 0,
+            "whole": True,
+            "measured_over": "gene (gene-level table)",
+            "deletion_at": rule.deletion_at,
+        }
+    elif min(lo, hi) <= rule.deletion_at < hi or row.min_copy_number <= rule.deletion_at:
+        result.deletion = {
+            "state": "deleted",
+            "deleted_bp": 1,
+            "possible_bp": 0,
+            "noncoding_bp": 0,
+            "whole": False,
+            "measured_over": "gene (gene-level table)",
+            "deletion_at": rule.deletion_at,
+        }
 
 
-def _conversion_note(segs: list[Segment], purity: float | None) -> str:
+def _conversion_note(segs: list[Segment], purity: float | None, ploidy: float | None) -> str:
     if any(_converted(s) for s in segs):
+        copies = f"ploidy {ploidy:g}" if ploidy is not None else "the assumed ploidy"
         if purity is None:
-            return "; ratio converted to copy number as 2 x ratio (pure tumour assumed)"
-        return f"; ratio converted to copy number with purity {purity:.2f} (CNVkit rescaling)"
+            return (
+                f"; ratio converted with CNVkit's call rescaling, reference copies = {copies}: "
+                "shown for a pure tumour, range over the plausible purities"
+            )
+        return f"; ratio converted with CNVkit's call rescaling at purity {purity:.2f}, reference copies = {copies}"
     return "; absolute copy number as stated by the file"
 
 
-def _threshold(rule: AmplificationRule, value: float | None, ploidy_used: float | None) -> dict[str, Any]:
-    t: dict[str, Any] = {"mode": rule.mode, "amplified_at": rule.amplified_at, "gain_at": rule.gain_at,
-                         "deletion_at": rule.deletion_at, "value_compared": value}
+def _threshold(
+    rule: AmplificationRule,
+    value: float | None,
+    value_range: tuple[float, float] | None = None,
+    ploidy_used: float | None = None,
+) -> dict[str, Any]:
+    t: dict[str, Any] = {
+        "mode": rule.mode,
+        "amplified_at": rule.amplified_at,
+        "gain_at": rule.gain_at,
+        "deletion_at": rule.deletion_at,
+        "value_compared": value,
+    }
+    if value_range is not None:
+        t["value_range"] = [value_range[0], value_range[1]]
     if rule.mode == "relative_ploidy":
         t["ploidy_used"] = ploidy_used if ploidy_used is not None else 2.0
     return t
 
 
-def _decide(result: GeneCopyNumber, locus: GeneLocus, rule: AmplificationRule, purity: float | None,
-            ploidy: float | None, cn: float, log2r: float, partial_deletion: bool, converted: bool) -> None:
-    """Apply deletion, amplification and purity rules to a summary copy number."""
-    ploidy_used = ploidy if ploidy is not None else 2.0
-    value = _compare(rule.mode, cn, log2r, ploidy_used)
-    result.threshold = _threshold(rule, value, ploidy_used)
-    if converted and purity is None:
-        result.reasons.append(Reason("purity_unknown", f"{locus.gene}: tumour purity unknown; the ratio was converted "
-                                     "to copy number assuming a pure tumour (2 x ratio), which underestimates "
-                                     "copy number in an impure sample"))
-    if rule.mode == "relative_ploidy" and ploidy is None:
-        result.reasons.append(Reason("ploidy_unknown", f"{locus.gene}: tumour ploidy unknown; copy number compared "
-                                     "relative to ploidy 2"))
-    if cn <= rule.deletion_at:
-        result.call, result.amplified = "deleted", False
-        result.reasons.append(Reason("homozygous_deletion", f"{locus.gene}: copy number {cn:.2f} <= "
-                                     f"{rule.deletion_at:g} over the gene: homozygous deletion"))
-    elif partial_deletion:
-        result.call, result.amplified = "deleted", False
-        result.reasons.append(Reason("partial_deletion", f"{locus.gene}: part of the gene body has copy number <= "
-                                     f"{rule.deletion_at:g} (partial homozygous deletion)"))
-    elif value >= rule.amplified_at:
-        result.call, result.amplified = "amplified", True
-    elif value >= rule.gain_at:
-        result.call, result.amplified = "equivocal", None
-        result.reasons.append(Reason("gain_not_amplification", f"{locus.gene}: {value:.2f} ({rule.mode}) is a gain "
-                                     f"(>= {rule.gain_at:g}) but below the amplification threshold "
-                                     f"{rule.amplified_at:g}; a reviewer can request FISH or IHC"))
-    else:
-        result.call, result.amplified = "not_amplified", False
-    if purity is not None and purity < rule.min_purity and result.call != "amplified":
-        previous = result.call
-        result.call, result.amplified = "not_assessable", None
-        result.reasons.append(Reason("low_purity", f"{locus.gene}: tumour purity {purity:.0%} is below "
-                                     f"{rule.min_purity:.0%}; the estimate ({previous}, copy number "
-                                     f"{_fmt_cn(cn)}) could not exclude an amplification"))
+# --------------------------------------------------------------------------- judging a range against a rule
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A gene's estimate read under one amplification rule."""
+
+    call: str  # amplified | equivocal | not_amplified | deleted | uncertain | not_assessable
+    amplified: bool | None
+    value: float | None  # compared value at the reported point
+    value_range: tuple[float, float] | None
+    reason: Reason | None  # why, when the call is not a plain amplified / not amplified
+
+
+def _crossing(est: CopyNumberEstimate, mode: str, threshold: float) -> str:
+    """Where the compared value crosses ``threshold`` along the unknown purity (or ploidy)."""
+    plo, phi = est.purity
+    qlo, qhi = est.ploidy
+    if plo < phi:
+        q = qlo
+        at = {p: estimate_at(est, mode, p, q)[2] for p in (plo, phi)}
+        a, b = plo, phi
+        for _ in range(60):
+            mid = (a + b) / 2
+            if (estimate_at(est, mode, mid, q)[2] >= threshold) == (at[plo] >= threshold):
+                a = mid
+            else:
+                b = mid
+        side = "or less" if at[plo] >= threshold else "or more"
+        return (
+            f"{at[phi]:.2f} at purity {phi:.2f}, {at[plo]:.2f} at purity {plo:.2f}; {threshold:g} or more at "
+            f"purity {b:.2f} {side}: purity needed"
+        )
+    if qlo < qhi:
+        at = {q: estimate_at(est, mode, plo, q)[2] for q in (qlo, qhi)}
+        return f"{at[qlo]:.2f} at ploidy {qlo:g}, {at[qhi]:.2f} at ploidy {qhi:g}: ploidy needed"
+    return "the compared value straddles the threshold"
+
+
+def judge(gene: GeneCopyNumber, rule: AmplificationRule) -> Judgement:
+    """Read a gene's estimate under ``rule`` (module docstring); the same for the report and every arm."""
+    est = gene.estimate
+    if est is None:
+        return Judgement("not_assessable", None, None, None, None)
+    label = f"{gene.gene} ({rule.mode})"
+    lo, hi = value_range(est, rule.mode)
+    p, q = _point(est)
+    value = estimate_at(est, rule.mode, p, q)[2]
+    if est.summary == "flanks":
+        lo = min(
+            lo,
+            *(
+                compared_value(rule.mode, component_copy_number(c, p2, q2), c.log2, q2)
+                for c in est.components
+                for p2, q2 in scenario_points(est)
+            ),
+        )
+    cn_lo, cn_hi = copy_number_range(est)
+    span = f"{lo:.2f}" if abs(hi - lo) < 5e-3 else f"{lo:.2f}-{hi:.2f}"
+    if gene.deletion and gene.deletion["state"] == "deleted" and gene.deletion.get("whole") is not False:
+        return Judgement(
+            "deleted",
+            False,
+            value,
+            (lo, hi),
+            Reason(
+                "homozygous_deletion",
+                f"{gene.gene}: copy number "
+                f"<= {rule.deletion_at:g} over the {gene.deletion['measured_over']}: homozygous deletion",
+            ),
+        )
+    if gene.deletion and gene.deletion["state"] == "deleted":
+        return Judgement(
+            "deleted",
+            False,
+            value,
+            (lo, hi),
+            Reason(
+                "partial_deletion",
+                f"{gene.gene}: part of the "
+                f"{gene.deletion['measured_over']} has copy number <= {rule.deletion_at:g} (partial "
+                "homozygous deletion, measured)",
+            ),
+        )
+    if lo >= rule.amplified_at:
+        return Judgement("amplified", True, value, (lo, hi), None)
+    partial = est.partial_max
+    if (
+        partial is not None
+        and compared_value(rule.mode, partial, math.log2(max(partial, 1e-9) / 2), q) >= rule.amplified_at
+    ):
+        return Judgement(
+            "equivocal",
+            None,
+            value,
+            (lo, hi),
+            Reason(
+                "partial_amplification",
+                f"{gene.gene}: "
+                f"maxCopyNumber {partial:.2f} reaches the amplification threshold but minCopyNumber "
+                f"{cn_lo:.2f} does not: part of the gene is amplified (PURPLE PARTIAL_AMP); a reviewer can "
+                "request FISH or IHC",
+            ),
+        )
+    if hi >= rule.amplified_at:
+        return Judgement(
+            "uncertain",
+            None,
+            value,
+            (lo, hi),
+            Reason(
+                "copy_number_range_straddles",
+                f"{label}: {_crossing(est, rule.mode, rule.amplified_at)} (amplified at >= {rule.amplified_at:g})",
+            ),
+        )
+    if not est.can_exclude:
+        return Judgement(
+            "not_assessable",
+            None,
+            value,
+            (lo, hi),
+            Reason(
+                "low_purity",
+                f"{gene.gene}: tumour purity "
+                f"{est.purity[0]:.0%} is below {rule.min_purity:.0%} (copy_number.min_purity); the estimate "
+                f"({span}, {rule.mode}) could not exclude an amplification",
+            ),
+        )
+    if hi >= rule.gain_at:
+        return Judgement(
+            "equivocal",
+            None,
+            value,
+            (lo, hi),
+            Reason(
+                "gain_not_amplification",
+                f"{label}: {span} is a "
+                f"gain (>= {rule.gain_at:g}) but below the amplification threshold {rule.amplified_at:g}; a "
+                "reviewer can request FISH or IHC",
+            ),
+        )
+    return Judgement("not_amplified", False, value, (lo, hi), None)
+
+
+def _breakpoint_reason(result: GeneCopyNumber, rule: AmplificationRule, est: CopyNumberEstimate) -> None:
+    """List the measured segments when a breakpoint inside the gene puts them on different sides of a threshold."""
+    if est.summary not in ("weighted", "max") or len(est.components) < 2:
+        return
+    p, q = _point(est)
+    measured = [d for d in result.segments if d["overlap_bp"] - d.get("interpolated_bp", 0) > 0]
+    sides = []
+    for d, c in zip(measured, est.components, strict=False):
+        cn = component_copy_number(c, p, q)
+        v = compared_value(rule.mode, cn, c.log2, q)
+        side = (
+            "deleted" if cn <= rule.deletion_at
+            else "amplified" if v >= rule.amplified_at
+            else "gain" if v >= rule.gain_at
+            else "below gain"
+        )  # fmt: skip
+        sides.append((d, c, v, side))
+    if len({s for *_, s in sides}) < 2:
+        return
+    listed = "; ".join(
+        f"{d['start']:,}-{d['end']:,} {KIND_LABEL[d['raw_kind']]} {d['raw_value']:g} ({rule.mode} {v:.2f}, {side}, "
+        f"{int(c.weight):,} bp measured)"
+        for d, c, v, side in sides
+    )
+    used = "maximum" if est.summary == "max" else "mean weighted by measured bases"
+    result.reasons.append(
+        Reason(
+            "breakpoint_in_gene",
+            f"{result.gene}: a copy-number breakpoint lies inside the gene and the segments fall on different sides "
+            f"of a threshold: {listed}; {used} used",
+        )
+    )
+
+
+def apply_rule(result: GeneCopyNumber, rule: AmplificationRule) -> None:
+    """Store the reading under ``rule`` (the configured default) on the gene, for tiles and summaries."""
+    j = judge(result, rule)
+    result.call, result.amplified = j.call, j.amplified
+    est = result.estimate
+    assert est is not None
+    result.threshold = _threshold(rule, j.value, j.value_range, est.ploidy[0])
+    lo, hi = copy_number_range(est)
+    result.threshold["copy_number_range"] = [lo, hi]
+    if est.assumptions and not est.purity_stated and any(c.converted for c in est.components):
+        result.reasons.append(
+            Reason(
+                "purity_unknown",
+                f"{result.gene}: tumour purity unknown; copy number "
+                f"{result.copy_number:.2f} for a pure tumour, {lo:.2f}-{hi:.2f} over purities "
+                f"{est.purity[0]:.2f}-{est.purity[1]:.2f}",
+            )
+        )
+    if rule.mode == "relative_ploidy" and not est.ploidy_stated:
+        result.reasons.append(
+            Reason(
+                "ploidy_unknown",
+                f"{result.gene}: tumour ploidy unknown; copy number compared "
+                f"relative to ploidy {est.ploidy[0]:g}-{est.ploidy[1]:g}",
+            )
+        )
+    _breakpoint_reason(result, rule, est)
+    if j.reason is not None:
+        result.reasons.append(j.reason)
+    deletion = result.deletion
+    if deletion and deletion["state"] == "possible":
+        result.reasons.append(
+            Reason(
+                "possible_homozygous_deletion",
+                f"{result.gene}: a loss measured over "
+                f"{deletion['possible_bp']:,} {deletion['measured_over']} would be a homozygous "
+                f"deletion (copy number <= {deletion['deletion_at']:g}) at some plausible purity: "
+                "purity needed",
+            )
+        )
+    elif deletion and deletion["state"] == "outside_coding":
+        result.reasons.append(
+            Reason(
+                "deletion_outside_coding",
+                f"{result.gene}: a deep deletion measured over "
+                f"{deletion['noncoding_bp']:,} bp of introns or UTRs, none over coding exons; "
+                "flagged for review, not counted as a homozygous deletion",
+            )
+        )
 
 
 # --------------------------------------------------------------------------- plot data
 
 
-def chromosome_profile(profile: CopyNumberProfile, chrom: str, *, purity: float | None, ploidy: float | None,
-                       start: int | None = None, end: int | None = None) -> list[dict]:
+def chromosome_profile(
+    profile: CopyNumberProfile,
+    chrom: str,
+    *,
+    purity: float | None,
+    ploidy: float | None,
+    start: int | None = None,
+    end: int | None = None,
+) -> list[dict]:
     """Segments of one chromosome window as ``[{"start","end","copy_number","raw_value"}]``.
 
     Coordinates are clipped to the window. More than 500 items (bins) are merged in runs of
@@ -451,13 +998,25 @@ def chromosome_profile(profile: CopyNumberProfile, chrom: str, *, purity: float 
     if profile.gene_rows is not None and not profile.segments:
         for row in profile.gene_rows.values():
             if normalize_contig(row.chrom) == c and _in_window(row.start, row.end, start, end):
-                items.append({"start": row.start, "end": row.end, "copy_number": row.min_copy_number,
-                              "raw_value": row.min_copy_number})
+                items.append(
+                    {
+                        "start": row.start,
+                        "end": row.end,
+                        "copy_number": row.min_copy_number,
+                        "raw_value": row.min_copy_number,
+                    }
+                )
     else:
         for s in profile.segments:
             if s.chrom == c and math.isfinite(s.value) and _in_window(s.start, s.end, start, end):
-                items.append({"start": s.start, "end": s.end, "copy_number": segment_copy_number(s, purity),
-                              "raw_value": s.value})
+                items.append(
+                    {
+                        "start": s.start,
+                        "end": s.end,
+                        "copy_number": segment_copy_number(s, purity),
+                        "raw_value": s.value,
+                    }
+                )
     items.sort(key=lambda d: (d["start"], d["end"]))
     for d in items:
         if start is not None:
@@ -469,10 +1028,15 @@ def chromosome_profile(profile: CopyNumberProfile, chrom: str, *, purity: float 
     size = math.ceil(len(items) / MAX_PLOT_POINTS)
     merged = []
     for i in range(0, len(items), size):
-        group = items[i:i + size]
-        merged.append({"start": group[0]["start"], "end": max(g["end"] for g in group),
-                       "copy_number": statistics.median(g["copy_number"] for g in group),
-                       "raw_value": statistics.median(g["raw_value"] for g in group)})
+        group = items[i : i + size]
+        merged.append(
+            {
+                "start": group[0]["start"],
+                "end": max(g["end"] for g in group),
+                "copy_number": statistics.median(g["copy_number"] for g in group),
+                "raw_value": statistics.median(g["raw_value"] for g in group),
+            }
+        )
     return merged
 
 

@@ -27,7 +27,7 @@ NA = "NA"
 _HEAD = (
     "patient_id", "status", "mdm2_copy_number", "mdm2_amplified", "tp53_status", "mdm2_ihc", "cdk4_amplified",
     "reasons", "cdk4_copy_number", "mdm2_call", "cdk4_call", "p53_ihc", "decision_sample", "n_samples", "build",
-    "tumor_type",
+    "tumor_type", "mdm2_fish",
 )
 _TAIL = ("report_html", "report_json")
 #: Fixed summary.tsv columns. The per-arm ``status_<arm_id>`` columns go between ``tumor_type``
@@ -164,6 +164,7 @@ def summary_row(report: dict, *, report_html: str | None = None, report_json: st
         "n_samples": str(len(samples)),
         "build": _clean(build),
         "tumor_type": _clean(tumor),
+        "mdm2_fish": _clean(_get(report, "ihc", "fish", "state")),
     }
     for arm in report.get("arms") or []:
         if isinstance(arm, Mapping) and arm.get("id"):

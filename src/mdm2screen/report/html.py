@@ -36,8 +36,14 @@ CRITERION_STATE = {
     "unknown": ("?", "unknown"),
     "pending": ("\u25d4", "pending"),
 }
-IHC_WORDS = {"absent": "no result", "wild_type_pattern": "wild-type pattern", "not_amplified": "not amplified",
-             "not_done": "not done"}
+IHC_WORDS = {
+    "absent": "no result",
+    "invalid": "unusable value (see IHC rows)",
+    "aberrant": "aberrant pattern",
+    "wild_type_pattern": "wild-type pattern",
+    "not_amplified": "not amplified",
+    "not_done": "not done",
+}
 TP53_WORDS = {"wild_type": "wild type", "mutated": "mutated", "not_assessable": "not assessable"}
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -149,7 +155,7 @@ def flatten_config(config: object, prefix: str = "") -> list[tuple[str, str]]:
         return [(prefix or "config", fmt_compact(config))] if config is not None else []
     rows: list[tuple[str, str]] = []
     keys = list(config)
-    keys.sort(key=lambda k: (0 if str(k) in ("copy_number", "thresholds", "tp53", "policy") else 1))
+    keys.sort(key=lambda k: 0 if str(k) in ("copy_number", "thresholds", "tp53", "policy") else 1)
     for key in keys:
         value = config[key]
         path = f"{prefix}.{key}" if prefix else str(key)
@@ -172,8 +178,11 @@ def _config_table_rows(rows: list[tuple[str, str]] | tuple[tuple[str, str], ...]
     """The <tr> rows of the settings table (each key and value escaped here)."""
     if not rows:
         return Markup('<tr><td class="muted">No configuration recorded.</td></tr>')
-    return Markup("".join(f'<tr><th class="mono">{escape(key)}</th><td class="mono wrap">{escape(val)}</td></tr>'
-                          for key, val in rows))
+    return Markup(
+        "".join(
+            f'<tr><th class="mono">{escape(key)}</th><td class="mono wrap">{escape(val)}</td></tr>' for key, val in rows
+        )
+    )
 
 
 def config_view(config: object) -> tuple[tuple[tuple[str, str], ...], Markup]:
@@ -217,13 +226,18 @@ class ReportEnvironment(Environment):
 
 
 def _badge_html(style: Mapping[str, str], big: bool) -> Markup:
-    return Markup(f'<span class="badge {escape(style["css"])}{" big" if big else ""}">'
-                  f'{escape(style["symbol"])} {escape(style["label"].upper())}</span>')
+    return Markup(
+        f'<span class="badge {escape(style["css"])}{" big" if big else ""}">'
+        f"{escape(style['symbol'])} {escape(style['label'].upper())}</span>"
+    )
 
 
 # Badges depend only on the (constant) style of a status: built once, not per call.
-_BADGES = {(style["css"], big): _badge_html(style, big)
-           for style in (*STATUS_STYLE.values(), status_style(None)) for big in (False, True)}
+_BADGES = {
+    (style["css"], big): _badge_html(style, big)
+    for style in (*STATUS_STYLE.values(), status_style(None))
+    for big in (False, True)
+}
 
 
 def status_badge(status: object, big: object = False) -> Markup:
@@ -257,8 +271,9 @@ def environment() -> Environment:
     """The Jinja2 environment, built once per process (template parsing is the slow part)."""
     env = ReportEnvironment(
         loader=PackageLoader("mdm2screen.report", "templates"),
-        autoescape=select_autoescape(enabled_extensions=("html", "j2", "html.j2"), default_for_string=True,
-                                     default=True),
+        autoescape=select_autoescape(
+            enabled_extensions=("html", "j2", "html.j2"), default_for_string=True, default=True
+        ),
         undefined=ChainableUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -266,11 +281,26 @@ def environment() -> Environment:
         auto_reload=False,
     )
     env.filters.update(
-        num=fmt_num, int=fmt_int, pct=fmt_pct, text=fmt_text, yesno=fmt_yesno, words=fmt_words, locus=fmt_locus,
-        short=fmt_short_hash, compact=fmt_compact, ihc=fmt_ihc,
+        num=fmt_num,
+        int=fmt_int,
+        pct=fmt_pct,
+        text=fmt_text,
+        yesno=fmt_yesno,
+        words=fmt_words,
+        locus=fmt_locus,
+        short=fmt_short_hash,
+        compact=fmt_compact,
+        ihc=fmt_ihc,
     )
-    env.globals.update(status_style=status_style, STATUS_STYLE=STATUS_STYLE, CRITERION_STATE=CRITERION_STATE,
-                       TP53_WORDS=TP53_WORDS, TP53_STYLE=TP53_STYLE, NA=NA, status_badge=status_badge)
+    env.globals.update(
+        status_style=status_style,
+        STATUS_STYLE=STATUS_STYLE,
+        CRITERION_STATE=CRITERION_STATE,
+        TP53_WORDS=TP53_WORDS,
+        TP53_STYLE=TP53_STYLE,
+        NA=NA,
+        status_badge=status_badge,
+    )
     return env
 
 
@@ -335,8 +365,41 @@ def _arm_view(arm: Mapping[str, Any], default_arm: object) -> dict[str, Any]:
         "headline": reasons[0].get("message") if reasons else None,
         "criteria": criteria,
         # (criterion, its state cell): built here rather than by a call per template row.
-        "criteria_rows": [(c, state_cell(c.get("state"))) for c in criteria],
+        "criteria_rows": [
+            (
+                c,
+                state_cell(c.get("state")),
+                [(_dict(x), state_cell(_dict(x).get("state"))) for x in _list(c.get("any_of"))],
+            )
+            for c in criteria
+        ],
         "tally": _tally(criteria),
+    }
+
+
+def _confirmation_view(ihc: Mapping[str, Any]) -> dict[str, Any]:
+    """The MDM2 confirmation tile: IHC, or FISH when only FISH was done; flagged when from another sample."""
+    mdm2, fish = _dict(ihc.get("mdm2")), _dict(ihc.get("fish"))
+    use_fish = mdm2.get("state") in (None, "absent") and fish.get("state") not in (None, "absent")
+    shown, other = (fish, mdm2) if use_fish else (mdm2, fish)
+    state = shown.get("state")
+    other_sample = "not the decision sample" in str(shown.get("detail") or "")
+    if other_sample:
+        style = "unclear"
+    elif state in ("positive", "amplified"):
+        style = "good"
+    elif state in ("negative", "not_amplified"):
+        style = "bad"
+    elif state in ("absent", "pending", "not_done", None):
+        style = "wait"
+    else:
+        style = "unclear"
+    return {
+        "label": "MDM2 FISH" if use_fish else "MDM2 IHC",
+        "state": state,
+        "style": style,
+        "other_sample": other_sample,
+        "other": f"{'IHC' if use_fish else 'FISH'} {fmt_ihc(other.get('state'))}",
     }
 
 
@@ -368,6 +431,7 @@ def build_view(report: Mapping[str, Any], title: str) -> dict[str, Any]:
     return {
         "title": title,
         "arms": arm_views,
+        "confirmation": _confirmation_view(_dict(report.get("ihc"))),
         "samples": samples,
         "other_genes": other_genes,
         "events": events,
@@ -404,9 +468,17 @@ def find_chromium() -> str | None:
 def chromium_args(binary: str, profile_dir: str | Path) -> list[str]:
     """Headless Chromium without network side traffic, with a throw-away profile."""
     return [
-        binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage", f"--user-data-dir={profile_dir}",
+        binary,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile_dir}",
     ]
 
 
@@ -425,7 +497,9 @@ def render_patient_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout: 
     with tempfile.TemporaryDirectory(prefix="mdm2screen-chromium-") as profile:
         tmp_pdf = Path(profile) / "out.pdf"
         cmd = chromium_args(binary, Path(profile) / "profile") + [
-            "--no-pdf-header-footer", f"--print-to-pdf={tmp_pdf}", html.as_uri(),
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={tmp_pdf}",
+            html.as_uri(),
         ]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
