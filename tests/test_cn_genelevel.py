@@ -327,6 +327,8 @@ def test_event_only_vcf_gaps_are_not_bridged() -> None:
     # Probe gap: covered, but no probe inside the gene; the value lies between the flanks' (1 and 5-fold).
     assert probe_based.covered_fraction == 1.0 and probe_based.observed_fraction == 0.0
     assert "gene_only_interpolated" in codes(probe_based) and probe_based.call == "uncertain"
+    # Either flank's value, never their mean: 2 copies (fold change 1) up to 42 (fold change 5 at purity 0.2).
+    assert probe_based.threshold["copy_number_range"] == pytest.approx([2.0, 2 * (1 + 4 / 0.2)])
 
 
 # --------------------------------------------------------------------------- rules

@@ -358,13 +358,22 @@ def scenario_points(est: CopyNumberEstimate) -> list[tuple[float, float]]:
     return [(1.0 / u, q) for u in sorted(us) for q in sorted(set(est.ploidy))]
 
 
+def _values(est: CopyNumberEstimate, mode: str, index: int) -> list[float]:
+    """(copy number, log2, compared)[index] at every extreme point; for ``flanks`` every flank's own value."""
+    points = scenario_points(est)
+    if est.summary == "flanks":
+        # No probe inside the gene: its value is either flanking segment's, never known to be their mean.
+        return [estimate_at(_single(est, c), mode, p, q)[index] for c in est.components for p, q in points]
+    return [estimate_at(est, mode, p, q)[index] for p, q in points]
+
+
 def value_range(est: CopyNumberEstimate, mode: str) -> tuple[float, float]:
-    values = [estimate_at(est, mode, p, q)[2] for p, q in scenario_points(est)]
+    values = _values(est, mode, 2)
     return min(values), max(values)
 
 
 def copy_number_range(est: CopyNumberEstimate) -> tuple[float, float]:
-    values = [estimate_at(est, "absolute", p, q)[0] for p, q in scenario_points(est)]
+    values = _values(est, "absolute", 0)
     return min(values), max(values)
 
 
@@ -466,7 +475,7 @@ def _from_segments(
         comps = [_component(s, 1.0) for s in segs]
         used = segs
         raw = segs[0].value
-        summary = "max" if len(segs) > 1 else "single"
+        summary = "flanks" if len(segs) > 1 else "single"
         method = "no segment measured inside the gene; range spans the flanking segments"
         result.reasons.append(
             Reason(
@@ -475,21 +484,7 @@ def _from_segments(
                 "number lies between the flanking segments', so only their common range is known",
             )
         )
-    converted = any(c.converted for c in comps)
-    prange, qrange, notes = _ranges(rule, purity, ploidy, converted)
-    est = CopyNumberEstimate(
-        tuple(comps),
-        summary,
-        prange,
-        qrange,
-        purity is not None,
-        ploidy is not None,
-        can_exclude=purity is None or purity >= rule.min_purity,
-        assumptions=tuple(notes),
-    )
-    if not observed:
-        # min and max over the flanks are both possible: keep 'max' for the high end, add the low end explicitly
-        est = _with_low_end(est)
+    est = _estimate(comps, summary, rule, purity, ploidy)
     result.estimate = est
     p, q = _point(est)
     cn = estimate_at(est, rule.mode, p, q)[0]
@@ -503,22 +498,30 @@ def _from_segments(
     result.deletion = _deletion(result, observed, locus, rule, coding, est)
 
 
+def _estimate(
+    comps: Sequence[CNComponent],
+    summary: str,
+    rule: AmplificationRule,
+    purity: float | None,
+    ploidy: float | None,
+    partial_max: float | None = None,
+) -> CopyNumberEstimate:
+    prange, qrange, notes = _ranges(rule, purity, ploidy, any(c.converted for c in comps))
+    return CopyNumberEstimate(
+        tuple(comps),
+        summary,
+        prange,
+        qrange,
+        purity is not None,
+        ploidy is not None,
+        can_exclude=purity is None or purity >= rule.min_purity,
+        partial_max=partial_max,
+        assumptions=tuple(notes),
+    )
+
+
 def _single(est: CopyNumberEstimate, comp: CNComponent) -> CopyNumberEstimate:
     return CopyNumberEstimate((comp,), "single", est.purity, est.ploidy, est.purity_stated, est.ploidy_stated)
-
-
-def _with_low_end(est: CopyNumberEstimate) -> CopyNumberEstimate:
-    return CopyNumberEstimate(
-        est.components,
-        "flanks",
-        est.purity,
-        est.ploidy,
-        est.purity_stated,
-        est.ploidy_stated,
-        est.can_exclude,
-        est.partial_max,
-        est.assumptions,
-    )
 
 
 def _deletion(
@@ -539,12 +542,7 @@ def _deletion(
     deleted_bp = possible_bp = noncoding_bp = 0
     for seg, _m in observed:
         comp = _component(seg, 1.0)
-        cns = [
-            component_copy_number(comp, p, q)
-            for p, q in scenario_points(
-                CopyNumberEstimate((comp,), "single", est.purity, est.ploidy, est.purity_stated, est.ploidy_stated)
-            )
-        ]
+        cns = [component_copy_number(comp, p, q) for p, q in scenario_points(_single(est, comp))]
         lo, hi = min(cns), max(cns)
         if lo > rule.deletion_at:
             continue
@@ -620,17 +618,7 @@ def _from_bins(
         else None,
     )
     comp = _component(proto, 1.0)
-    prange, qrange, notes = _ranges(rule, purity, ploidy, comp.converted)
-    est = CopyNumberEstimate(
-        (comp,),
-        "single",
-        prange,
-        qrange,
-        purity is not None,
-        ploidy is not None,
-        can_exclude=purity is None or purity >= rule.min_purity,
-        assumptions=tuple(notes),
-    )
+    est = _estimate([comp], "single", rule, purity, ploidy)
     result.estimate = est
     p, q = _point(est)
     result.copy_number = component_copy_number(comp, p, q)
@@ -678,18 +666,7 @@ def _from_gene_table(
         }
     ]
     comp = CNComponent(max(lo, 0.0), math.log2(max(lo, 2 * _RATIO_FLOOR) / 2.0), 1.0, False)
-    prange, qrange, notes = _ranges(rule, purity, ploidy, False)
-    result.estimate = CopyNumberEstimate(
-        (comp,),
-        "single",
-        prange,
-        qrange,
-        purity is not None,
-        ploidy is not None,
-        can_exclude=purity is None or purity >= rule.min_purity,
-        partial_max=max(hi, lo),
-        assumptions=tuple(notes),
-    )
+    result.estimate = _estimate([comp], "single", rule, purity, ploidy, partial_max=max(hi, lo))
     if lo <= rule.deletion_at:
         result.deletion = {
             "state": "deleted",
@@ -792,15 +769,6 @@ def judge(gene: GeneCopyNumber, rule: AmplificationRule) -> Judgement:
     lo, hi = value_range(est, rule.mode)
     p, q = _point(est)
     value = estimate_at(est, rule.mode, p, q)[2]
-    if est.summary == "flanks":
-        lo = min(
-            lo,
-            *(
-                compared_value(rule.mode, component_copy_number(c, p2, q2), c.log2, q2)
-                for c in est.components
-                for p2, q2 in scenario_points(est)
-            ),
-        )
     cn_lo, cn_hi = copy_number_range(est)
     span = f"{lo:.2f}" if abs(hi - lo) < 5e-3 else f"{lo:.2f}-{hi:.2f}"
     if gene.deletion and gene.deletion["state"] == "deleted" and gene.deletion.get("whole") is not False:

@@ -1369,8 +1369,8 @@ class StructuralAllele:
     sized: bool = True  # False: a <DEL>/<DUP>/<INV>/<CNV> without INFO/END or SVLEN (extent unknown)
 
 
-def _info_int(rec: pysam.VariantRecord, key: str) -> int | None:
-    """First integer of INFO ``key`` (SVLEN is Number=. or A), None when absent or not a number."""
+def _info_first(rec: pysam.VariantRecord, key: str) -> Any:
+    """First value of INFO ``key`` (SVLEN/SVTYPE may be Number=. or A); None when absent or unreadable."""
     try:
         if key not in rec.header.info or key not in rec.info:
             return None
@@ -1379,6 +1379,11 @@ def _info_int(rec: pysam.VariantRecord, key: str) -> int | None:
         return None
     if isinstance(value, tuple):
         value = value[0] if value else None
+    return value
+
+
+def _info_int(rec: pysam.VariantRecord, key: str) -> int | None:
+    value = _info_first(rec, key)
     try:
         return int(value) if value is not None else None
     except (TypeError, ValueError):
@@ -1386,14 +1391,7 @@ def _info_int(rec: pysam.VariantRecord, key: str) -> int | None:
 
 
 def _info_text(rec: pysam.VariantRecord, key: str) -> str | None:
-    try:
-        if key not in rec.header.info or key not in rec.info:
-            return None
-        value = rec.info[key]
-    except PYSAM_ERRORS:
-        return None
-    if isinstance(value, tuple):
-        value = value[0] if value else None
+    value = _info_first(rec, key)
     return str(value).strip().upper() if value else None
 
 
