@@ -29,6 +29,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 
 # Bytes inflated and line ends searched per step: bounds what a read holds besides the text itself.
 _READ_CHUNK = 1 << 20
+_SMALL_TEXT = 8 << 20  # bytes of text up to which lines are a plain list (see read_text)
 # Bytes looked at for NUL when telling text from binary content.
 _BINARY_PROBE = 65536
 
@@ -130,6 +131,8 @@ def split_text_lines(text: str) -> list[str]:
     lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()  # the final line end, or an empty text
+    if "\r" not in text:
+        return lines
     return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
@@ -187,7 +190,7 @@ class TextLines(Sequence[str]):
 
 
 def read_text(path: str | Path, *, code: str = "input_missing", max_bytes: int | None = None,
-              max_lines: int | None = None, too_large_code: str = "input_too_large") -> TextLines:
+              max_lines: int | None = None, too_large_code: str = "input_too_large") -> Sequence[str]:
     """The lines of a (possibly gzip/bgzip) text file, streamed in and held compactly.
 
     ``max_bytes`` bounds the text after decompression and ``max_lines`` its line count: past
@@ -221,6 +224,10 @@ def read_text(path: str | Path, *, code: str = "input_missing", max_bytes: int |
                          expected=f"at most {max_lines:,} lines", found=f"more than {max_lines:,} lines",
                          code=too_large_code)
     encoding, lo = _encoding_of(data)
+    if len(data) <= _SMALL_TEXT:
+        # Most per-sample files are small: one decode and split at C speed; the compact line index
+        # below is for the large ones (bin-level .cnr), where a list of str costs more than the text.
+        return split_text_lines(data[lo:].decode(encoding))
     starts = array.array("q", [lo])
     find, pos = data.find, lo
     while (pos := find(b"\n", pos)) != -1:

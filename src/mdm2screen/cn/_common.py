@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import InputError
-from ..fileio import TextLines, read_text
+from ..fileio import read_text
 from ..genome import BUILDS, chrom_sizes, normalize_contig
 from ..model import GeneRow, Segment, ValueKind
 
@@ -63,7 +63,7 @@ MAX_ROWS_KEPT = 500_000
 MAX_QUOTE = 80
 
 
-def read_cn_text(path: str | Path, code: str = "cn_missing") -> TextLines:
+def read_cn_text(path: str | Path, code: str = "cn_missing") -> Sequence[str]:
     """The lines of a copy-number file, within :data:`MAX_TEXT_BYTES` and :data:`MAX_LINES`."""
     return read_text(path, code=code, max_bytes=MAX_TEXT_BYTES, max_lines=MAX_LINES, too_large_code="cn_too_large")
 
@@ -140,6 +140,8 @@ def is_plain(lines: Iterable[str], delimiter: str) -> bool:
     """True when no line holds a quote or whitespace other than the delimiter (so no field needs
     stripping and no line is blank but for spaces). Looks at ~10,000 lines at a time, so a large
     file is never joined into one string."""
+    if isinstance(lines, list) and len(lines) <= 10_000:
+        return _is_plain_text("\n".join(lines), delimiter)  # the usual per-sample file: one pass
     batch: list[str] = []
     for line in lines:
         batch.append(line)
