@@ -21,7 +21,9 @@ from mdm2screen.paths import repo_path
 ARMS = load_arms(repo_path("config", "arms.yaml"))
 MONO = next(a for a in ARMS.arms if a.id == "mdm2_inhibitor")
 COMBO = next(a for a in ARMS.arms if a.id == "mdm2_cdk4_combination")
-POLICY = load_settings({"samples": "x"})["policy"]
+SETTINGS = load_settings({"samples": "x"})
+POLICY = SETTINGS["policy"]
+RULES = {g: SETTINGS.amplification_rule(g) for g in ("MDM2", "CDK4")}
 
 
 def gene(name, amplified, cn=None):
@@ -70,6 +72,7 @@ def evidence(mdm2=True, cdk4=True, tp=("wild_type"), ihc="positive", p53="absent
         tumor_type="Intimal sarcoma",
         purity=0.6,
         policy=policy,
+        rules=RULES,
     )
 
 

@@ -26,7 +26,6 @@ CONFIG_SCHEMA = repo_path("workflow", "schemas", "config.schema.yaml")
 DEFAULT_ARMS = repo_path("config", "arms.yaml")
 ALWAYS_EVALUATED_GENES = ("MDM2", "CDK4")
 # Used when the schema (being extended) does not yet define copy_number.min_plausible_purity.
-DEFAULT_MIN_PLAUSIBLE_PURITY = 0.08
 # A value quoted in a message is cut to this many characters: a hostile file must not be able
 # to make a message (or the terminal) as large as its expansion.
 MAX_QUOTED = 120
@@ -185,6 +184,14 @@ def config_schema() -> dict[str, Any]:
     return load_schema(CONFIG_SCHEMA)
 
 
+def schema_default(*keys: str) -> Any:  # noqa: ANN401 - any default value
+    """The default the configuration schema gives for a nested key (thresholds live only there)."""
+    node: dict[str, Any] = config_schema()
+    for key in keys:
+        node = node["properties"][key]
+    return copy.deepcopy(node["default"])
+
+
 def _fill_defaults(schema: dict[str, Any], data: dict[str, Any]) -> None:
     for key, sub in schema.get("properties", {}).items():
         if key not in data and "default" in sub:
@@ -263,11 +270,10 @@ class Settings:
         return Path(self.data["arms_file"]) if self.data.get("arms_file") else DEFAULT_ARMS
 
     def amplification_rule(self, gene: str) -> AmplificationRule:
+        """The configured rule for ``gene`` (its own thresholds entry, else ``default``); every value from config."""
         cn = self.data["copy_number"]
         thresholds = cn["thresholds"]
-        entry = (
-            thresholds.get(gene) or thresholds.get("default") or {"mode": "absolute", "amplified_at": 8, "gain_at": 6}
-        )
+        entry = thresholds.get(gene) or thresholds["default"]  # load_settings always fills "default"
         return AmplificationRule(
             mode=entry["mode"],
             amplified_at=float(entry["amplified_at"]),
@@ -276,11 +282,16 @@ class Settings:
             min_covered_fraction=float(cn["min_covered_fraction"]),
             min_purity=float(cn["min_purity"]),
             deletion_at=float(cn["tp53_deletion_at"]),
+            min_plausible_purity=float(cn["min_plausible_purity"]),
+            plausible_ploidy=(float(cn["plausible_ploidy"][0]), float(cn["plausible_ploidy"][1])),
+            unknown_ploidy=(float(cn["unknown_ploidy"][0]), float(cn["unknown_ploidy"][1])),
+            min_bins=int(cn["min_bins"]),
+            max_gap_bridged=int(cn["max_gap_bridged"]),
         )
 
     def min_plausible_purity(self) -> float:
         """Purity below which a sample sheet value is implausible (copy_number.min_plausible_purity)."""
-        return float(self.data["copy_number"].get("min_plausible_purity", DEFAULT_MIN_PLAUSIBLE_PURITY))
+        return float(self.data["copy_number"]["min_plausible_purity"])
 
     def genes(self) -> list[str]:
         genes = list(ALWAYS_EVALUATED_GENES)

@@ -220,7 +220,7 @@ class Evidence:
     def rule_for(self, criterion: Criterion) -> AmplificationRule:
         """The configured rule for the criterion's gene, with the arm's own mode/thresholds on top."""
         gene = criterion.params["gene"]
-        base = self.rules.get(gene) or self.rules.get("default") or AmplificationRule()
+        base = self.rules[gene]  # the screener builds a rule for every gene an arm names
         own = criterion.own_rule()
         if not own:
             return base
@@ -342,7 +342,7 @@ def _tp53(ev: Evidence, c: Criterion) -> CriterionResult:
 def _mdm2_confirmed(ev: Evidence, c: Criterion) -> CriterionResult:
     policy = ev.policy
     ihc, fish = ev.mdm2_ihc, ev.fish
-    use_fish = policy.get("accept_fish_as_confirmation", True) and fish.state not in ("absent", "not_done", "pending")
+    use_fish = policy["accept_fish_as_confirmation"] and fish.state not in ("absent", "not_done", "pending")
     states = [("IHC", ihc.state)] + ([("FISH", fish.state)] if use_fish else [])
     positive = [n for n, s in states if s in ("positive", "amplified")]
     negative = [n for n, s in states if s in ("negative", "not_amplified")]
@@ -377,10 +377,10 @@ def _mdm2_confirmed(ev: Evidence, c: Criterion) -> CriterionResult:
             if amplified
             else "MDM2 confirmation negative: "
         ) + detail
-        state = "not_met" if policy.get("mdm2_ihc_negative", "NOT_ELIGIBLE") == "NOT_ELIGIBLE" else "unknown"
+        state = "not_met" if policy["mdm2_ihc_negative"] == "NOT_ELIGIBLE" else "unknown"
         return CriterionResult(c, state, detail, Reason(code, msg))
     if ihc.state == "equivocal" or (use_fish and fish.state == "equivocal"):
-        state = "pending" if policy.get("mdm2_ihc_equivocal") == "PENDING_CONFIRMATION" else "unknown"
+        state = "pending" if policy["mdm2_ihc_equivocal"] == "PENDING_CONFIRMATION" else "unknown"
         return CriterionResult(
             c, state, detail, Reason("mdm2_ihc_equivocal", f"MDM2 IHC equivocal, needs review or FISH: {detail}")
         )
@@ -437,7 +437,7 @@ def _p53_concordant(ev: Evidence, c: Criterion) -> CriterionResult:
     if p53.state == "invalid":
         return CriterionResult(c, "unknown", p53.detail, Reason("p53_ihc_invalid", f"p53 IHC unusable: {p53.detail}"))
     if p53.state in P53_ABERRANT and ev.tp53.status == "wild_type":
-        state = "not_met" if ev.policy.get("p53_ihc_discordant") == "NOT_ELIGIBLE" else "unknown"
+        state = "not_met" if ev.policy["p53_ihc_discordant"] == "NOT_ELIGIBLE" else "unknown"
         msg = f"p53 IHC shows an aberrant pattern ({p53.state}) although NGS found TP53 wild type: needs review"
         return CriterionResult(c, state, p53.detail, Reason("p53_ihc_discordant", msg))
     if p53.state == "wild_type_pattern" and ev.tp53.status == "mutated":

@@ -90,6 +90,8 @@ class AmplificationRule:
     min_plausible_purity: float = 0.08  # a stated purity below this is implausible: not assessable
     plausible_ploidy: tuple[float, float] = (1.0, 8.0)  # a stated ploidy outside this is implausible
     unknown_ploidy: tuple[float, float] = (2.0, 2.0)  # ploidy range considered when ploidy is unknown
+    min_bins: int = 3  # bin-level files: fewer bins over the gene -> not assessable
+    max_gap_bridged: int = 1_000_000  # bp; probe gaps up to this are split at their midpoint
 
 
 @dataclass

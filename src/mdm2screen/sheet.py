@@ -50,7 +50,6 @@ MAX_PLOIDY = 12.0
 GENE_PANEL_KEYWORDS = ("WES", "WGS")
 BOOLEAN_VALUES = {"yes": True, "true": True, "no": False, "false": False}
 # Used when no configuration is at hand (copy_number.min_plausible_purity's schema default).
-DEFAULT_MIN_PLAUSIBLE_PURITY = 0.08
 # A plain decimal number: float() also takes "1_0", "infinity", "nan" and surrounding blanks.
 _NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 
@@ -149,7 +148,9 @@ def read_sheet(
     None: the schema default, 0.08).
     """
     if min_plausible_purity is None:
-        min_plausible_purity = DEFAULT_MIN_PLAUSIBLE_PURITY
+        from .config import schema_default
+
+        min_plausible_purity = float(schema_default("copy_number", "min_plausible_purity"))
     sheet = Path(path)
     problems: list[str] = []
     if not sheet.is_file():

@@ -73,9 +73,7 @@ from ..model import (
 from ..reference import GeneLocus
 
 LOG2_10 = math.log2(10)
-MIN_BINS = 3
 MAX_PLOT_POINTS = 500
-MAX_GAP_BRIDGED = 1_000_000  # bp; see _effective_spans
 GAP_BRIDGED_FORMATS = frozenset(
     {"cnvkit", "gatk_seg", "seg", "seg_log10", "purple_somatic", "facets", "ascat", "sequenza", "aceseq"}
 )
@@ -194,7 +192,9 @@ def gene_copy_number(
             bins = [s for s in on_chrom if s.end >= locus.start and s.start <= locus.end]
             _from_bins(result, bins, locus, rule, purity, ploidy)
         else:
-            spans = _effective_spans(on_chrom, bridge=profile.format in GAP_BRIDGED_FORMATS)
+            spans = _effective_spans(
+                on_chrom, max_gap=rule.max_gap_bridged if profile.format in GAP_BRIDGED_FORMATS else 0
+            )
             overlapping = [(s, a, b) for s, a, b in spans if b >= locus.start and a <= locus.end]
             _from_segments(result, overlapping, locus, rule, purity, ploidy, coding)
     if result.estimate is not None and _plausible(result, rule, purity, ploidy):
@@ -202,8 +202,8 @@ def gene_copy_number(
     return result
 
 
-def _effective_spans(segs: list[Segment], *, bridge: bool) -> list[tuple[Segment, int, int]]:
-    """Segments with the interval they stand for: probe gaps up to MAX_GAP_BRIDGED split at the midpoint.
+def _effective_spans(segs: list[Segment], *, max_gap: int) -> list[tuple[Segment, int, int]]:
+    """Segments with the interval they stand for: probe gaps up to ``max_gap`` bp split at the midpoint.
 
     In probe/bin-based segmentations (DNAcopy, GATK, ASCAT, FACETS ...) a segment runs from its
     first to its last probe; the breakpoint between two segments lies somewhere in the gap to the
@@ -214,7 +214,7 @@ def _effective_spans(segs: list[Segment], *, bridge: bool) -> list[tuple[Segment
     """
     ordered = sorted(segs, key=lambda s: (s.start, s.end))
     out = [(s, s.start, s.end) for s in ordered]
-    if not bridge:
+    if max_gap <= 0:
         return out
     for i in range(len(out) - 1):
         cur, a, b = out[i]
@@ -224,7 +224,7 @@ def _effective_spans(segs: list[Segment], *, bridge: bool) -> list[tuple[Segment
         # adjacent in the file, a row between them was skipped (a missing value: "not measured"), and
         # bridging would turn that row's missing value into its neighbour's.
         adjacent = cur.line is None or nxt.line is None or abs(nxt.line - cur.line) == 1
-        if 0 < gap <= MAX_GAP_BRIDGED and adjacent and cur.end == b and nxt.start == c:
+        if 0 < gap <= max_gap and adjacent and cur.end == b and nxt.start == c:
             mid = cur.end + (gap + 1) // 2
             out[i] = (cur, a, mid)
             out[i + 1] = (nxt, mid + 1, d)
@@ -593,13 +593,13 @@ def _from_bins(
     if not bins:
         _coverage_reason(result, locus, rule, "")
         return
-    if len(bins) < MIN_BINS:
+    if len(bins) < rule.min_bins:
         result.call, result.amplified = "not_assessable", None
         result.reasons.append(
             Reason(
                 "too_few_bins",
                 f"{locus.gene}: {len(bins)} bin(s) overlap the gene; at least "
-                f"{MIN_BINS} are needed for a bin-level estimate",
+                f"{rule.min_bins} are needed for a bin-level estimate (copy_number.min_bins)",
             )
         )
         return
