@@ -2,7 +2,7 @@
 
 Each builder returns a fresh dict shaped like the lead's screening output and valid against
 ``workflow/schemas/patient_report.schema.json`` (the tests check that). Copy-number values come
-from a real CNVkit segment file (``tests/data/report/tr95t.cns``, etal/cnvkit, Apache-2.0) and
+from a real CNVkit segment file (``resources/demo/data/etal_cnvkit/tr95t.cns``, etal/cnvkit, Apache-2.0) and
 TP53 variant values from the real A25 Mutect2/Strelka2 VCFs of ncsa/phyloflow (MIT); see
 ``tests/data/report/README.md``. Everything else (IDs, dates, IHC rows) is made up but follows
 the formats the pipeline documents.
@@ -15,16 +15,16 @@ import csv
 import json
 import re
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
+
+from conftest import CNVKIT
 
 from mdm2screen.criteria import combine
 from mdm2screen.fileio import sha256_file
 from mdm2screen.paths import repo_path
 from mdm2screen.reference import gene_locus
 
-DATA = Path(__file__).parent / "data" / "report"
-TR95T_CNS = DATA / "tr95t.cns"
+TR95T_CNS = CNVKIT / "tr95t.cns"  # the demo's copy (tests/conftest.py finds each real file's one copy)
 SCHEMA_PATH = repo_path("workflow", "schemas", "patient_report.schema.json")
 
 HOSTILE = (

@@ -8,6 +8,7 @@ import itertools
 import math
 from pathlib import Path
 
+from conftest import CNVKIT
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -20,8 +21,8 @@ from mdm2screen.reference import gene_locus
 
 DATA = Path(__file__).parent / "data" / "cn"
 SEEDS = [
-    DATA / "etal_cnvkit" / "amplicon.cns",
-    DATA / "etal_cnvkit" / "warning.seg",
+    CNVKIT / "amplicon.cns",
+    CNVKIT / "warning.seg",
     DATA / "hartwigmedical_hmftools" / "tumor_sample.purple.cnv.gene.EXCERPT_CDK4_MDM2_TP53.tsv",
     DATA / "sigven_pcgr" / "T001-BRCA.grch37.cna.tsv",
     DATA / "umccr_vcf_stuff" / "HCC2218_facets_cncf.tsv",
@@ -39,8 +40,9 @@ RULES = [
     AmplificationRule(mode="fold_change", amplified_at=4, gain_at=3, summary="max"),
 ]
 GENES = [gene_locus(g, b) for g, b in itertools.product(("MDM2", "CDK4", "TP53"), ("GRCh37", "GRCh38"))]
-PROPS = settings(max_examples=120, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                          HealthCheck.too_slow])
+PROPS = settings(
+    max_examples=120, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 _counter = itertools.count()
 
 
@@ -71,16 +73,23 @@ def _check_no_unjustified_amplification(profile, build: str) -> None:
             if profile.gene_rows is not None:
                 assert result.copy_number is not None and math.isfinite(result.copy_number)
                 continue
-            overlapping = [s for s in profile.segments if s.chrom == locus.chrom and math.isfinite(s.value)
-                           and s.end >= locus.start - 1_000_000 and s.start <= locus.end + 1_000_000]
+            overlapping = [
+                s
+                for s in profile.segments
+                if s.chrom == locus.chrom
+                and math.isfinite(s.value)
+                and s.end >= locus.start - 1_000_000
+                and s.start <= locus.end + 1_000_000
+            ]
             best = max(_compared(s, rule) for s in overlapping)
             assert best >= rule.amplified_at
 
 
 def _compared(seg, rule: AmplificationRule) -> float:
     cn = segment_copy_number(seg, None)
-    return {"absolute": cn, "relative_ploidy": cn / 2.0, "fold_change": cn / 2.0,
-            "log2": segment_log2(seg, cn)}[rule.mode]
+    return {"absolute": cn, "relative_ploidy": cn / 2.0, "fold_change": cn / 2.0, "log2": segment_log2(seg, cn)}[
+        rule.mode
+    ]
 
 
 @PROPS
@@ -101,8 +110,28 @@ MUTATIONS = st.lists(
     st.tuples(
         st.sampled_from(["flip", "delete", "insert", "truncate", "dup_line"]),
         st.floats(min_value=0, max_value=1, allow_nan=False),
-        st.sampled_from([b"NaN", b"\t", b"\n", b"-", b"9e9", b'"', b"#", b"chr", b"\x00", b"NA", b"inf",
-                         b"999999999999", b"\r\n", b",", b"@SQ\tSN:1\tLN:5\n", b"\xff\xfe", b"1e+05", b"."]),
+        st.sampled_from(
+            [
+                b"NaN",
+                b"\t",
+                b"\n",
+                b"-",
+                b"9e9",
+                b'"',
+                b"#",
+                b"chr",
+                b"\x00",
+                b"NA",
+                b"inf",
+                b"999999999999",
+                b"\r\n",
+                b",",
+                b"@SQ\tSN:1\tLN:5\n",
+                b"\xff\xfe",
+                b"1e+05",
+                b".",
+            ]
+        ),
     ),
     min_size=1,
     max_size=3,
@@ -118,7 +147,7 @@ def _mutate(data: bytes, ops) -> bytes:
         if op == "flip":
             buf[pos] = (buf[pos] + 1 + len(token)) % 256
         elif op == "delete":
-            del buf[pos:pos + len(token) * 3]
+            del buf[pos : pos + len(token) * 3]
         elif op == "insert":
             buf[pos:pos] = token
         elif op == "truncate":
@@ -154,9 +183,12 @@ COORD = st.integers(min_value=1, max_value=133_000_000)
 
 
 @PROPS
-@given(rows=st.lists(st.tuples(st.sampled_from(["12", "chr12", "17", "X", "junk"]), COORD, COORD, LOW_LOG2),
-                     min_size=1, max_size=60),
-       purity=st.one_of(st.none(), st.floats(min_value=0.5, max_value=1.0)))
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from(["12", "chr12", "17", "X", "junk"]), COORD, COORD, LOW_LOG2), min_size=1, max_size=60
+    ),
+    purity=st.one_of(st.none(), st.floats(min_value=0.5, max_value=1.0)),
+)
 def test_garbage_low_values_never_amplified(tmp_path: Path, rows, purity) -> None:
     """A SEG file whose every log2 is below 1 (at most 4 copies, or 7 at purity >= 0.5) is never amplified."""
     cache_clear()

@@ -9,16 +9,25 @@ resources/reference/tp53_exons.tsv (GRCh37: exon 10 coding = 7573927-7574033).
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 from pathlib import Path
 
 import pysam
 import pytest
+from conftest import LACHESIS
 
+from mdm2screen.config import load_settings
 from mdm2screen.errors import InputError
 from mdm2screen.variants import TP53Settings, assess_coverage, assess_tp53, read_tp53_variants
 
-SETTINGS = TP53Settings()
+
+def tp53_settings(**changes) -> TP53Settings:
+    """The configuration's tp53 section (its defaults), with ``changes``."""
+    return dataclasses.replace(TP53Settings.from_config(load_settings({"samples": "x"})["tp53"]), **changes)
+
+
+SETTINGS = tp53_settings()
 CHR17_37 = 81_195_210
 DATA = Path(__file__).parent / "data" / "variants"
 # GRCh37 coding extents per exon (tp53_exons.tsv): exon -> (start, end), 1-based inclusive.
@@ -79,7 +88,7 @@ class TestBam:
         assert "exon 2 0%" in cov.detail
         # A VCF with chr17 records but no TP53 variant: with this BAM it is not wild type.
         source = read_tp53_variants(
-            DATA / "VerenaK90_LACHESIS" / "strelka2.somatic.snvs.vcf.gz",
+            LACHESIS / "strelka2.somatic.snvs.vcf.gz",
             build="GRCh37",
             tumor_sample=None,
             sample_id=None,
@@ -92,7 +101,7 @@ class TestBam:
         assert assess_tp53(source, deep, cn=None, settings=SETTINGS, build="GRCh37").status == "wild_type"
 
     def test_higher_depth_requirement_fails_the_same_bam(self, deep_bam):
-        cov = assess_coverage(build="GRCh37", bam=str(deep_bam), settings=TP53Settings(min_depth=500))
+        cov = assess_coverage(build="GRCh37", bam=str(deep_bam), settings=tp53_settings(min_depth=500))
         assert cov.adequate is False and cov.fraction_covered == 0.0
 
     def test_index_is_required(self, tmp_path):
@@ -211,7 +220,7 @@ class TestAssayAndPanel:
         assert cov.fraction_covered == pytest.approx((CODING_BASES - 107) / CODING_BASES, abs=1e-4)
         assert "exon 10 0%" in cov.detail
         source = read_tp53_variants(
-            DATA / "VerenaK90_LACHESIS" / "strelka2.somatic.snvs.vcf.gz",
+            LACHESIS / "strelka2.somatic.snvs.vcf.gz",
             build="GRCh37",
             tumor_sample=None,
             sample_id=None,

@@ -24,19 +24,26 @@ from pathlib import Path
 
 import pysam
 import pytest
+from conftest import LACHESIS
 
 import mdm2screen.variants as variants_module
+from mdm2screen.config import load_settings
 from mdm2screen.errors import InputError
 from mdm2screen.model import CoverageEvidence
 from mdm2screen.variants import TP53Settings, assess_coverage, assess_tp53, read_tp53_variants
 from mdm2screen.variants import maf as maf_module
 from mdm2screen.variants import vcf as vcf_module
-from mdm2screen.variants.tp53 import DEFAULT_DECIDING
+
+
+def tp53_settings(**changes) -> TP53Settings:
+    """The configuration's tp53 section (its defaults), with ``changes``."""
+    return dataclasses.replace(TP53Settings.from_config(load_settings({"samples": "x"})["tp53"]), **changes)
+
 
 DATA = Path(__file__).parent / "data" / "variants"
-LACHESIS_GZ = DATA / "VerenaK90_LACHESIS" / "strelka2.somatic.snvs.vcf.gz"
+LACHESIS_GZ = LACHESIS / "strelka2.somatic.snvs.vcf.gz"
 GDC_MAF = Path(__file__).parent / "corpus" / "base" / "spec" / "gdc_counts.maf"
-SETTINGS = TP53Settings()
+SETTINGS = tp53_settings()
 ADEQUATE = CoverageEvidence(verified=True, adequate=True, method="bam", fraction_covered=1.0, min_depth=100)
 
 HEADER = """##fileformat=VCFv4.2
@@ -196,7 +203,7 @@ BND_MATE_IN_GENE = "17\t7400000\tbnd_Z\tC\t[17:7578900[C\t.\tPASS\tSVTYPE=BND\tG
 
 class TestStructuralVariants:
     def test_new_classes_decide_by_default(self):
-        assert {"structural_deletion", "structural_rearrangement"} <= set(DEFAULT_DECIDING)
+        assert {"structural_deletion", "structural_rearrangement"} <= set(SETTINGS.deciding_consequences)
 
     @pytest.mark.parametrize(
         ("record", "consequence"),
@@ -397,9 +404,9 @@ class TestHeaderBuild:
 def test_wild_type_without_coverage_evidence_says_the_configuration_allowed_it(tmp_path):
     source = read(write(tmp_path / "calls.vcf", FILLER))
     unverified = CoverageEvidence(verified=False, adequate=None, method=None)
-    default = assess_tp53(source, unverified, cn=None, settings=TP53Settings(), build="GRCh37")
+    default = assess_tp53(source, unverified, cn=None, settings=tp53_settings(), build="GRCh37")
     assert default.status == "not_assessable" and default.reasons[0].code == "tp53_coverage_not_verified"
-    lenient = assess_tp53(source, unverified, cn=None, settings=TP53Settings(require_coverage=False), build="GRCh37")
+    lenient = assess_tp53(source, unverified, cn=None, settings=tp53_settings(require_coverage=False), build="GRCh37")
     assert lenient.status == "wild_type"
     assert "tp53_coverage_not_required" in [r.code for r in lenient.reasons]
 

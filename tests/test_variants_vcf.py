@@ -12,6 +12,7 @@ Number=A), VEP CSQ (ensembl.org/info/docs/tools/vep/vep_formats.html) and SnpEff
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import os
 import shutil
@@ -19,18 +20,24 @@ from pathlib import Path
 
 import pysam
 import pytest
+from conftest import GPGR, LACHESIS, PCGR, PHYLOFLOW, RTCGA_MAF
 
+from mdm2screen.config import load_settings
 from mdm2screen.errors import InputError
 from mdm2screen.model import CoverageEvidence
 from mdm2screen.variants import TP53Settings, assess_tp53, detect_variant_format, read_tp53_variants
 
+
+def tp53_settings(**changes) -> TP53Settings:
+    """The configuration's tp53 section (its defaults), with ``changes``."""
+    return dataclasses.replace(TP53Settings.from_config(load_settings({"samples": "x"})["tp53"]), **changes)
+
+
 DATA = Path(__file__).parent / "data" / "variants"
-PHYLO = DATA / "ncsa_phyloflow"
-PCGR = DATA / "sigven_pcgr"
-LACHESIS = DATA / "VerenaK90_LACHESIS"
-UMCCR = DATA / "umccr_gpgr"
+PHYLO = PHYLOFLOW  # each real file has one copy (tests/conftest.py finds it)
+UMCCR = GPGR
 # Coverage is not what these tests judge: wild type without coverage evidence (tp53_coverage_not_required).
-SETTINGS = TP53Settings(require_coverage=False)
+SETTINGS = tp53_settings(require_coverage=False)
 UNVERIFIED = CoverageEvidence(verified=False, adequate=None, method=None)
 CHR17 = {"GRCh37": 81_195_210, "GRCh38": 83_257_441}
 
@@ -234,7 +241,7 @@ class TestFileHandling:
         shutil.copy(PHYLO / "A25.mutect2.filtered.snp.vcf", renamed)
         assert detect_variant_format(renamed) == "vcf"
         assert detect_variant_format(PCGR / "T001-BRCA.grch37.vcf.gz") == "vcf"
-        assert detect_variant_format(DATA / "RTCGA_gbmlgg" / "GBMLGG.mutations.subset.maf.gz") == "maf"
+        assert detect_variant_format(RTCGA_MAF) == "maf"
         text = tmp_path / "notes.vcf"
         text.write_text("sample\tvalue\nA\t1\n")
         with pytest.raises(InputError) as err:

@@ -1,14 +1,10 @@
-"""The faster read paths of the VCF reader give exactly what the reference paths give.
+"""The VCF reader's one fast path gives what its one read path gives.
 
-* Indexed bgzipped VCFs are read with one index load (pysam.TabixFile fetches TP53's chromosome,
-  htslib parses the header and those lines from a temporary file). Each case is compared with the
-  reference path (the same call with that shortcut switched off: pysam.VariantFile + fetch) and
-  with the same VCF read plain.
+* Indexed bgzipped VCFs: once the index is shown to match the file, htslib parses the header and TP53's
+  chromosome's lines from a temporary file (vcf._read_indexed). Each case is compared with the same VCF
+  streamed (line numbers aside, which only streaming knows); whatever the fast path declines is streamed.
 * Streamed VCFs decide "on TP53's chromosome" once per contig id and count header lines only when
   a line number is needed; line numbers in results and errors are checked against the file.
-* Uncompressed VCFs: Python checks every record's layout and htslib parses only the header and
-  TP53's chromosome (vcf._read_plain). Compared with the full path (every record through htslib),
-  line numbers included; whatever it declines goes to the full path unchanged.
 
 Test VCFs are built here from tests/data/variants (provenance in its README.md) with pysam:
 records sorted for tabix, written plain, bgzipped and indexed (.tbi or .csi).
@@ -23,36 +19,36 @@ from pathlib import Path
 
 import pysam
 import pytest
+from conftest import GPGR, LACHESIS, PCGR, PHYLOFLOW
 
+from mdm2screen.config import load_settings
 from mdm2screen.errors import InputError
 from mdm2screen.variants import TP53Settings, read_tp53_variants
 from mdm2screen.variants import vcf as vcf_module
 
+
+def tp53_settings(**changes) -> TP53Settings:
+    """The configuration's tp53 section (its defaults), with ``changes``."""
+    return dataclasses.replace(TP53Settings.from_config(load_settings({"samples": "x"})["tp53"]), **changes)
+
+
 DATA = Path(__file__).parent / "data" / "variants"
-SETTINGS = TP53Settings()
+SETTINGS = tp53_settings()
 INDEX_NOTE = "the index next to the VCF could not be used; the file was streamed"
 
 # (name, source file, build): '17' and 'chr17' names, sites-only and tumour/normal VCFs, CSQ annotation.
 SOURCES = [
-    ("coad37", DATA / "sigven_pcgr" / "T001-COAD.grch37.vcf.gz", "GRCh37"),
-    ("brca38", DATA / "sigven_pcgr" / "T001-BRCA.grch38.vcf.gz", "GRCh38"),
-    ("umccr_chr17", DATA / "umccr_gpgr" / "somatic-ensemble-PASS.vcf.gz", "GRCh38"),
-    ("a25_vep", DATA / "ncsa_phyloflow" / "VEP_raw.A25.mutect2.filtered.snp.vcf", "GRCh37"),
-    ("a25_strelka", DATA / "ncsa_phyloflow" / "A25.strelka2.vcf", "GRCh37"),
-    ("lachesis_strelka", DATA / "VerenaK90_LACHESIS" / "strelka2.somatic.snvs.vcf.gz", "GRCh37"),
+    ("coad37", PCGR / "T001-COAD.grch37.vcf.gz", "GRCh37"),
+    ("brca38", PCGR / "T001-BRCA.grch38.vcf.gz", "GRCh38"),
+    ("umccr_chr17", GPGR / "somatic-ensemble-PASS.vcf.gz", "GRCh38"),
+    ("a25_vep", PHYLOFLOW / "VEP_raw.A25.mutect2.filtered.snp.vcf", "GRCh37"),
+    ("a25_strelka", PHYLOFLOW / "A25.strelka2.vcf", "GRCh37"),
+    ("lachesis_strelka", LACHESIS / "strelka2.somatic.snvs.vcf.gz", "GRCh37"),
 ]
 
 
 def read(path: Path, build: str = "GRCh37") -> object:
     return read_tp53_variants(path, build=build, tumor_sample=None, sample_id=None, settings=SETTINGS)
-
-
-def outcome(path: Path, build: str = "GRCh37") -> tuple:
-    """The full result, or the error with everything it carries."""
-    try:
-        return ("result", dataclasses.asdict(read(path, build)))
-    except InputError as exc:
-        return ("error", str(exc), exc.code, exc.line, exc.found)
 
 
 def sorted_plain(src: Path, dst: Path, edit=None) -> Path:
@@ -101,31 +97,24 @@ def spy_on(monkeypatch, shortcut: str) -> list[bool]:
     return used
 
 
-def outcome_without(monkeypatch, shortcut: str):
-    """outcome() with the reader's ``shortcut`` switched off (declining every file)."""
-
-    def _outcome(path: Path, build: str = "GRCh37") -> tuple:
-        with monkeypatch.context() as patch:
-            patch.setattr(vcf_module, shortcut, lambda *args, **kwargs: None)
-            return outcome(path, build)
-
-    return _outcome
-
-
 @pytest.fixture
 def fast_path(monkeypatch):
     """Per read of an indexed VCF: did the single-index-load path give the result?"""
     return spy_on(monkeypatch, "_read_indexed")
 
 
-@pytest.fixture
-def reference(monkeypatch):
-    """outcome() with the single-index-load path off: pysam.VariantFile opens and fetches."""
-    return outcome_without(monkeypatch, "_read_indexed")
-
-
 def without_lines(source) -> list:
     return [dataclasses.replace(call, line=None) for call in source.variants]
+
+
+def same_reading(indexed, streamed) -> bool:
+    """The same result but for what only the way of reading decides (line numbers, the indexed flag)."""
+    return (indexed.sample, indexed.records_on_tp53_chrom, without_lines(indexed), indexed.notes) == (
+        streamed.sample,
+        streamed.records_on_tp53_chrom,
+        without_lines(streamed),
+        streamed.notes,
+    )
 
 
 # --------------------------------------------------------------------------- indexed bgzipped VCFs
@@ -133,15 +122,13 @@ def without_lines(source) -> list:
 
 @pytest.mark.parametrize("index", ["tbi", "csi"])
 @pytest.mark.parametrize(("name", "src", "build"), SOURCES, ids=[s[0] for s in SOURCES])
-def test_indexed_read_equals_reference_fetch_and_plain_read(tmp_path, fast_path, reference, name, src, build, index):
+def test_indexed_read_equals_the_streamed_read(tmp_path, fast_path, name, src, build, index):
     plain = sorted_plain(src, tmp_path / f"{name}.vcf")
     gz = bgzip(plain, index)
     assert Path(f"{gz}.{index}").exists()
 
     indexed = read(gz, build)
     assert fast_path == [True]
-    assert ("result", dataclasses.asdict(indexed)) == reference(gz, build)
-
     streamed = read(plain, build)
     assert indexed.indexed is True and streamed.indexed is False
     assert indexed.path == str(gz) and indexed.sample == streamed.sample
@@ -163,7 +150,7 @@ def test_known_tp53_variants_and_chr17_counts_through_the_index(tmp_path, fast_p
     assert fast_path == [True, True, True]
 
 
-def test_contig_in_the_index_but_not_in_the_header(tmp_path, fast_path, reference):
+def test_contig_in_the_index_but_not_in_the_header(tmp_path, fast_path):
     def drop_contig_17(lines):
         # pysam writes the contigs it met while reading as "##contig=<ID=17>" (PCGR declares none).
         return [line for line in lines if not line.startswith((b"##contig=<ID=17>", b"##contig=<ID=17,"))]
@@ -176,7 +163,7 @@ def test_contig_in_the_index_but_not_in_the_header(tmp_path, fast_path, referenc
         assert "17" in check.contigs
     indexed = read(gz)
     assert fast_path == [True]
-    assert ("result", dataclasses.asdict(indexed)) == reference(gz)
+    assert same_reading(indexed, read(plain))
     assert [c.hgvs_c for c in indexed.variants] == ["c.216del"]
     assert indexed.records_on_tp53_chrom == read(plain).records_on_tp53_chrom
 
@@ -219,24 +206,24 @@ def test_unloadable_index_falls_back_to_streaming_with_its_note(tmp_path, fast_p
     gz = bgzip(plain, index=None)
     Path(str(gz) + suffix).write_bytes(b"not an index")
     source = read(gz)
-    assert fast_path == [False]
+    assert fast_path == []  # an index that cannot be verified is not used
     assert source.indexed is False and INDEX_NOTE in source.notes
     assert [c.hgvs_c for c in source.variants] == ["c.216del"]
     assert source.records_on_tp53_chrom == read(plain).records_on_tp53_chrom
 
 
-def test_htslib_prefers_the_csi_and_so_does_the_single_load_path(tmp_path, fast_path, reference):
+def test_htslib_prefers_the_csi_and_so_does_the_fast_path(tmp_path, fast_path):
     plain = sorted_plain(SOURCES[0][1], tmp_path / "coad.vcf")
     gz = bgzip(plain, "tbi")
     Path(str(gz) + ".csi").write_bytes(b"not an index")  # htslib looks for .csi first and fails on it
     assert vcf_module._htslib_index(gz) == Path(str(gz) + ".csi")
     source = read(gz)
-    assert fast_path == [False]
+    assert fast_path == []  # the .csi cannot be read, so it is not verified and the fast path is not tried
     assert source.indexed is False and INDEX_NOTE in source.notes
-    assert ("result", dataclasses.asdict(source)) == reference(gz)
+    assert without_lines(source) == without_lines(read(plain))
 
 
-def test_malformed_chr17_record_in_an_indexed_file_is_vcf_unreadable(tmp_path, fast_path, reference):
+def test_malformed_chr17_record_in_an_indexed_file_is_vcf_unreadable_with_its_line(tmp_path, fast_path):
     def cut_sample_column(lines):
         at = first_record_on(lines, (b"17",))
         lines[at] = lines[at].rstrip(b"\n").rsplit(b"\t", 1)[0] + b"\n"
@@ -244,33 +231,32 @@ def test_malformed_chr17_record_in_an_indexed_file_is_vcf_unreadable(tmp_path, f
 
     plain = sorted_plain(SOURCES[0][1], tmp_path / "coad.vcf", edit=cut_sample_column)
     gz = bgzip(plain)
-    with pytest.raises(InputError) as err:
-        read(gz)
-    assert fast_path == [False]  # the reference path reports it
-    assert err.value.code == "vcf_unreadable" and err.value.line is None
-    assert "malformed VCF record while fetching chromosome 17" in str(err.value)
-    assert ("error", str(err.value), "vcf_unreadable", None, None) == reference(gz)
-
-    with pytest.raises(InputError) as err:
-        read(plain)
     lines = plain.read_bytes().splitlines()
     bad = first_record_on(lines, (b"17",))
     records_before = sum(1 for line in lines[:bad] if not line.startswith(b"#"))
-    assert err.value.code == "vcf_unreadable" and err.value.line == bad + 1
-    assert f"malformed VCF record after record {records_before}:" in str(err.value)
+    for path in (gz, plain):
+        with pytest.raises(InputError) as err:
+            read(path)
+        assert err.value.code == "vcf_unreadable" and err.value.line == bad + 1
+        assert f"malformed VCF record after record {records_before}:" in str(err.value)
+    assert fast_path == [False]  # declined: the stream reports it with its line
 
 
-def test_two_names_for_chromosome_17_use_the_reference_path(tmp_path, fast_path, reference):
+def test_two_names_for_chromosome_17_are_streamed(tmp_path, fast_path):
     def add_chr17_copies(lines):
         return lines + [b"chr" + line for line in lines if line.startswith(b"17\t")]
 
-    gz = bgzip(sorted_plain(SOURCES[0][1], tmp_path / "coad.vcf", edit=add_chr17_copies))
-    result = outcome(gz)
+    plain = sorted_plain(SOURCES[0][1], tmp_path / "coad.vcf", edit=add_chr17_copies)
+    gz = bgzip(plain)
+    source = read(gz)
     assert fast_path == [False]
-    assert result == reference(gz)
+    assert source.indexed is False and dataclasses.asdict(source) == {
+        **dataclasses.asdict(read(plain)),
+        "path": str(gz),
+    }
 
 
-def test_indexed_bcf_keeps_the_reference_path(tmp_path, fast_path, reference):
+def test_indexed_bcf_is_streamed(tmp_path, fast_path):
     plain = sorted_plain(SOURCES[0][1], tmp_path / "coad.vcf")
     bcf = tmp_path / "coad.bcf"
     with pysam.VariantFile(str(plain)) as vin, pysam.VariantFile(str(bcf), "wb", header=vin.header) as out:
@@ -278,19 +264,18 @@ def test_indexed_bcf_keeps_the_reference_path(tmp_path, fast_path, reference):
             out.write(rec)
     pysam.tabix_index(str(bcf), preset="vcf", force=True, csi=True)
     source = read(bcf)
-    assert fast_path == [False]
-    assert source.indexed is True and ("result", dataclasses.asdict(source)) == reference(bcf)
-    assert without_lines(source) == without_lines(read(plain))
+    assert fast_path == []  # a BCF has no text lines to verify against the index
+    assert source.indexed is False and without_lines(source) == without_lines(read(plain))
 
 
-def test_crlf_vcf_through_the_index(tmp_path, fast_path, reference):
+def test_crlf_vcf_through_the_index(tmp_path, fast_path):
     plain = sorted_plain(
         SOURCES[3][1], tmp_path / "vep.vcf", edit=lambda lines: [line.replace(b"\n", b"\r\n") for line in lines]
     )
     gz = bgzip(plain)
     source = read(gz)
     assert fast_path == [True]
-    assert ("result", dataclasses.asdict(source)) == reference(gz)
+    assert same_reading(source, read(plain))
     assert [c.hgvs_p for c in source.variants] == ["p.Arg280Ser"]
 
 
@@ -311,7 +296,7 @@ def test_temporary_files_leave_no_trace(tmp_path, fast_path, monkeypatch):
 
 
 def test_streamed_line_numbers_in_results(tmp_path):
-    src = DATA / "ncsa_phyloflow" / "VEP_raw.A25.mutect2.filtered.snp.vcf"
+    src = PHYLOFLOW / "VEP_raw.A25.mutect2.filtered.snp.vcf"
     lines = src.read_bytes().splitlines()
     expected = 1 + next(i for i, line in enumerate(lines) if line.startswith(b"17\t7577098\t"))
     assert read(src).variants[0].line == expected
@@ -324,7 +309,7 @@ def test_streamed_line_numbers_in_results(tmp_path):
 
 def test_streamed_line_numbers_count_a_blank_line_inside_the_header(tmp_path):
     """htslib skips a blank line among the ## lines; the record's line number still counts it."""
-    src = DATA / "ncsa_phyloflow" / "VEP_raw.A25.mutect2.filtered.snp.vcf"
+    src = PHYLOFLOW / "VEP_raw.A25.mutect2.filtered.snp.vcf"
     lines = src.read_bytes().splitlines(keepends=True)
     blank = tmp_path / "blank_in_header.vcf"
     blank.write_bytes(b"".join([lines[0], b"\n", *lines[1:]]))
@@ -409,131 +394,3 @@ def test_streamed_file_without_chr17_records(tmp_path):
     source = read(path)
     assert source.records_on_tp53_chrom == 0 and source.variants == []
     assert source.notes[-1] == "no record on chromosome 17 in the VCF"
-
-
-# --------------------------------------------------------------------------- uncompressed VCFs, light path
-
-
-# Line feeds only, records on chromosomes 1 to 22 in order, TP53 variants on 17.
-LF_SOURCE = DATA / "ncsa_phyloflow" / "VEP_raw.A25.mutect2.filtered.snp.vcf"
-
-
-@pytest.fixture
-def plain_path(monkeypatch):
-    """Per read of an uncompressed VCF: did the light path give the result?"""
-    return spy_on(monkeypatch, "_read_plain")
-
-
-@pytest.fixture
-def full_read(monkeypatch):
-    """outcome() with the light path off: htslib parses every record."""
-    return outcome_without(monkeypatch, "_read_plain")
-
-
-@pytest.mark.parametrize(("name", "src", "build"), SOURCES, ids=[s[0] for s in SOURCES])
-def test_light_path_equals_the_full_read_line_numbers_included(tmp_path, plain_path, full_read, name, src, build):
-    plain = sorted_plain(src, tmp_path / f"{name}.vcf")  # line feeds only: a CRLF file is declined (below)
-    light = outcome(plain, build)
-    assert plain_path == [True]
-    assert light[0] == "result" and light == full_read(plain, build)
-
-
-def test_light_path_on_unsorted_records_and_a_contig_missing_from_the_header(tmp_path, plain_path, full_read):
-    records = [
-        ("1", 100, "A", "G", 0.2),
-        ("17", 7578406, "C", "T", 0.45),
-        ("X", 500, "C", "T", 0.4),
-        ("chr17", 7_000_000, "A", "G", 0.3),
-        ("1", 200, "A", "G", 0.2),
-    ]
-    path = _small_vcf(tmp_path / "unsorted.vcf", records)
-    text = path.read_bytes().replace(b"##contig=<ID=chr17>\n", b"")
-    path.write_bytes(text)
-    light = outcome(path)
-    assert plain_path == [True] and light == full_read(path)
-    assert light[1]["records_on_tp53_chrom"] == 2
-
-
-def test_light_path_takes_a_blank_line_inside_the_header_and_counts_it(tmp_path, plain_path, full_read):
-    """htslib skips a blank line among the ## lines, as in a bgzipped header; record lines count it."""
-    lines = LF_SOURCE.read_bytes().splitlines(keepends=True)
-    path = tmp_path / "blank_in_header.vcf"
-    path.write_bytes(b"".join([lines[0], b"\n", *lines[1:]]))
-    light = outcome(path)
-    assert plain_path == [True] and light == full_read(path)
-
-
-def _declined(path: Path, plain_path: list[bool], full_read) -> tuple:
-    result = outcome(path)
-    assert plain_path == [False]
-    assert result == full_read(path)
-    return result
-
-
-def test_light_path_declines_carriage_returns(tmp_path, plain_path, full_read):
-    _declined(DATA / "ncsa_phyloflow" / "A25.strelka2.vcf", plain_path, full_read)  # written with CRLF
-
-
-def test_light_path_declines_a_blank_line_between_records(tmp_path, plain_path, full_read):
-    lines = (LF_SOURCE).read_bytes().splitlines(keepends=True)
-    at = first_record_on(lines, (b"1",)) + 1
-    blank = tmp_path / "blank.vcf"
-    blank.write_bytes(b"".join([*lines[:at], b"\n", *lines[at:]]))
-    _declined(blank, plain_path, full_read)
-
-
-@pytest.mark.parametrize("edit", ["short_line", "pos_not_a_number", "empty_chrom"])
-def test_light_path_declines_a_record_of_another_layout_and_the_full_read_names_it(
-    tmp_path, plain_path, full_read, edit
-):
-    lines = (LF_SOURCE).read_bytes().splitlines(keepends=True)
-    at = first_record_on(lines, (b"1",)) + 2
-    fields = lines[at].rstrip(b"\n").split(b"\t")
-    if edit == "short_line":
-        fields = fields[:-1]
-    elif edit == "pos_not_a_number":
-        fields[1] = b"12a"
-    else:
-        fields[0] = b""
-    lines[at] = b"\t".join(fields) + b"\n"
-    path = tmp_path / f"{edit}.vcf"
-    path.write_bytes(b"".join(lines))
-    result = _declined(path, plain_path, full_read)
-    if edit != "empty_chrom":  # htslib itself reads an empty CHROM without complaint
-        assert result[0] == "error" and result[2] == "vcf_unreadable"
-
-
-def test_light_path_declines_a_record_before_the_chrom_line(tmp_path, plain_path, full_read):
-    lines = (LF_SOURCE).read_bytes().splitlines(keepends=True)
-    chrom_line = next(i for i, line in enumerate(lines) if line.startswith(b"#CHROM"))
-    record = lines[first_record_on(lines, (b"1",))]
-    path = tmp_path / "early_record.vcf"
-    path.write_bytes(b"".join([*lines[:chrom_line], record, *lines[chrom_line:]]))
-    _declined(path, plain_path, full_read)
-
-
-def test_light_path_reports_a_bad_chr17_value_with_its_line_through_the_full_read(tmp_path, plain_path):
-    path = _small_vcf(tmp_path / "af.vcf", [("1", 100, "A", "G", 0.2), ("17", 7578406, "C", "T", 1.5)])
-    header_lines = sum(1 for line in path.read_bytes().splitlines() if line.startswith(b"#"))
-    with pytest.raises(InputError) as err:
-        read(path)
-    assert plain_path == [False]  # declined on the InputError; the full read raised it
-    assert err.value.code == "vcf_value_invalid" and err.value.line == header_lines + 2
-
-
-def test_light_path_does_not_parse_values_off_chromosome_17(tmp_path, plain_path, full_read):
-    """The documented trade (docs/error_model.md, section 4): a record elsewhere is checked for its
-    layout only, as an indexed file's records elsewhere are not read at all."""
-    src = LF_SOURCE
-    lines = src.read_bytes().splitlines(keepends=True)
-    at = first_record_on(lines, (b"1",))
-    fields = lines[at].rstrip(b"\n").split(b"\t")
-    genotype, _, rest = fields[9].partition(b":")
-    fields[9] = genotype + b":abc,1:" + rest.partition(b":")[2]  # AD, declared Integer
-    lines[at] = b"\t".join(fields) + b"\n"
-    path = tmp_path / "bad_ad_on_chr1.vcf"
-    path.write_bytes(b"".join(lines))
-    unchanged = outcome(src)
-    assert outcome(path) == ("result", dict(unchanged[1], path=str(path)))
-    assert plain_path == [True, True]
-    assert full_read(path)[0] == "error"  # htslib parsing every record refuses it

@@ -22,7 +22,7 @@ from typing import Any
 
 from .errors import InputError
 from .fileio import atomic_write, iter_text_lines
-from .paths import resource_path
+from .paths import reference_path
 
 BINS = ("2", "1", "<=0", "NA")
 CALL_ORDER = ("amplified", "equivocal", "not_amplified", "deleted", "not_assessable")
@@ -55,7 +55,7 @@ NOTE_DELETED_VS_HIGH = (
 @lru_cache(maxsize=1)
 def _entrez_ids() -> dict[str, str]:
     """Hugo symbol -> Entrez gene ID from resources/reference/genes.tsv (for Entrez-only tables)."""
-    with open(resource_path("reference", "genes.tsv"), newline="") as handle:
+    with open(reference_path("genes.tsv"), newline="") as handle:
         return {row["gene"]: row["entrez_id"] for row in csv.DictReader(handle, delimiter="\t") if row.get("entrez_id")}
 
 

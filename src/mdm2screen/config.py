@@ -20,10 +20,10 @@ import yaml
 
 from .errors import ConfigError
 from .model import AmplificationRule
-from .paths import repo_path
+from .paths import DEFAULT_ARMS_FILE, schema_path
 
-CONFIG_SCHEMA = repo_path("workflow", "schemas", "config.schema.yaml")
-DEFAULT_ARMS = repo_path("config", "arms.yaml")
+CONFIG_SCHEMA = schema_path("config.schema.yaml")
+DEFAULT_ARMS = DEFAULT_ARMS_FILE
 ALWAYS_EVALUATED_GENES = ("MDM2", "CDK4")
 # Used when the schema (being extended) does not yet define copy_number.min_plausible_purity.
 # A value quoted in a message is cut to this many characters: a hostile file must not be able

@@ -25,11 +25,10 @@ from .config import parse_yaml
 from .errors import ConfigError
 from .ihc import P53_ABERRANT, MarkerCall
 from .model import AmplificationRule, GeneCopyNumber, Reason, TP53Evidence
-from .paths import repo_path
+from .paths import TRIALS_DIR, schema_path
 from .reference import known_genes
 
-ARMS_SCHEMA = repo_path("workflow", "schemas", "arms.schema.yaml")
-TRIALS_DIR = repo_path("config", "trials")
+ARMS_SCHEMA = schema_path("arms.schema.yaml")
 STATES = ("met", "not_met", "unknown", "pending")
 STATUSES = ("ELIGIBLE", "NOT_ELIGIBLE", "PENDING_CONFIRMATION", "INDETERMINATE")
 CONFIRMATION_KINDS = ("mdm2_confirmed", "mdm2_ihc_positive", "mdm2_fish_amplified")

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from functools import cache, lru_cache
 
 from .errors import InputError
-from .paths import resource_path
+from .paths import reference_path
 
 BUILDS = ("GRCh37", "GRCh38")
 
@@ -59,7 +59,7 @@ def chrom_sizes(build: str) -> dict[str, int]:
     """Primary-assembly chromosome lengths of ``build`` (from resources/reference/chrom_sizes.tsv)."""
     if build not in BUILDS:
         raise ValueError(f"unknown genome build {build!r}; expected one of {', '.join(BUILDS)}")
-    with open(resource_path("reference", "chrom_sizes.tsv"), newline="") as handle:
+    with open(reference_path("chrom_sizes.tsv"), newline="") as handle:
         return {row["chrom"]: int(row[build]) for row in csv.DictReader(handle, delimiter="\t")}
 
 

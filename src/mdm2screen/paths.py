@@ -10,8 +10,20 @@ from functools import lru_cache
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-_REPO_RESOURCES = PACKAGE_DIR.parent.parent / "resources"
-_PACKAGED_RESOURCES = PACKAGE_DIR / "resources"
+# The files the package reads, shipped inside it (package data), so an installed mdm2screen works
+# from any folder: JSON Schemas, the default arms file, the trial catalogue and the reference data.
+# A checkout shows the same files at their documented places through relative symbolic links
+# (workflow/schemas/*, config/arms.yaml, config/trials, resources/reference).
+DATA_DIR = PACKAGE_DIR / "data"
+_CHECKOUT = PACKAGE_DIR.parent.parent
+_REPO_RESOURCES = _CHECKOUT / "resources"
+# Checkout location -> location under DATA_DIR, for the files that moved into the package.
+_PACKAGED = {
+    ("workflow", "schemas"): ("schemas",),
+    ("config", "arms.yaml"): ("arms.yaml",),
+    ("config", "trials"): ("trials",),
+    ("resources", "reference"): ("reference",),
+}
 
 # Patient and sample IDs become file names: letters, digits and . _ - only, starting with a
 # letter or digit, at most 128 characters (documented in the README, "Sample sheet").
@@ -19,13 +31,33 @@ ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 ID_PATTERN_TEXT = "letters, digits, '.', '_' and '-', starting with a letter or digit, at most 128 characters"
 
 
+def data_path(*parts: str) -> Path:
+    """A file shipped with the package: ``data_path("trials", "mantra2.yaml")``."""
+    return DATA_DIR.joinpath(*parts)
+
+
+def schema_path(name: str) -> Path:
+    """A JSON Schema: ``config.schema.yaml``, ``samples.schema.yaml``, ``arms.schema.yaml``, ``patient_report.schema.json``."""
+    return DATA_DIR / "schemas" / name
+
+
+def reference_path(name: str) -> Path:
+    """A reference data file (gene coordinates, TP53 transcript, chromosome sizes); sources in its README.md."""
+    return DATA_DIR / "reference" / name
+
+
+DEFAULT_ARMS_FILE = DATA_DIR / "arms.yaml"
+TRIALS_DIR = DATA_DIR / "trials"
+
+
 def resources_dir() -> Path:
-    """The ``resources/`` folder: the repository's, or the copy installed with the package."""
-    return _REPO_RESOURCES if _REPO_RESOURCES.is_dir() else _PACKAGED_RESOURCES
+    """The checkout's ``resources/`` folder (the demo cohort; its ``reference/`` is the package's)."""
+    return _REPO_RESOURCES
 
 
 def resource_path(*parts: str) -> Path:
-    return resources_dir().joinpath(*parts)
+    """``resources/<parts>``; ``resource_path("reference", name)`` is the package's reference file."""
+    return repo_path("resources", *parts)
 
 
 def is_valid_id(value: str) -> bool:
@@ -70,11 +102,19 @@ def _resolved_dir(base: str, cwd: str) -> Path:
 
 
 def repo_root() -> Path:
-    """The repository (or installed data) root holding config/, workflow/ and resources/."""
-    return resources_dir().parent
+    """The checkout holding config/, workflow/ and resources/, or for an installed package its data folder."""
+    return _CHECKOUT if (_CHECKOUT / "workflow").is_dir() and _REPO_RESOURCES.is_dir() else DATA_DIR
 
 
 def repo_path(*parts: str) -> Path:
+    """``<checkout>/<parts>``; the files that moved into the package resolve to the package's copy.
+
+    ``repo_path("config", "arms.yaml")`` is ``data_path("arms.yaml")`` and
+    ``repo_path("workflow", "schemas", name)`` is ``schema_path(name)``, in a checkout or installed.
+    """
+    for prefix, packaged in _PACKAGED.items():
+        if parts[: len(prefix)] == prefix:
+            return DATA_DIR.joinpath(*packaged, *parts[len(prefix) :])
     return repo_root().joinpath(*parts)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from .genome import BUILDS
-from .paths import resource_path
+from .paths import reference_path
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def gene_loci(build: str) -> dict[str, GeneLocus]:
         raise ValueError(f"unknown genome build {build!r}")
     key = build.lower()
     loci = {}
-    with open(resource_path("reference", "genes.tsv"), newline="") as handle:
+    with open(reference_path("genes.tsv"), newline="") as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
             loci[row["gene"]] = GeneLocus(
                 gene=row["gene"],

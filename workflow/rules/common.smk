@@ -10,6 +10,7 @@ from snakemake.utils import validate
 
 from mdm2screen.errors import ConfigError
 from mdm2screen.fileio import sha256_file
+from mdm2screen.paths import schema_path
 from mdm2screen.pipeline import gistic_samples, prepare
 
 # Without --configfile/--config the demo cohort runs. Loaded here rather than with the
@@ -28,11 +29,12 @@ except ConfigError as error:
 # The same rules as JSON Schemas, checked the Snakemake way. prepare() has already checked every
 # row against them (with file and line in each message), so the schema sees the first row of each
 # sheet: its columns and their types. Validating all rows again cost seconds at 10,000 samples.
-validate(config, "../schemas/config.schema.yaml")
+# The schemas are the package's own (workflow/schemas/ links to them), the files prepare() used.
+validate(config, str(schema_path("config.schema.yaml")))
 _first_rows = {row.sheet: dict(row.raw) for row in reversed(COHORT.rows)}
 validate(
     pd.DataFrame(list(_first_rows.values())).fillna(""),
-    "../schemas/samples.schema.yaml",
+    str(schema_path("samples.schema.yaml")),
 )
 
 OUTDIR = str(COHORT.outdir)
