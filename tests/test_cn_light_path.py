@@ -48,9 +48,11 @@ def outcome(path: Path, keep, *, build: str, sample: str | None = None, fmt: str
     except InputError as exc:
         return ("error", exc.code, str(exc), exc.line)
     genes = [
-        gene_copy_number(p, gene_locus(g, build), rule, purity=p.purity, ploidy=p.ploidy,
-                         purity_source="file" if p.purity else None).to_dict()
-        for g in GENES for rule in RULES
+        gene_copy_number(
+            p, gene_locus(g, build), rule, purity=p.purity, ploidy=p.ploidy, purity_source="file" if p.purity else None
+        ).to_dict()
+        for g in GENES
+        for rule in RULES
     ]
     chr12 = chromosome_profile(p, "12", purity=p.purity, ploidy=p.ploidy)
     on_genes_chromosomes = [s for s in p.segments if s.chrom in KEEP]
@@ -109,10 +111,15 @@ def test_same_gene_results_with_and_without_the_light_path(path: Path, fmt: str 
 
 
 def test_the_light_path_sets_rows_aside_and_keeps_only_the_genes_chromosomes() -> None:
-    for path, build in ((CNVKIT / "tr95t.cns", "GRCh37"), (HMF / "tumor_sample.purple.cnv.somatic.tsv", "GRCh37"),
-                        (PCGR / "T001-BRCA.grch37.cna.tsv", "GRCh37"), (VCFSTUFF / "HCC2218_facets_cncf.tsv", "GRCh37"),
-                        (LACHESIS / "NBE26_comb_pro_extra3.25_0.88.txt", "GRCh37"),
-                        (SPEC / "gatk_tumor.modelFinal.seg", "GRCh38"), (RTCGA_SEG, "GRCh37")):
+    for path, build in (
+        (CNVKIT / "tr95t.cns", "GRCh37"),
+        (HMF / "tumor_sample.purple.cnv.somatic.tsv", "GRCh37"),
+        (PCGR / "T001-BRCA.grch37.cna.tsv", "GRCh37"),
+        (VCFSTUFF / "HCC2218_facets_cncf.tsv", "GRCh37"),
+        (LACHESIS / "NBE26_comb_pro_extra3.25_0.88.txt", "GRCh37"),
+        (SPEC / "gatk_tumor.modelFinal.seg", "GRCh38"),
+        (RTCGA_SEG, "GRCh37"),
+    ):
         sample = "TCGA-02-0003-10A-01D-0182-01" if path == RTCGA_SEG else None
         full = read_copy_number(path, build=build, sample=sample)
         light = read_copy_number(path, build=build, sample=sample, keep_chromosomes=KEEP)
@@ -134,8 +141,9 @@ def test_multi_sample_seg_every_sample_the_same_and_parsed_once() -> None:
     names = seg_samples(RTCGA_SEG)
     assert len(names) > 10
     for name in names:
-        assert outcome(RTCGA_SEG, KEEP, build="GRCh37", sample=name) == \
-            outcome(RTCGA_SEG, None, build="GRCh37", sample=name), name
+        assert outcome(RTCGA_SEG, KEEP, build="GRCh37", sample=name) == outcome(
+            RTCGA_SEG, None, build="GRCh37", sample=name
+        ), name
     # One parse per keep_chromosomes value, however many samples are read from the file.
     assert cache_info()["misses"] == 2
     # Without a sample the error lists the names in the file's order, as a full read does.
@@ -151,13 +159,16 @@ def test_cnvkit_seg_samples(name: str | None) -> None:
 def test_sample_measured_only_on_other_chromosomes_reads_as_without_the_light_path(tmp_path: Path) -> None:
     """S2 has rows on chromosome 1 only: a full read gives a profile whose genes are not covered,
     and so does the light path (S2's rows were set aside, not missing)."""
-    path = write(tmp_path, [
-        "ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean",
-        "S1\t12\t68000000\t70000000\t50\t3.2",  # S1 is first seen on a row that is read in full
-        "S1\t1\t1000\t2000000\t20\t0.1",
-        "S2\t1\t1000\t2000000\t20\t-0.1",
-        "S2\t3\t1000\t2000000\t20\t0.0",
-    ])
+    path = write(
+        tmp_path,
+        [
+            "ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean",
+            "S1\t12\t68000000\t70000000\t50\t3.2",  # S1 is first seen on a row that is read in full
+            "S1\t1\t1000\t2000000\t20\t0.1",
+            "S2\t1\t1000\t2000000\t20\t-0.1",
+            "S2\t3\t1000\t2000000\t20\t0.0",
+        ],
+    )
     for sample in ("S1", "S2", None):  # None: the error lists S1, S2 in the file's order
         assert_same(path, build="GRCh37", sample=sample)
     p = read_copy_number(path, build="GRCh37", sample="S2", keep_chromosomes=KEEP)
@@ -169,13 +180,16 @@ def test_sample_measured_only_on_other_chromosomes_reads_as_without_the_light_pa
 def test_comment_and_empty_lines_in_a_seg_are_not_rows(tmp_path: Path) -> None:
     """A '#' line shaped like a row, and a line of only tabs, are a comment and a blank line, never a
     sample, a row or a coordinate for the build check."""
-    path = write(tmp_path, [
-        "ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean",
-        "#S9\t1\t1000\t400000000\t20\t0.1",
-        "S1\t1\t1000\t2000000\t20\t0.1",
-        "\t\t\t\t\t",
-        "S1\t12\t68000000\t70000000\t50\t3.2",
-    ])
+    path = write(
+        tmp_path,
+        [
+            "ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean",
+            "#S9\t1\t1000\t400000000\t20\t0.1",
+            "S1\t1\t1000\t2000000\t20\t0.1",
+            "\t\t\t\t\t",
+            "S1\t12\t68000000\t70000000\t50\t3.2",
+        ],
+    )
     assert_same(path, build="GRCh37")
     p = read_copy_number(path, build="GRCh37", keep_chromosomes=KEEP)
     assert p.sample == "S1"
@@ -193,8 +207,14 @@ class Layout:
     """Where the header and the coordinate/value columns of a template file are (found by name)."""
 
     def __init__(self, lines: list[str], value: str) -> None:
-        self.header = next((i for i, t in enumerate(lines) if not t.startswith(("@", "##")) and t.strip()
-                            and _is_header(split_fields(t, "\t"))), None)
+        self.header = next(
+            (
+                i
+                for i, t in enumerate(lines)
+                if not t.startswith(("@", "##")) and t.strip() and _is_header(split_fields(t, "\t"))
+            ),
+            None,
+        )
         if self.header is None:  # headerless BED: chrom, start, end, copy number
             self.chrom, self.start, self.end, self.value = 0, 1, 2, 3
             return
@@ -309,8 +329,9 @@ def test_corrupt_value_on_chromosome_12_is_still_reported(family: str, tmp_path:
 
 @pytest.mark.parametrize("family", FAMILIES)
 @pytest.mark.parametrize("start,end", [("x12", "2000000"), ("-5", "2000000"), ("5000", "4000"), ("0", "2000000")])
-def test_bad_coordinates_off_the_genes_chromosomes_as_a_full_read(family: str, start: str, end: str,
-                                                                 tmp_path: Path) -> None:
+def test_bad_coordinates_off_the_genes_chromosomes_as_a_full_read(
+    family: str, start: str, end: str, tmp_path: Path
+) -> None:
     """Coordinates the light path does not accept go to the normal path: same error, same line
     (start 0 is an error in a 1-based file and fine in a 0-based one, as in a full read)."""
     lines, layout, sample = template(family)

@@ -93,8 +93,11 @@ def test_detect_format_from_content_not_name(src: Path, expected: str, tmp_path:
     assert detect_format(path) == expected
     # read_copy_number without fmt detects the same way
     if expected not in ("seg",) and "S98" not in src.name:
-        build = "GRCh38" if any(k in src.name for k in ("NB-S-599", "grch38", "modelFinal", "dragen")) or \
-            src.parent == GPGR else "GRCh37"
+        build = (
+            "GRCh38"
+            if any(k in src.name for k in ("NB-S-599", "grch38", "modelFinal", "dragen")) or src.parent == GPGR
+            else "GRCh37"
+        )
         assert read_copy_number(path, build=build).format == expected
 
 
@@ -295,8 +298,10 @@ def test_firehose_seg_barcode_prefix_is_never_matched(short: str) -> None:
 
 def test_seg_with_r_row_names_csv_and_scientific_positions(tmp_path: Path) -> None:
     # R write.csv(row.names=TRUE): one more field per data row than the header; 1e+05 positions.
-    text = '"ID","chrom","loc.start","loc.end","num.mark","seg.mean"\n' \
-           '"1","S1","12",1e+05,69300000,50,2.5\n"2","S1","12",69300001,1.2e+08,40,0.01\n'
+    text = (
+        '"ID","chrom","loc.start","loc.end","num.mark","seg.mean"\n'
+        '"1","S1","12",1e+05,69300000,50,2.5\n"2","S1","12",69300001,1.2e+08,40,0.01\n'
+    )
     p = read_copy_number(write(tmp_path, text), build="GRCh37")
     assert p.sample == "S1"
     assert [(s.start, s.end, s.value) for s in p.segments] == [(100000, 69300000, 2.5), (69300001, 120000000, 0.01)]
@@ -383,8 +388,9 @@ def test_ascat_s98_is_hg18_and_fails_the_build_check() -> None:
         with pytest.raises(InputError) as err:
             read_copy_number(LACHESIS / "S98.segments.txt", build=build)
         assert err.value.code == "build_mismatch" and err.value.line == line and err.value.found == end
-    parsed = ascat_reader.parse(str(LACHESIS / "S98.segments.txt"),
-                                (LACHESIS / "S98.segments.txt").read_text().splitlines(), "ascat")
+    parsed = ascat_reader.parse(
+        str(LACHESIS / "S98.segments.txt"), (LACHESIS / "S98.segments.txt").read_text().splitlines(), "ascat"
+    )
     assert list(parsed.samples) == ["S98"] and parsed.names_samples
     chr12 = [s for s in parsed.samples["S98"] if s.chrom == "12"]
     assert [(s.major_cn, s.minor_cn, s.copy_number) for s in chr12] == [(1, 1, 2)]
@@ -401,8 +407,10 @@ def test_ascat_sample_column_selection(tmp_path: Path) -> None:
     assert err.value.code == "cn_sample_not_found"
 
 
-@pytest.mark.parametrize("name,build,start", [("T001-BRCA.grch37.cna.tsv", "GRCh37", 9935688),
-                                             ("T001-BRCA.grch38.cna.tsv", "GRCh38", 9783092)])
+@pytest.mark.parametrize(
+    "name,build,start",
+    [("T001-BRCA.grch37.cna.tsv", "GRCh37", 9935688), ("T001-BRCA.grch38.cna.tsv", "GRCh38", 9783092)],
+)
 def test_pcgr_allele_specific_table(name: str, build: str, start: int) -> None:
     p = read_copy_number(PCGR / name, sample="anything", build=build)
     assert p.sample == "anything" and any("does not name its sample" in n for n in p.notes)
@@ -493,7 +501,12 @@ def test_dragen_somatic_cnv_vcf(tmp_path: Path) -> None:
         assert (p.purity, p.ploidy) == (0.62, 2.05)
         mdm2 = seg_of(p, "12", 68808176)
         assert (mdm2.start, mdm2.end, mdm2.value, mdm2.value_kind, mdm2.copy_number) == (
-            68700001, 68900000, 4.72, "fold_change", 14)
+            68700001,
+            68900000,
+            4.72,
+            "fold_change",
+            14,
+        )
         assert mdm2.line == 51
         assert not [s for s in p.segments if s.chrom == "1"]  # cnvQual-filtered record skipped
         ref_default = seg_of(p, "2", 5000)
@@ -530,8 +543,10 @@ def test_dragen_negative_ratio_rejected(tmp_path: Path) -> None:
 
 def test_bed_coordinate_conventions_agree() -> None:
     # UCSC BED: 0-based chromStart without a header or with '#chrom'; a plain header is 1-based.
-    profiles = [read_copy_number(SPEC / n, build="GRCh37")
-                for n in ("bed_headerless.bed", "bed_hash_header.bed", "bed_one_based.tsv")]
+    profiles = [
+        read_copy_number(SPEC / n, build="GRCh37")
+        for n in ("bed_headerless.bed", "bed_hash_header.bed", "bed_one_based.tsv")
+    ]
     spans = [[(s.chrom, s.start, s.end, s.copy_number) for s in p.segments] for p in profiles]
     assert spans[0] == spans[1] == spans[2]
     assert ("12", 69201956, 69244466, 24) in spans[0]
@@ -620,8 +635,15 @@ def test_truncated_gzip(tmp_path: Path) -> None:
     assert err.value.code == "input_corrupt"
 
 
-@pytest.mark.parametrize("token,code", [("abc", "cn_value_invalid"), ("NaN", "cn_value_invalid"),
-                                        ("inf", "cn_value_invalid"), ("1e999", "cn_value_invalid")])
+@pytest.mark.parametrize(
+    "token,code",
+    [
+        ("abc", "cn_value_invalid"),
+        ("NaN", "cn_value_invalid"),
+        ("inf", "cn_value_invalid"),
+        ("1e999", "cn_value_invalid"),
+    ],
+)
 def test_bad_values_name_line_and_column(tmp_path: Path, token: str, code: str) -> None:
     lines = (CNVKIT / "cw-tr-log2.seg").read_text().splitlines()
     fields = lines[7].split("\t")
@@ -644,12 +666,15 @@ def test_na_value_is_skipped_not_zero(tmp_path: Path) -> None:
     assert any("1 row(s) skipped" in n for n in p.notes)
 
 
-@pytest.mark.parametrize("edit,code,what", [
-    (lambda f: f.__setitem__(2, "x12"), "cn_unreadable", "start"),
-    (lambda f: f.__setitem__(3, "100"), "cn_unreadable", "end"),
-    (lambda f: f.__setitem__(2, "-5"), "cn_unreadable", "start"),
-    (lambda f: f.pop(), "cn_unreadable", None),
-])
+@pytest.mark.parametrize(
+    "edit,code,what",
+    [
+        (lambda f: f.__setitem__(2, "x12"), "cn_unreadable", "start"),
+        (lambda f: f.__setitem__(3, "100"), "cn_unreadable", "end"),
+        (lambda f: f.__setitem__(2, "-5"), "cn_unreadable", "start"),
+        (lambda f: f.pop(), "cn_unreadable", None),
+    ],
+)
 def test_bad_structure(tmp_path: Path, edit, code: str, what: str | None) -> None:
     lines = (CNVKIT / "cw-tr-log2.seg").read_text().splitlines()
     fields = lines[3].split("\t")

@@ -9,14 +9,15 @@ Public API (used by the screening layer)::
     gene_copy_number(profile, locus, rule, *, purity, ploidy, purity_source) -> GeneCopyNumber
     chromosome_profile(profile, chrom, *, purity, ploidy, start=None, end=None) -> list[dict]
 
-Each format lives in its own module whose docstring states the format's own coordinate
-convention; every profile is 1-based inclusive with normalised contig names.
+Each format is its own parser module (whose docstring states the format's coordinate convention)
+plus one entry in ``formats.REGISTRY``; every profile is 1-based inclusive with normalised contig names.
 """
 
 from __future__ import annotations
 
 from .detect import detect_format
+from .formats import FORMATS
 from .genelevel import chromosome_profile, gene_copy_number
-from .read import FORMATS, read_copy_number
+from .read import read_copy_number
 
 __all__ = ["FORMATS", "chromosome_profile", "detect_format", "gene_copy_number", "read_copy_number"]

@@ -17,18 +17,17 @@ renamed file cannot change a result. Values in the name are mentioned in the not
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from ._common import (
     Layout,
+    OffChromosomes,
     ParsedFile,
     Row,
     Table,
     check_copy_number,
-    finish_parsed,
     make_segment,
-    off_chromosomes,
     parse_count,
     parse_float,
     purity_ploidy_from_comments,
@@ -52,16 +51,21 @@ def _allele(table: Table, row: Row, index: int | None) -> float | None:
     return parse_float(table, row, index)
 
 
-def _layout(table: Table) -> Layout:
+def coordinates(table: Table) -> Layout:
     return Layout(table.col("chromosome"), table.col("start"), table.col("end"), zero_based=False)
 
 
-def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collection[str] | None = None) -> ParsedFile:
-    """``keep_chromosomes``: segments elsewhere take the light path (see ``_common.OffChromosomes``)."""
-    light = off_chromosomes(keep_chromosomes, _layout)
-    table = read_table(path, lines, fmt, lambda keys: REQUIRED <= set(keys),
-                       "ACEseq columns '#chromosome start end ... tcnMean ... TCN CNA.type'", light=light)
-    ci, si, ei = _layout(table)[:3]
+def parse(path: str, lines: Sequence[str], fmt: str, sieve: OffChromosomes | None = None) -> ParsedFile:
+    """``sieve``: see ``_common.OffChromosomes`` (``read_copy_number(keep_chromosomes=...)``)."""
+    table = read_table(
+        path,
+        lines,
+        fmt,
+        lambda keys: REQUIRED <= set(keys),
+        "ACEseq columns '#chromosome start end ... tcnMean ... TCN CNA.type'",
+        sieve=sieve,
+    )
+    ci, si, ei = coordinates(table)[:3]
     mi, ti = table.col("tcnmean"), table.col("tcn")
     ai, bi = table.col("a", required=False), table.col("b", required=False)
     ni = table.col("tcnnbrofloci", required=False)
@@ -81,18 +85,31 @@ def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collectio
             continue
         major = _allele(table, row, ai)
         minor = _allele(table, row, bi)
-        seg = make_segment(table, row, ci, si, ei, zero_based=False, value=mean if mean is not None else tcn,
-                           kind="copy_number", copy_number=tcn, n_probes=parse_count(table, row, ni), major=major,
-                           minor=minor)
-        if light is None or light.keeps(seg):
-            segments.append(seg)
+        seg = make_segment(
+            table,
+            row,
+            ci,
+            si,
+            ei,
+            zero_based=False,
+            value=mean if mean is not None else tcn,
+            kind="copy_number",
+            copy_number=tcn,
+            n_probes=parse_count(table, row, ni),
+            major=major,
+            minor=minor,
+        )
+        segments.append(seg)
     if note := skipped_note(skipped, "TCN is NA"):
         notes.append(note)
     if subclonal:
         notes.append(f"{subclonal} subclonal segment(s) (TCN 'sub'): tcnMean used as their copy number")
     purity, ploidy = purity_ploidy_from_comments(path, [*table.preamble, *table.comments])
     if m := _NAME_FIT.search(Path(path).name):
-        notes.append(f"file name suggests ploidy {m.group(1)} and purity {m.group(2)} (ACEseq naming); "
-                     "not used, only values stated inside the file are")
-    return finish_parsed(ParsedFile(path, fmt, {"": segments}, names_samples=False, purity=purity, ploidy=ploidy,
-                                    notes=notes), light)
+        notes.append(
+            f"file name suggests ploidy {m.group(1)} and purity {m.group(2)} (ACEseq naming); "
+            "not used, only values stated inside the file are"
+        )
+    return ParsedFile(
+        path, fmt, {"": segments}, names_samples=False, purity=purity, ploidy=ploidy, notes=notes
+    ).finish()

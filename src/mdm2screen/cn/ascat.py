@@ -11,7 +11,7 @@ sigven/pcgr ``examples/*.cna.tsv``) the file is single-sample. Raw (non-integer)
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 from ..errors import InputError
 from ._common import (
@@ -20,13 +20,12 @@ from ._common import (
     SAMPLE_KEYS,
     START_KEYS,
     Layout,
+    OffChromosomes,
     ParsedFile,
     Table,
     check_copy_number,
-    finish_parsed,
     has_any,
     make_segment,
-    off_chromosomes,
     parse_float,
     read_table,
     skipped_note,
@@ -56,48 +55,78 @@ def _header_ok(keys: list[str]) -> bool:
     return _has_coords(keys) and ({"nmajor", "nminor"} <= set(keys) or has_any(keys, TOTAL_KEYS))
 
 
-def _layout(table: Table) -> Layout:
-    return Layout(table.col(*CHROM_KEYS), table.col(*START_KEYS), table.col(*END_KEYS), zero_based=False,
-                  sample=table.col(*SAMPLE_KEYS, required=False))
+def coordinates(table: Table) -> Layout:
+    return Layout(
+        table.col(*CHROM_KEYS),
+        table.col(*START_KEYS),
+        table.col(*END_KEYS),
+        zero_based=False,
+        sample=table.col(*SAMPLE_KEYS, required=False),
+    )
 
 
-def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collection[str] | None = None) -> ParsedFile:
-    """``keep_chromosomes``: segments elsewhere take the light path (see ``_common.OffChromosomes``)."""
-    light = off_chromosomes(keep_chromosomes, _layout)
-    table = read_table(path, lines, fmt, _header_ok,
-                       "ASCAT columns 'sample chr startpos endpos nMajor nMinor' (or a total copy-number column)",
-                       light=light)
-    ci, si, ei, _, sample_i = _layout(table)
+def parse(path: str, lines: Sequence[str], fmt: str, sieve: OffChromosomes | None = None) -> ParsedFile:
+    """``sieve``: see ``_common.OffChromosomes`` (``read_copy_number(keep_chromosomes=...)``)."""
+    table = read_table(
+        path,
+        lines,
+        fmt,
+        _header_ok,
+        "ASCAT columns 'sample chr startpos endpos nMajor nMinor' (or a total copy-number column)",
+        sieve=sieve,
+    )
+    ci, si, ei, _, sample_i = coordinates(table)
     mai = table.col("nmajor", required=False)
     mii = table.col("nminor", required=False)
     ti = table.col(*TOTAL_KEYS, required=False)
     use_alleles = mai is not None and mii is not None
     notes: list[str] = []
-    # Samples seen on lines the light path took keep their place in the file's order.
-    samples: dict[str, list] = {} if light is None else light.sample_lists()
+    samples: dict[str, list] = {}
     skipped = 0
     for row in table.rows:
         sample = row.fields[sample_i].strip() if sample_i is not None else ""
         if sample_i is not None and not sample:
-            raise InputError(path, "sample name is empty", line=row.line, field=table.field_name(sample_i),
-                             expected="a sample name", found=row.fields[sample_i], code="cn_unreadable")
+            raise InputError(
+                path,
+                "sample name is empty",
+                line=row.line,
+                field=table.field_name(sample_i),
+                expected="a sample name",
+                found=row.fields[sample_i],
+                code="cn_unreadable",
+            )
         segs = samples.setdefault(sample, [])
         major = minor = None
         if use_alleles:
+            assert mai is not None and mii is not None
             major = check_copy_number(table, row, mai, parse_float(table, row, mai), notes)
             minor = check_copy_number(table, row, mii, parse_float(table, row, mii), notes)
             total = major + minor if major is not None and minor is not None else None
         else:
+            assert ti is not None  # use_alleles is False only with a total column (checked above)
             total = check_copy_number(table, row, ti, parse_float(table, row, ti), notes)
         if total is None:
             skipped += 1
             continue
-        seg = make_segment(table, row, ci, si, ei, zero_based=False, value=total, kind="copy_number",
-                           copy_number=total, major=major, minor=minor)
-        if light is None or light.keeps(seg, sample):
-            segs.append(seg)
+        seg = make_segment(
+            table,
+            row,
+            ci,
+            si,
+            ei,
+            zero_based=False,
+            value=total,
+            kind="copy_number",
+            copy_number=total,
+            major=major,
+            minor=minor,
+        )
+        segs.append(seg)
     if note := skipped_note(skipped, "the allele copy numbers are missing"):
         notes.append(note)
-    notes.append("total copy number = nMajor + nMinor" if use_alleles else
-                 f"total copy number from column '{table.field_name(ti)}'")  # type: ignore[arg-type]
-    return finish_parsed(ParsedFile(path, fmt, samples, names_samples=sample_i is not None, notes=notes), light)
+    if use_alleles:
+        notes.append("total copy number = nMajor + nMinor")
+    else:
+        assert ti is not None  # _header_ok admits a file without alleles only with a total column
+        notes.append(f"total copy number from column '{table.field_name(ti)}'")
+    return ParsedFile(path, fmt, samples, names_samples=sample_i is not None, notes=notes).finish()

@@ -17,7 +17,7 @@ copy numbers (not ratios).
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from ..errors import InputError
 from . import _common
@@ -31,12 +31,10 @@ from ._common import (
     Row,
     Table,
     check_copy_number,
-    finish_parsed,
     guess_delimiter,
     has_any,
     is_plain,
     make_segment,
-    off_chromosomes,
     parse_float,
     read_table,
     skipped_note,
@@ -75,72 +73,100 @@ def _zero_based_header(raw_first: str, keys: list[str]) -> bool:
     return any(k in ("chromstart", "start0") or "0based" in k or "0-based" in k for k in keys)
 
 
-def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collection[str] | None = None) -> ParsedFile:
-    """``keep_chromosomes``: segments elsewhere take the light path (see ``_common.OffChromosomes``)."""
+def coordinates(table: Table) -> Layout:
+    """The coordinate convention of this file (see the module docstring)."""
+    if table.header_line is None:
+        return Layout(0, 1, 2, zero_based=True)
+    return Layout(
+        table.col(*CHROM_KEYS),
+        table.col(*START_KEYS),
+        table.col(*END_KEYS),
+        zero_based=_zero_based_header(table.header_text, table.keys),
+    )
+
+
+def parse(path: str, lines: Sequence[str], fmt: str, sieve: OffChromosomes | None = None) -> ParsedFile:
+    """``sieve``: see ``_common.OffChromosomes`` (``read_copy_number(keep_chromosomes=...)``)."""
     notes: list[str] = []
     first = next((t for t in lines if t.strip() and not t.startswith(("##", "track", "browser"))), None)
     if first is not None and looks_headerless(first):
-        light = off_chromosomes(keep_chromosomes, lambda table: Layout(0, 1, 2, zero_based=True))
-        table = _headerless(path, lines, light)
-        ci, si, ei, vi = 0, 1, 2, 3
-        zero_based = True
+        table = _headerless(path, lines, sieve)
+        vi = 3
         notes.append("no header: BED convention, 0-based start; copy number from column 4")
     else:
-        def layout(table: Table) -> Layout:
-            header_text = lines[table.header_line - 1] if table.header_line else ""
-            return Layout(table.col(*CHROM_KEYS), table.col(*START_KEYS), table.col(*END_KEYS),
-                          zero_based=_zero_based_header(header_text, table.keys))
-
-        light = off_chromosomes(keep_chromosomes, layout)
-        table = read_table(path, lines, fmt, detect_ok, "BED-like columns 'chrom start end copy_number'",
-                           skip_prefixes=("##", "track", "browser"), light=light)
-        ci, si, ei, zero_based = layout(table)[:4]
+        table = read_table(
+            path,
+            lines,
+            fmt,
+            detect_ok,
+            "BED-like columns 'chrom start end copy_number'",
+            skip_prefixes=("##", "track", "browser"),
+            sieve=sieve,
+        )
         vi = table.col(*CN_KEYS, what="copy number")
-        notes.append("header names a 0-based start: start + 1" if zero_based else "header without a 0-based marker: "
-                     "coordinates read as 1-based inclusive")
+    ci, si, ei, zero_based = coordinates(table)[:4]
+    if table.header_line is not None:
+        notes.append(
+            "header names a 0-based start: start + 1"
+            if zero_based
+            else "header without a 0-based marker: coordinates read as 1-based inclusive"
+        )
     segments = []
     skipped = 0
     for row in table.rows:
-        cn = check_copy_number(table, row, vi, parse_float(table, row, vi), notes)  # type: ignore[arg-type]
+        cn = check_copy_number(table, row, vi, parse_float(table, row, vi), notes)
         if cn is None:
             skipped += 1
             continue
-        seg = make_segment(table, row, ci, si, ei, zero_based=zero_based, value=cn, kind="copy_number",
-                           copy_number=cn)
-        if light is None or light.keeps(seg):
-            segments.append(seg)
+        seg = make_segment(table, row, ci, si, ei, zero_based=zero_based, value=cn, kind="copy_number", copy_number=cn)
+        segments.append(seg)
     if note := skipped_note(skipped, "the copy number is missing"):
         notes.append(note)
-    return finish_parsed(ParsedFile(path, fmt, {"": segments}, names_samples=False, notes=notes), light)
+    return ParsedFile(path, fmt, {"": segments}, names_samples=False, notes=notes).finish()
 
 
 def detect_ok(keys: list[str]) -> bool:
     return detect(keys) is not None
 
 
-def _headerless(path: str, lines: Sequence[str], light: OffChromosomes | None = None) -> Table:
+def _headerless(path: str, lines: Sequence[str], sieve: OffChromosomes | None = None) -> Table:
     def body() -> Iterator[tuple[int, str]]:  # a generator: a large file is never copied into a list
-        return ((idx + 1, text) for idx, text in enumerate(lines)
-                if text.strip() and not text.startswith(("#", "track", "browser")))
+        return (
+            (idx + 1, text)
+            for idx, text in enumerate(lines)
+            if text.strip() and not text.startswith(("#", "track", "browser"))
+        )
 
     first = next(body(), None)
     delimiter = guess_delimiter(first[1]) if first else None
     ncol = len(split_fields(first[1], delimiter)) if first else 4
     cols = ["chrom", "chromStart", "chromEnd", "copy_number"] + [f"column {i + 1}" for i in range(4, ncol)]
-    table = Table(path=path, fmt="bed", columns=cols, keys=[c.lower() for c in cols], header_line=None,
-                  delimiter=delimiter, rows=[])
+    table = Table(
+        path=path,
+        fmt="bed",
+        columns=cols,
+        keys=[c.lower() for c in cols],
+        header_line=None,
+        delimiter=delimiter,
+        rows=[],
+    )
     numbered: Iterable[tuple[int, str]] = body()
-    # As in read_table: the light path only sees lines a plain split reads exactly.
-    if light is not None and delimiter is not None and is_plain((text for _, text in body()), delimiter):
-        numbered = light.sift(table, numbered) or numbered
+    # As in read_table: the sieve only sees lines a plain split reads exactly.
+    if sieve is not None and delimiter is not None and is_plain((text for _, text in body()), delimiter):
+        numbered = sieve.sift(table, numbered) or numbered
     limit = _common.MAX_ROWS_KEPT  # looked up per call, so tests can lower it
     for line_no, text in numbered:
         if len(table.rows) >= limit:
             raise too_large(path, "rows to keep", limit, "rows kept")
         fields = split_fields(text, delimiter)
         if len(fields) != ncol:
-            raise InputError(path, "row has a different number of fields than the first row", line=line_no,
-                             expected=f"{ncol} fields", found=f"{len(fields)} fields: {text[:120]}",
-                             code="cn_unreadable")
+            raise InputError(
+                path,
+                "row has a different number of fields than the first row",
+                line=line_no,
+                expected=f"{ncol} fields",
+                found=f"{len(fields)} fields: {text[:120]}",
+                code="cn_unreadable",
+            )
         table.rows.append(Row(line_no, fields))
     return table

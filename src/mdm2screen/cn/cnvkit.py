@@ -19,16 +19,15 @@ counted in the notes.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 from ._common import (
     Layout,
+    OffChromosomes,
     ParsedFile,
     Table,
     check_copy_number,
-    finish_parsed,
     make_segment,
-    off_chromosomes,
     parse_count,
     parse_float,
     read_table,
@@ -51,27 +50,22 @@ def detect(keys: list[str]) -> str | None:
     return None
 
 
-def _layout(table: Table) -> Layout:
+def coordinates(table: Table) -> Layout:
     return Layout(table.col("chromosome"), table.col("start"), table.col("end"), zero_based=True)
 
 
-def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collection[str] | None = None) -> ParsedFile:
-    """Parse a CNVkit table; ``keep_chromosomes`` limits the segments (or bins) kept.
-
-    A .cnr holds tens of thousands of bins, and a screen needs only the chromosomes its genes lie
-    on. Rows elsewhere go through the light path (:class:`~._common.OffChromosomes`): counted
-    against the header and range-checked (their end feeds the genome-build check), values not read.
-    """
-    light = off_chromosomes(keep_chromosomes, _layout, unit="bin" if fmt == "cnvkit_cnr" else "row")
+def parse(path: str, lines: Sequence[str], fmt: str, sieve: OffChromosomes | None = None) -> ParsedFile:
+    """Parse a CNVkit table. A .cnr holds tens of thousands of bins and a screen needs only the
+    chromosomes its genes lie on: ``sieve`` (see ``_common.OffChromosomes``) takes the others out."""
     table = read_table(
         path,
         lines,
         fmt,
         lambda keys: BASE_KEYS <= set(keys),
         "CNVkit columns 'chromosome start end gene log2 ...'",
-        light=light,
+        sieve=sieve,
     )
-    ci, si, ei = _layout(table)[:3]
+    ci, si, ei = coordinates(table)[:3]
     li = table.col("log2")
     cni = table.col("cn", required=False)
     c1i = table.col("cn1", required=False)
@@ -94,15 +88,27 @@ def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collectio
         cn = check_copy_number(table, row, cni, parse_float(table, row, cni), notes) if cni is not None else None
         major = parse_float(table, row, c1i) if c1i is not None else None
         minor = parse_float(table, row, c2i) if c2i is not None else None
-        seg = make_segment(table, row, ci, si, ei, zero_based=True, value=log2, kind="log2", copy_number=cn,
-                           n_probes=n_probes, major=major, minor=minor)
-        if light is None or light.keeps(seg):
-            segments.append(seg)
+        seg = make_segment(
+            table,
+            row,
+            ci,
+            si,
+            ei,
+            zero_based=True,
+            value=log2,
+            kind="log2",
+            copy_number=cn,
+            n_probes=n_probes,
+            major=major,
+            minor=minor,
+        )
+        segments.append(seg)
     if note := skipped_note(skipped, "log2 is missing"):
         notes.append(note)
     if note := skipped_note(empty, "the segment has 0 probes (an empty placeholder without data)"):
         notes.append(note)
     if cni is not None:
         notes.append("absolute copy number taken from the 'cn' column (cnvkit.py call); log2 kept as raw value")
-    return finish_parsed(ParsedFile(path, fmt, {"": segments}, names_samples=False,
-                                    is_bin_level=(fmt == "cnvkit_cnr"), notes=notes), light)
+    return ParsedFile(
+        path, fmt, {"": segments}, names_samples=False, is_bin_level=(fmt == "cnvkit_cnr"), notes=notes
+    ).finish()

@@ -7,9 +7,9 @@ Rules, in order:
    fields); any other VCF is not a copy-number file.
 2. GATK SAM-style header lines (``@HD``/``@SQ``/``@RG``) are skipped; then the first line (of the
    first 400 non-blank ones) whose columns match a format's signature decides. Signatures are
-   tried from the most to the least specific: PURPLE gene table, PURPLE somatic, GATK, CNVkit,
-   ACEseq, Sequenza, FACETS, ASCAT, SEG, BED. Lines before that (comments, an R warning) are
-   allowed.
+   tried from the most to the least specific (``formats.REGISTRY``'s ``detect_rank``: PURPLE gene
+   table, PURPLE somatic, GATK, CNVkit, ACEseq, Sequenza, FACETS, ASCAT, SEG, BED). Lines before
+   that (comments, an R warning) are allowed.
 3. No header at all but a first line ``chrom <int> <int> <number>``: headerless ``bed``.
 
 ``seg_log10`` is never returned: a log10 file looks exactly like a log2 SEG file, and guessing
@@ -20,41 +20,40 @@ looked at, never what they hold (an unrecognised file is not quoted).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import InputError
-from . import aceseq, ascat, bed, cnvkit, dragen, facets, gatk, purple, seg, sequenza
 from ._common import guess_delimiter, norm_key, read_cn_text, split_fields
-
-# Most specific first: e.g. an ACEseq header also has columns a BED table would accept.
-SIGNATURES: tuple[Callable[[list[str]], str | None], ...] = (
-    purple.detect,
-    gatk.detect,
-    cnvkit.detect,
-    aceseq.detect,
-    sequenza.detect,
-    facets.detect,
-    ascat.detect,
-    seg.detect,
-    bed.detect,
-)
+from .formats import BY_SPECIFICITY, REGISTRY
 
 MAX_SCAN = 400
+# Formats no rule detects (seg_log10: the base of a ratio cannot be told from the numbers).
+_ONLY_NAMED = tuple(f.name for f in REGISTRY if not (f.signature or f.vcf_signature or f.headerless_signature))
 
 
 def detect_from_lines(path: str | Path, lines: Sequence[str]) -> str:
     """Format name for already-read text lines of ``path`` (see module docstring)."""
     text_lines = [t for t in lines[: MAX_SCAN * 20] if t.strip()]
     if not text_lines:
-        raise InputError(path, "file has no text lines", expected="a copy-number table or CNV VCF",
-                         found="only blank lines", code="cn_format_unknown")
+        raise InputError(
+            path,
+            "file has no text lines",
+            expected="a copy-number table or CNV VCF",
+            found="only blank lines",
+            code="cn_format_unknown",
+        )
     if text_lines[0].startswith("##fileformat=VCF"):
-        if dragen.detect_vcf(lines):
-            return "dragen_vcf"
-        raise InputError(path, "VCF without copy-number records or header definitions (a small-variant VCF?)",
-                         expected="a CNV VCF (DRAGEN/TSO500: <DUP>/<DEL>/<CNV>, SM/CN/FC)",
-                         found="a VCF with none of them", code="cn_format_unknown")
+        for entry in REGISTRY:
+            if entry.vcf_signature is not None and entry.vcf_signature(lines):
+                return entry.name
+        raise InputError(
+            path,
+            "VCF without copy-number records or header definitions (a small-variant VCF?)",
+            expected="a CNV VCF (DRAGEN/TSO500: <DUP>/<DEL>/<CNV>, SM/CN/FC)",
+            found="a VCF with none of them",
+            code="cn_format_unknown",
+        )
     seen = 0
     scanned = 0
     for text in text_lines:
@@ -65,24 +64,23 @@ def detect_from_lines(path: str | Path, lines: Sequence[str]) -> str:
             break
         keys = [norm_key(c) for c in split_fields(text, guess_delimiter(text))]
         if len(keys) >= 3:
-            for signature in SIGNATURES:
-                fmt = signature(keys)
-                if fmt is not None:
-                    return fmt
+            for entry in BY_SPECIFICITY:
+                if entry.signature(keys):  # type: ignore[misc]
+                    return entry.name
         seen += 1
     first = next((t for t in text_lines if not t.startswith(("##", "@", "#", "track", "browser"))), "")
-    if first and bed.looks_headerless(first):
-        return "bed"
-    from .read import FORMATS  # local import: read.py imports this module
-
+    if first:
+        for entry in REGISTRY:
+            if entry.headerless_signature is not None and entry.headerless_signature(first):
+                return entry.name
     raise InputError(
         path,
         "copy-number format not recognised from the content (file names are not used)",
-        expected=f"one of {', '.join(f for f in FORMATS if f != 'seg_log10')} (seg_log10 only when named)",
+        expected=f"one of {', '.join(f.name for f in REGISTRY if f.name not in _ONLY_NAMED)} "
+        f"({', '.join(_ONLY_NAMED)} only when named)",
         # Never the lines themselves: an unrecognised file may hold anything (credentials, say),
         # and this message is copied into every report.
-        found=f"{seen} non-blank line(s), none with the columns of a known format" if seen
-        else "(no header-like line)",
+        found=f"{seen} non-blank line(s), none with the columns of a known format" if seen else "(no header-like line)",
         code="cn_format_unknown",
     )
 

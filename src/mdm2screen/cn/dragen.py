@@ -69,8 +69,15 @@ def _number(path: str, line: int | None, field: str, value: Any) -> float | None
         return None
     if isinstance(value, tuple):
         if len(value) != 1:
-            raise InputError(path, f"{field} has {len(value)} values", line=line, field=field,
-                             expected="one value", found=value, code="cn_value_invalid")
+            raise InputError(
+                path,
+                f"{field} has {len(value)} values",
+                line=line,
+                field=field,
+                expected="one value",
+                found=value,
+                code="cn_value_invalid",
+            )
         value = value[0]
         if value is None:
             return None
@@ -80,17 +87,38 @@ def _number(path: str, line: int | None, field: str, value: Any) -> float | None
         try:
             value = float(value)
         except ValueError:
-            raise InputError(path, f"{field} is not a number", line=line, field=field, expected="a number",
-                             found=value, code="cn_value_invalid") from None
+            raise InputError(
+                path,
+                f"{field} is not a number",
+                line=line,
+                field=field,
+                expected="a number",
+                found=value,
+                code="cn_value_invalid",
+            ) from None
     try:
         # htslib stores VCF Floats as float32: keep the 7 significant digits the file had (5.8, not 5.80000019).
         out = float(f"{float(value):.7g}")
     except (TypeError, ValueError):
-        raise InputError(path, f"{field} is not a number", line=line, field=field, expected="a number",
-                         found=value, code="cn_value_invalid") from None
+        raise InputError(
+            path,
+            f"{field} is not a number",
+            line=line,
+            field=field,
+            expected="a number",
+            found=value,
+            code="cn_value_invalid",
+        ) from None
     if not math.isfinite(out):
-        raise InputError(path, f"{field} is not a finite number", line=line, field=field,
-                         expected="a finite number", found=value, code="cn_value_invalid")
+        raise InputError(
+            path,
+            f"{field} is not a finite number",
+            line=line,
+            field=field,
+            expected="a finite number",
+            found=value,
+            code="cn_value_invalid",
+        )
     return out
 
 
@@ -105,8 +133,15 @@ def _info_end(path: str, lines: Sequence[str], line: int, rec: pysam.VariantReco
                 try:
                     return int(item[4:])
                 except ValueError:
-                    raise InputError(path, "INFO/END is not an integer", line=line, field="END",
-                                     expected="an integer position", found=item[4:], code="cn_unreadable") from None
+                    raise InputError(
+                        path,
+                        "INFO/END is not an integer",
+                        line=line,
+                        field="END",
+                        expected="an integer position",
+                        found=item[4:],
+                        code="cn_unreadable",
+                    ) from None
     return int(rec.stop)
 
 
@@ -132,8 +167,14 @@ def _header_values(path: str, header: pysam.VariantHeader) -> tuple[float | None
             try:
                 v = float(value)
             except ValueError:
-                raise InputError(path, f"##{key} is not a number", field=key, expected="a number or NA",
-                                 found=value, code="cn_value_invalid") from None
+                raise InputError(
+                    path,
+                    f"##{key} is not a number",
+                    field=key,
+                    expected="a number or NA",
+                    found=value,
+                    code="cn_value_invalid",
+                ) from None
             v = validate_purity_ploidy(path, None, name, v)
             if name == "purity":
                 purity = v
@@ -157,8 +198,9 @@ def parse(path: str, lines: Sequence[str], fmt: str) -> ParsedFile:
     except InputError:
         raise
     except (ValueError, OSError, TypeError, KeyError, IndexError, UnicodeDecodeError, RuntimeError) as exc:
-        raise InputError(path, f"VCF could not be parsed: {exc}", expected="a valid VCF (htslib)",
-                         code="cn_unreadable") from exc
+        raise InputError(
+            path, f"VCF could not be parsed: {exc}", expected="a valid VCF (htslib)", code="cn_unreadable"
+        ) from exc
     finally:
         pysam.set_verbosity(verbosity)
 
@@ -205,27 +247,48 @@ def _parse_vcf(path: str, source: str, lines: Sequence[str], fmt: str, n_header:
                 continue
             start, end = rec.pos, _info_end(path, lines, line, rec)
             if end < start:
-                raise InputError(path, "record END is before POS", line=line, field="END",
-                                 expected=f">= {start}", found=end, code="cn_unreadable")
+                raise InputError(
+                    path,
+                    "record END is before POS",
+                    line=line,
+                    field="END",
+                    expected=f">= {start}",
+                    found=end,
+                    code="cn_unreadable",
+                )
             for name in samples:
                 sm = _number(path, line, "SM", _field(rec, name, "SM"))
                 fc = _number(path, line, "FC", _field(rec, name, "FC"))
                 cn = _number(path, line, "CN", _field(rec, name, "CN"))
                 ratio = sm if sm is not None else fc
                 if ratio is not None and ratio < 0:
-                    raise InputError(path, "copy ratio is negative", line=line, field="SM" if sm is not None else "FC",
-                                     expected="a ratio >= 0", found=ratio, code="cn_value_invalid")
+                    raise InputError(
+                        path,
+                        "copy ratio is negative",
+                        line=line,
+                        field="SM" if sm is not None else "FC",
+                        expected="a ratio >= 0",
+                        found=ratio,
+                        code="cn_value_invalid",
+                    )
                 if cn is not None and cn < 0:
                     if cn < -NEGATIVE_CN_TOLERANCE:
-                        raise InputError(path, "copy number is negative", line=line, field="CN",
-                                         expected="a copy number >= 0", found=cn, code="cn_value_invalid")
+                        raise InputError(
+                            path,
+                            "copy number is negative",
+                            line=line,
+                            field="CN",
+                            expected="a copy number >= 0",
+                            found=cn,
+                            code="cn_value_invalid",
+                        )
                     cn = 0.0
                 if ratio is not None:
-                    seg = Segment(normalize_contig(rec.chrom), start, end, ratio, "fold_change", copy_number=cn,
-                                  line=line)
+                    seg = Segment(
+                        normalize_contig(rec.chrom), start, end, ratio, "fold_change", copy_number=cn, line=line
+                    )
                 elif cn is not None:
-                    seg = Segment(normalize_contig(rec.chrom), start, end, cn, "copy_number", copy_number=cn,
-                                  line=line)
+                    seg = Segment(normalize_contig(rec.chrom), start, end, cn, "copy_number", copy_number=cn, line=line)
                 elif is_ref:
                     neutral_default += 1
                     seg = Segment(normalize_contig(rec.chrom), start, end, 1.0, "fold_change", line=line)
@@ -242,5 +305,13 @@ def _parse_vcf(path: str, source: str, lines: Sequence[str], fmt: str, n_header:
         notes.append(f"{no_value} record(s) without SM/FC/CN values or not copy-number records skipped")
     if neutral_default:
         notes.append(f"{neutral_default} REF (copy-neutral) record(s) without values taken as ratio 1.0")
-    return ParsedFile(path, fmt, samples, names_samples=bool(names), purity=purity, ploidy=ploidy,
-                      contig_lengths=lengths or None, notes=notes).finish()
+    return ParsedFile(
+        path,
+        fmt,
+        samples,
+        names_samples=bool(names),
+        purity=purity,
+        ploidy=ploidy,
+        contig_lengths=lengths or None,
+        notes=notes,
+    ).finish()

@@ -14,18 +14,17 @@ An optional first ``ID``/``sample`` column names the sample.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 from ..errors import InputError
 from ._common import (
     SAMPLE_KEYS,
     Layout,
+    OffChromosomes,
     ParsedFile,
     Table,
     check_copy_number,
-    finish_parsed,
     make_segment,
-    off_chromosomes,
     parse_count,
     parse_float,
     purity_ploidy_from_comments,
@@ -47,23 +46,32 @@ def detect(keys: list[str]) -> str | None:
 
 
 def _coordinates(table: Table) -> Layout:
-    return Layout(table.col("chrom"), table.col("start"), table.col("end"), zero_based=False,
-                  sample=0 if table.keys[0] in SAMPLE_KEYS else None)
+    return Layout(
+        table.col("chrom"),
+        table.col("start"),
+        table.col("end"),
+        zero_based=False,
+        sample=0 if table.keys[0] in SAMPLE_KEYS else None,
+    )
 
 
-def _layout(table: Table) -> Layout | None:
+def coordinates(table: Table) -> Layout | None:
     # Purity/ploidy columns hold one file-level value on every row (checked to agree), so every row is read.
     if any(k in table.keys for k in PURITY_PLOIDY):
         return None
     return _coordinates(table)
 
 
-def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collection[str] | None = None) -> ParsedFile:
-    """``keep_chromosomes``: segments elsewhere take the light path (see ``_common.OffChromosomes``)."""
-    light = off_chromosomes(keep_chromosomes, _layout)
-    table = read_table(path, lines, fmt, lambda keys: {"chrom", "start", "end"} <= set(keys) and any(
-        k in keys for k in TCN_KEYS), "FACETS columns 'chrom seg num.mark ... start end cf.em tcn.em lcn.em'",
-        light=light)
+def parse(path: str, lines: Sequence[str], fmt: str, sieve: OffChromosomes | None = None) -> ParsedFile:
+    """``sieve``: see ``_common.OffChromosomes`` (``read_copy_number(keep_chromosomes=...)``)."""
+    table = read_table(
+        path,
+        lines,
+        fmt,
+        lambda keys: {"chrom", "start", "end"} <= set(keys) and any(k in keys for k in TCN_KEYS),
+        "FACETS columns 'chrom seg num.mark ... start end cf.em tcn.em lcn.em'",
+        sieve=sieve,
+    )
     ci, si, ei, _, sample_i = _coordinates(table)
     ti = table.col(*TCN_KEYS, what="total copy number (tcn.em)")
     li = table.col("lcn.em", "lcn", required=False)
@@ -72,8 +80,7 @@ def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collectio
     purity, ploidy = purity_ploidy_from_comments(path, [*table.preamble, *table.comments])
     column_values: dict[str, set[float]] = {k: set() for k in PURITY_PLOIDY}
     pcols = {k: table.col(k, required=False) for k in column_values}
-    # Samples seen on lines the light path took keep their place in the file's order.
-    samples: dict[str, list] = {} if light is None else light.sample_lists()
+    samples: dict[str, list] = {}
     skipped = 0
     for row in table.rows:
         for key, idx in pcols.items():
@@ -82,22 +89,46 @@ def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collectio
         tcn = check_copy_number(table, row, ti, parse_float(table, row, ti), notes)
         sample = row.fields[sample_i].strip() if sample_i is not None else ""
         if sample_i is not None and not sample:
-            raise InputError(path, "sample name is empty", line=row.line, field=table.field_name(sample_i),
-                             expected="a sample name", found=row.fields[sample_i], code="cn_unreadable")
+            raise InputError(
+                path,
+                "sample name is empty",
+                line=row.line,
+                field=table.field_name(sample_i),
+                expected="a sample name",
+                found=row.fields[sample_i],
+                code="cn_unreadable",
+            )
         segs = samples.setdefault(sample, [])
         if tcn is None:
             skipped += 1
             continue
         lcn = parse_float(table, row, li) if li is not None else None
         major = tcn - lcn if lcn is not None else None
-        seg = make_segment(table, row, ci, si, ei, zero_based=False, value=tcn, kind="copy_number",
-                           copy_number=tcn, n_probes=parse_count(table, row, ni), major=major, minor=lcn)
-        if light is None or light.keeps(seg, sample):
-            segs.append(seg)
+        seg = make_segment(
+            table,
+            row,
+            ci,
+            si,
+            ei,
+            zero_based=False,
+            value=tcn,
+            kind="copy_number",
+            copy_number=tcn,
+            n_probes=parse_count(table, row, ni),
+            major=major,
+            minor=lcn,
+        )
+        segs.append(seg)
     for key, values in column_values.items():
         if len(values) > 1:
-            raise InputError(path, f"the {key} column holds several values", field=key, expected="one value per file",
-                             found=", ".join(f"{v:g}" for v in sorted(values)), code="cn_value_invalid")
+            raise InputError(
+                path,
+                f"the {key} column holds several values",
+                field=key,
+                expected="one value per file",
+                found=", ".join(f"{v:g}" for v in sorted(values)),
+                code="cn_value_invalid",
+            )
         if values:
             if key == "purity":
                 purity = values.pop()
@@ -105,5 +136,6 @@ def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collectio
                 ploidy = values.pop()
     if note := skipped_note(skipped, "tcn.em is missing"):
         notes.append(note)
-    return finish_parsed(ParsedFile(path, fmt, samples, names_samples=sample_i is not None, purity=purity,
-                                    ploidy=ploidy, notes=notes), light)
+    return ParsedFile(
+        path, fmt, samples, names_samples=sample_i is not None, purity=purity, ploidy=ploidy, notes=notes
+    ).finish()

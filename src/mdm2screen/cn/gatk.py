@@ -20,17 +20,16 @@ Specification (GATK source, ``org.broadinstitute.hellbender.tools.copynumber.for
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 from ..errors import InputError
 from ..genome import normalize_contig
 from ._common import (
     Layout,
+    OffChromosomes,
     ParsedFile,
     Table,
-    finish_parsed,
     make_segment,
-    off_chromosomes,
     parse_count,
     parse_float,
     read_table,
@@ -67,32 +66,48 @@ def _sam_header(path: str, lines: Sequence[str]) -> tuple[dict[str, int], list[s
                 tags[tag] = val
         if parts[0] == "@SQ":
             if "SN" not in tags or "LN" not in tags:
-                raise InputError(path, "@SQ header line without SN: and LN:", line=i + 1,
-                                 expected="@SQ<TAB>SN:<name><TAB>LN:<length>", found=text, code="cn_unreadable")
+                raise InputError(
+                    path,
+                    "@SQ header line without SN: and LN:",
+                    line=i + 1,
+                    expected="@SQ<TAB>SN:<name><TAB>LN:<length>",
+                    found=text,
+                    code="cn_unreadable",
+                )
             try:
                 lengths[normalize_contig(tags["SN"])] = int(tags["LN"])
             except ValueError:
-                raise InputError(path, "@SQ LN: is not an integer", line=i + 1, field="LN", expected="an integer",
-                                 found=tags["LN"], code="cn_unreadable") from None
+                raise InputError(
+                    path,
+                    "@SQ LN: is not an integer",
+                    line=i + 1,
+                    field="LN",
+                    expected="an integer",
+                    found=tags["LN"],
+                    code="cn_unreadable",
+                ) from None
         elif parts[0] == "@RG" and tags.get("SM"):
             if tags["SM"] not in samples:
                 samples.append(tags["SM"])
     return lengths, samples, notes
 
 
-def _layout(table: Table) -> Layout:
+def coordinates(table: Table) -> Layout:
     return Layout(table.col("contig"), table.col("start"), table.col("end"), zero_based=False)
 
 
-def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collection[str] | None = None) -> ParsedFile:
-    """``keep_chromosomes``: segments elsewhere take the light path (see ``_common.OffChromosomes``);
-    the @SQ lengths are checked against the build in any case."""
+def parse(path: str, lines: Sequence[str], fmt: str, sieve: OffChromosomes | None = None) -> ParsedFile:
+    """``sieve``: see ``_common.OffChromosomes``; the @SQ lengths are checked against the build in any case."""
     lengths, rg_samples, notes = _sam_header(path, lines)
-    light = off_chromosomes(keep_chromosomes, _layout)
-    table = read_table(path, lines, fmt, lambda keys: detect(keys) is not None,
-                       "GATK columns 'CONTIG START END ... MEAN_LOG2_COPY_RATIO or LOG2_COPY_RATIO_POSTERIOR_50'",
-                       light=light)
-    ci, si, ei = _layout(table)[:3]
+    table = read_table(
+        path,
+        lines,
+        fmt,
+        lambda keys: detect(keys) is not None,
+        "GATK columns 'CONTIG START END ... MEAN_LOG2_COPY_RATIO or LOG2_COPY_RATIO_POSTERIOR_50'",
+        sieve=sieve,
+    )
+    ci, si, ei = coordinates(table)[:3]
     vi = table.col(*VALUE_KEYS, what="log2 copy ratio")
     npi = table.col("num_points_copy_ratio", required=False)
     calli = table.col("call", required=False)
@@ -106,23 +121,34 @@ def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collectio
         if calli is not None:
             call = row.fields[calli].strip()
             if call not in CALLS:
-                raise InputError(path, "CALL must be +, - or 0", line=row.line, field=table.field_name(calli),
-                                 expected="+, - or 0", found=call, code="cn_value_invalid")
+                raise InputError(
+                    path,
+                    "CALL must be +, - or 0",
+                    line=row.line,
+                    field=table.field_name(calli),
+                    expected="+, - or 0",
+                    found=call,
+                    code="cn_value_invalid",
+                )
         if value is None:
             skipped += 1
             continue
         seg = make_segment(table, row, ci, si, ei, zero_based=False, value=value, kind="log2", n_probes=n_points)
-        if light is None or light.keeps(seg):
-            segments.append(seg)
+        segments.append(seg)
     if note := skipped_note(skipped, "the log2 copy ratio is missing (no copy-ratio points)"):
         notes.append(note)
     if len(rg_samples) > 1:
-        raise InputError(path, "GATK segment file names several samples in @RG SM: tags", field="@RG SM",
-                         expected="one sample", found=", ".join(rg_samples), code="cn_unreadable")
+        raise InputError(
+            path,
+            "GATK segment file names several samples in @RG SM: tags",
+            field="@RG SM",
+            expected="one sample",
+            found=", ".join(rg_samples),
+            code="cn_unreadable",
+        )
     if rg_samples:
         samples, names = {rg_samples[0]: segments}, True
     else:
         samples, names = {"": segments}, False
         notes.append("no @RG SM: header line, so the file does not name its sample")
-    return finish_parsed(ParsedFile(path, fmt, samples, names_samples=names, contig_lengths=lengths or None,
-                                    notes=notes), light, sample=rg_samples[0] if rg_samples else None)
+    return ParsedFile(path, fmt, samples, names_samples=names, contig_lengths=lengths or None, notes=notes).finish()

@@ -71,12 +71,10 @@ from ..model import (
     Segment,
 )
 from ..reference import GeneLocus
+from .formats import gap_bridged
 
 LOG2_10 = math.log2(10)
 MAX_PLOT_POINTS = 500
-GAP_BRIDGED_FORMATS = frozenset(
-    {"cnvkit", "gatk_seg", "seg", "seg_log10", "purple_somatic", "facets", "ascat", "sequenza", "aceseq"}
-)
 _RATIO_FLOOR = 2.0**-20  # log2 of a zero ratio/CN is reported as -20 rather than -inf
 _RATIO_KINDS = ("log2", "log10", "fold_change")
 KIND_LABEL = {"log2": "log2 ratio", "log10": "log10 ratio", "fold_change": "fold change", "copy_number": "copy number"}
@@ -193,7 +191,7 @@ def gene_copy_number(
             _from_bins(result, bins, locus, rule, purity, ploidy)
         else:
             spans = _effective_spans(
-                on_chrom, max_gap=rule.max_gap_bridged if profile.format in GAP_BRIDGED_FORMATS else 0
+                on_chrom, max_gap=rule.max_gap_bridged if gap_bridged(profile.format) else 0
             )
             overlapping = [(s, a, b) for s, a, b in spans if b >= locus.start and a <= locus.end]
             _from_segments(result, overlapping, locus, rule, purity, ploidy, coding)
@@ -613,9 +611,7 @@ def _from_bins(
         bins[-1].end,
         raw,
         bins[0].value_kind,
-        copy_number=statistics.median(b.copy_number for b in bins)
-        if all(b.copy_number is not None for b in bins)
-        else None,
+        copy_number=_median_stated([b.copy_number for b in bins]),
     )
     comp = _component(proto, 1.0)
     est = _estimate([comp], "single", rule, purity, ploidy)
@@ -627,6 +623,12 @@ def _from_bins(
         d["copy_number"] = component_copy_number(_component(b, 1.0), p, q)
     result.method += _conversion_note(bins, purity, ploidy)
     result.deletion = _deletion(result, [(proto, 1)], locus, rule, None, est)
+
+
+def _median_stated(values: list[float | None]) -> float | None:
+    """Median of copy numbers stated by the file, None unless every bin states one."""
+    stated = [v for v in values if v is not None]
+    return statistics.median(stated) if stated and len(stated) == len(values) else None
 
 
 def _from_gene_table(

@@ -16,19 +16,18 @@ clamped to 0 (a larger negative value is rejected as corrupt).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 from ..errors import InputError
 from ..genome import normalize_contig
 from ..model import GeneRow
 from ._common import (
     Layout,
+    OffChromosomes,
     ParsedFile,
     Table,
     check_copy_number,
-    finish_parsed,
     make_segment,
-    off_chromosomes,
     parse_float,
     parse_int,
     read_table,
@@ -48,19 +47,24 @@ def detect(keys: list[str]) -> str | None:
     return None
 
 
-def _layout(table: Table) -> Layout:
+def coordinates(table: Table) -> Layout:
     return Layout(table.col("chromosome"), table.col("start"), table.col("end"), zero_based=False)
 
 
-def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collection[str] | None = None) -> ParsedFile:
-    """``keep_chromosomes``: segments elsewhere take the light path (see ``_common.OffChromosomes``).
-    The gene table is always read in full: its rows are looked up by gene name, wherever they lie."""
+def parse(path: str, lines: Sequence[str], fmt: str, sieve: OffChromosomes | None = None) -> ParsedFile:
+    """``sieve``: see ``_common.OffChromosomes``. The gene table is always read in full (no coordinate
+    convention in the registry): its rows are looked up by gene name, wherever they lie."""
     if fmt == "purple_gene":
         return _parse_gene(path, lines)
-    light = off_chromosomes(keep_chromosomes, _layout)
-    table = read_table(path, lines, fmt, lambda keys: {"chromosome", "start", "end", "copynumber"} <= set(keys),
-                       "PURPLE columns 'chromosome start end copyNumber ...'", light=light)
-    ci, si, ei = _layout(table)[:3]
+    table = read_table(
+        path,
+        lines,
+        fmt,
+        lambda keys: {"chromosome", "start", "end", "copynumber"} <= set(keys),
+        "PURPLE columns 'chromosome start end copyNumber ...'",
+        sieve=sieve,
+    )
+    ci, si, ei = coordinates(table)[:3]
     vi = table.col("copynumber")
     mai = table.col("majorallelecopynumber", required=False)
     mii = table.col("minorallelecopynumber", required=False)
@@ -74,18 +78,33 @@ def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collectio
             continue
         major = parse_float(table, row, mai) if mai is not None else None
         minor = parse_float(table, row, mii) if mii is not None else None
-        seg = make_segment(table, row, ci, si, ei, zero_based=False, value=cn, kind="copy_number",
-                           copy_number=cn, major=major, minor=minor)
-        if light is None or light.keeps(seg):
-            segments.append(seg)
+        seg = make_segment(
+            table,
+            row,
+            ci,
+            si,
+            ei,
+            zero_based=False,
+            value=cn,
+            kind="copy_number",
+            copy_number=cn,
+            major=major,
+            minor=minor,
+        )
+        segments.append(seg)
     if note := skipped_note(skipped, "copyNumber is missing"):
         notes.append(note)
-    return finish_parsed(ParsedFile(path, fmt, {"": segments}, names_samples=False, notes=notes), light)
+    return ParsedFile(path, fmt, {"": segments}, names_samples=False, notes=notes).finish()
 
 
 def _parse_gene(path: str, lines: Sequence[str]) -> ParsedFile:
-    table = read_table(path, lines, "purple_gene", lambda keys: detect(keys) == "purple_gene",
-                       "PURPLE gene table columns 'chromosome start end gene minCopyNumber maxCopyNumber ...'")
+    table = read_table(
+        path,
+        lines,
+        "purple_gene",
+        lambda keys: detect(keys) == "purple_gene",
+        "PURPLE gene table columns 'chromosome start end gene minCopyNumber maxCopyNumber ...'",
+    )
     ci, si, ei = table.col("chromosome"), table.col("start"), table.col("end")
     gi, mni, mxi = table.col("gene"), table.col("mincopynumber"), table.col("maxcopynumber")
     extra_cols = [i for i, k in enumerate(table.keys) if i not in (ci, si, ei, gi, mni, mxi)]
@@ -95,8 +114,15 @@ def _parse_gene(path: str, lines: Sequence[str]) -> ParsedFile:
     for row in table.rows:
         gene = row.fields[gi].strip()
         if not gene:
-            raise InputError(path, "gene name is empty", line=row.line, field=table.field_name(gi),
-                             expected="a gene symbol", found=row.fields[gi], code="cn_unreadable")
+            raise InputError(
+                path,
+                "gene name is empty",
+                line=row.line,
+                field=table.field_name(gi),
+                expected="a gene symbol",
+                found=row.fields[gi],
+                code="cn_unreadable",
+            )
         lo = check_copy_number(table, row, mni, parse_float(table, row, mni), notes)
         hi = check_copy_number(table, row, mxi, parse_float(table, row, mxi), notes)
         if lo is None or hi is None:
@@ -104,12 +130,25 @@ def _parse_gene(path: str, lines: Sequence[str]) -> ParsedFile:
             continue
         start, end = parse_int(table, row, si, what="start"), parse_int(table, row, ei, what="end")
         if start < 1 or end < start:
-            raise InputError(path, "gene coordinates are not a 1-based interval", line=row.line,
-                             field=table.field_name(si), expected="1 <= start <= end", found=f"{start}-{end}",
-                             code="cn_unreadable")
+            raise InputError(
+                path,
+                "gene coordinates are not a 1-based interval",
+                line=row.line,
+                field=table.field_name(si),
+                expected="1 <= start <= end",
+                found=f"{start}-{end}",
+                code="cn_unreadable",
+            )
         if lo > hi:
-            raise InputError(path, "minCopyNumber is larger than maxCopyNumber", line=row.line,
-                             field=table.field_name(mni), expected=f"<= {hi}", found=lo, code="cn_value_invalid")
+            raise InputError(
+                path,
+                "minCopyNumber is larger than maxCopyNumber",
+                line=row.line,
+                field=table.field_name(mni),
+                expected=f"<= {hi}",
+                found=lo,
+                code="cn_value_invalid",
+            )
         if gene in rows:
             # Pseudo-autosomal genes appear on X and Y; keep the first row and say so.
             notes.append(f"line {row.line}: second row for gene {gene} ignored (first on line {rows[gene].line})")
@@ -127,6 +166,12 @@ def _parse_gene(path: str, lines: Sequence[str]) -> ParsedFile:
     if note := skipped_note(skipped, "min/maxCopyNumber is missing"):
         notes.append(note)
     if not rows:
-        raise InputError(path, "PURPLE gene table has no usable gene rows", line=table.header_line,
-                         expected="gene rows with minCopyNumber/maxCopyNumber", found="none", code="cn_no_segments")
+        raise InputError(
+            path,
+            "PURPLE gene table has no usable gene rows",
+            line=table.header_line,
+            expected="gene rows with minCopyNumber/maxCopyNumber",
+            found="none",
+            code="cn_no_segments",
+        )
     return ParsedFile(path, "purple_gene", {"": []}, names_samples=False, gene_rows=rows, notes=notes).finish()

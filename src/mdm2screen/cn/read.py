@@ -20,12 +20,14 @@ Build check (``build`` from the sample sheet): header contig lengths (GATK ``@SQ
 chromosome against the declared build via :func:`genome.check_position`; both raise
 InputError(code='build_mismatch').
 
-``keep_chromosomes`` (the chromosomes the screened genes lie on) lets every tabular segment format
-build segments for those chromosomes only (the light path, ``_common.OffChromosomes``): rows on
-other chromosomes are checked for field count and coordinates and still feed the build check,
-but their values are not parsed. A file or sample whose rows all lie elsewhere still reads as a
-profile (its genes are then not covered), except a bin-level ``.cnr``, which then has no usable
-bins. The PURPLE gene table (rows looked up by gene name) and DRAGEN VCFs are read in full.
+``keep_chromosomes`` (the chromosomes the screened genes lie on): a profile holds segments on those
+chromosomes only. For every format with a coordinate convention in ``formats.REGISTRY`` the
+off-chromosome sieve (``_common.OffChromosomes``) takes plain lines elsewhere out before parsing:
+they are checked for field count and coordinates and still feed the build check, but their values
+are not parsed; anything else goes to the parser, and its segments elsewhere are set aside after.
+A file or sample whose rows all lie elsewhere still reads as a profile (its genes are then not
+covered), except a bin-level ``.cnr``, which then has no usable bins. The PURPLE gene table (rows
+looked up by gene name) and DRAGEN VCFs are read in full.
 
 Per-file limits (``_common.MAX_TEXT_BYTES``, ``MAX_LINES``, ``MAX_ROWS_KEPT``): the text is
 streamed in (gzip inflated chunk by chunk) and held compactly; past a limit the file is refused
@@ -46,42 +48,22 @@ import difflib
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from pathlib import Path
 
 from ..errors import InputError
 from ..fileio import check_readable
 from ..genome import canonical_build, check_contig_lengths, check_position, normalize_contig
 from ..model import CopyNumberProfile
-from . import _common, aceseq, ascat, bed, cnvkit, dragen, facets, gatk, purple, seg, sequenza
-from ._common import MAX_QUOTE, ParsedFile, quote, read_cn_text
+from . import _common
+from ._common import MAX_QUOTE, OffChromosomes, ParsedFile, chrom_order, quote, read_cn_text
 from .detect import detect_from_lines
+from .formats import BY_NAME, FORMATS
 
-FORMATS: tuple[str, ...] = (
-    "cnvkit",
-    "cnvkit_cnr",
-    "gatk_seg",
-    "seg",
-    "seg_log10",
-    "purple_somatic",
-    "purple_gene",
-    "facets",
-    "ascat",
-    "sequenza",
-    "aceseq",
-    "dragen_vcf",
-    "bed",
-)
+__all__ = ["FORMATS", "cache_clear", "cache_info", "read_copy_number"]
 
-_PARSERS: dict[str, Callable[..., ParsedFile]] = {}  # (path, lines, fmt[, keep_chromosomes=])
-for _module in (cnvkit, gatk, seg, purple, facets, ascat, sequenza, aceseq, dragen, bed):
-    for _fmt in _module.FORMATS:
-        _PARSERS[_fmt] = _module.parse
-assert set(_PARSERS) == set(FORMATS), "every format needs a parser"
-
-# Formats whose parser takes `keep_chromosomes` (rows with chromosome/start/end columns).
-LIGHT_PATH_FORMATS = frozenset(FORMATS) - {"purple_gene", "dragen_vcf"}
-
+# Parsed files, one mechanism: a sheet whose 500 rows name one multi-sample SEG parses it once.
+# Measured on benchmarks/make_cohort.py --shared (500 rows, one 5.8 MB SEG): 0.4 s with, 192 s without.
 CACHE_SIZE = 8
 _cache: OrderedDict[tuple, ParsedFile] = OrderedDict()
 _cache_lock = threading.Lock()
@@ -117,14 +99,20 @@ def _parse_file(path: str, fmt: str | None, keep_chromosomes: frozenset[str] | N
             return hit
         _stats["misses"] += 1
     lines = read_cn_text(p)
-    chosen = fmt if fmt is not None else detect_from_lines(path, lines)
-    if keep_chromosomes is not None and chosen in LIGHT_PATH_FORMATS:
-        parsed = _PARSERS[chosen](str(path), lines, chosen, keep_chromosomes=keep_chromosomes)
+    entry = BY_NAME[fmt if fmt is not None else detect_from_lines(path, lines)]
+    if keep_chromosomes is not None and entry.coordinates is not None:
+        sieve = OffChromosomes(keep_chromosomes, entry.coordinates)
+        parsed = _set_aside(entry.parse(str(path), lines, entry.name, sieve=sieve), sieve)
     else:
-        parsed = _PARSERS[chosen](str(path), lines, chosen)
+        parsed = entry.parse(str(path), lines, entry.name)
     if not _usable(parsed, None):
-        raise InputError(path, "no usable segments in the file", expected="segments with values",
-                         found="; ".join(parsed.notes) or "none", code="cn_no_segments")
+        raise InputError(
+            path,
+            "no usable segments in the file",
+            expected="segments with values",
+            found="; ".join(parsed.notes) or "none",
+            code="cn_no_segments",
+        )
     with _cache_lock:
         _cache[key] = parsed
         _cache.move_to_end(key)
@@ -132,6 +120,40 @@ def _parse_file(path: str, fmt: str | None, keep_chromosomes: frozenset[str] | N
         # eight files at the per-file limit would otherwise be held at once.
         while len(_cache) > CACHE_SIZE or (len(_cache) > 1 and _cache_weight() > _common.MAX_ROWS_KEPT):
             _cache.popitem(last=False)
+    return parsed
+
+
+def _set_aside(parsed: ParsedFile, sieve: OffChromosomes) -> ParsedFile:
+    """Keep only segments on the kept chromosomes; record the others, and the lines the sieve took out,
+    in ``set_aside`` and the build check's ``max_end``, as a full read would have counted them."""
+    set_aside = dict(sieve.samples)
+    if "" in set_aside and parsed.names_samples and len(parsed.samples) == 1 and "" not in parsed.samples:
+        # A file naming its one sample in a header (GATK @RG SM:), not in a column.
+        set_aside[next(iter(parsed.samples))] = set_aside.pop("")
+    dropped = 0
+    for name, segments in parsed.samples.items():
+        kept = [s for s in segments if s.chrom in sieve.keep]
+        if len(kept) < len(segments):
+            dropped += len(segments) - len(kept)
+            set_aside[name] = set_aside.get(name, 0) + len(segments) - len(kept)
+            parsed.samples[name] = kept
+    if any(sieve.samples):
+        # Samples in the order the file names them, those seen only on lines taken out included.
+        parsed.samples = {**{n: parsed.samples.get(n, []) for n in sieve.samples if n}, **parsed.samples}
+    parsed.set_aside = {name: n for name, n in set_aside.items() if n}
+    # parsed.max_end already holds the end of every segment built; of equal ends the first line wins.
+    for chrom, (end, line) in sieve.max_end.items():
+        best = parsed.max_end.get(chrom)
+        if best is None or end > best[0] or (end == best[0] and (line or 0) < (best[1] or 0)):
+            parsed.max_end[chrom] = (end, line)
+    # A full read indexes chromosomes in sorted order (the build check reports the first).
+    parsed.max_end = dict(sorted(parsed.max_end.items(), key=lambda item: chrom_order(item[0])))
+    if count := sieve.count + dropped:
+        unit = "bin" if parsed.is_bin_level else "row"
+        parsed.notes.append(
+            f"{count} {unit}(s) on chromosomes the screened genes do not lie on were checked for "
+            "coordinates only (used for the genome-build check, not for any call)"
+        )
     return parsed
 
 
@@ -146,7 +168,7 @@ def _cache_weight() -> int:
 def _usable(parsed: ParsedFile, sample: str | None) -> bool:
     """Whether the file (``sample`` None) or one sample (its key in ``samples``) holds data.
 
-    Rows the light path set aside are what a full read would have made segments of, so they
+    Rows set aside off the kept chromosomes are what a full read would have made segments of, so they
     count: a sample measured only on other chromosomes reads as a profile whose genes are not
     covered, as it would without ``keep_chromosomes``. A bin-level file keeps its own rule: with
     no bin on the genes' chromosomes it has no usable bins.
@@ -176,8 +198,7 @@ def _candidates(wanted: str, names: list[str]) -> str:
     return _names(shown) if shown else _names(sorted(names)[:10])
 
 
-def _select(parsed: ParsedFile, sample: str | None,
-            fallback: str | None = None) -> tuple[str | None, list, list[str]]:
+def _select(parsed: ParsedFile, sample: str | None, fallback: str | None = None) -> tuple[str | None, list, list[str]]:
     notes: list[str] = []
     if not parsed.names_samples:
         if sample:
@@ -188,8 +209,10 @@ def _select(parsed: ParsedFile, sample: str | None,
         if len(names) == 1:
             return names[0], parsed.samples[names[0]], notes
         if fallback is not None and fallback in parsed.samples:
-            notes.append(f"sample {fallback!r} chosen among the {len(names)} samples in the file by the sample "
-                         "sheet's sample_id (exact match; cn_sample was empty)")
+            notes.append(
+                f"sample {fallback!r} chosen among the {len(names)} samples in the file by the sample "
+                "sheet's sample_id (exact match; cn_sample was empty)"
+            )
             return fallback, parsed.samples[fallback], notes
         if fallback is not None:
             raise InputError(
@@ -197,12 +220,19 @@ def _select(parsed: ParsedFile, sample: str | None,
                 f"file holds {len(names)} samples and none is named {fallback!r}, the sample sheet's sample_id "
                 f"(exact match required, no prefix matching); closest: {_candidates(fallback, names)}; "
                 "put the sample's name in cn_sample",
-                field="cn_sample", expected="cn_sample, or a sample_id exactly as in the file", found=fallback,
-                code="cn_sample_not_found")
-        raise InputError(parsed.path, f"file holds {len(names)} samples; the sample sheet must name one (cn_sample)",
-                         field="cn_sample", expected="one exact sample name",
-                         found=_names(names[:10]) + (" ..." if len(names) > 10 else ""),
-                         code="cn_sample_not_found")
+                field="cn_sample",
+                expected="cn_sample, or a sample_id exactly as in the file",
+                found=fallback,
+                code="cn_sample_not_found",
+            )
+        raise InputError(
+            parsed.path,
+            f"file holds {len(names)} samples; the sample sheet must name one (cn_sample)",
+            field="cn_sample",
+            expected="one exact sample name",
+            found=_names(names[:10]) + (" ..." if len(names) > 10 else ""),
+            code="cn_sample_not_found",
+        )
     if sample in parsed.samples:
         return sample, parsed.samples[sample], notes
     raise InputError(
@@ -223,9 +253,15 @@ def _check_build(parsed: ParsedFile, build: str) -> None:
         check_position(parsed.path, chrom, end, build, line)
 
 
-def read_copy_number(path: str | Path, *, fmt: str | None = None, sample: str | None = None,
-                     build: str, keep_chromosomes: Collection[str] | None = None,
-                     fallback_sample: str | None = None) -> CopyNumberProfile:
+def read_copy_number(
+    path: str | Path,
+    *,
+    fmt: str | None = None,
+    sample: str | None = None,
+    build: str,
+    keep_chromosomes: Collection[str] | None = None,
+    fallback_sample: str | None = None,
+) -> CopyNumberProfile:
     """Read one sample's copy-number profile from ``path``.
 
     ``fmt`` (a FORMATS name) always wins over detection; None detects from content. See the
@@ -236,20 +272,39 @@ def read_copy_number(path: str | Path, *, fmt: str | None = None, sample: str | 
     path = str(path)
     declared = canonical_build(build)
     if declared is None:
-        raise InputError(path, "unknown genome build", field="build", expected="GRCh37 or GRCh38 (or hg19/hg38)",
-                         found=build, code="build_unknown")
-    if fmt is not None and fmt not in _PARSERS:
+        raise InputError(
+            path,
+            "unknown genome build",
+            field="build",
+            expected="GRCh37 or GRCh38 (or hg19/hg38)",
+            found=build,
+            code="build_unknown",
+        )
+    if fmt is not None and fmt not in BY_NAME:
         close = difflib.get_close_matches(fmt, FORMATS, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise InputError(path, f"unknown copy-number format{hint}", field="cn_format",
-                         expected=", ".join(FORMATS), found=fmt, code="cn_format_unknown")
-    parsed = _parse_file(path, fmt, frozenset(normalize_contig(c) for c in keep_chromosomes)
-                         if keep_chromosomes is not None else None)
+        raise InputError(
+            path,
+            f"unknown copy-number format{hint}",
+            field="cn_format",
+            expected=", ".join(FORMATS),
+            found=fmt,
+            code="cn_format_unknown",
+        )
+    parsed = _parse_file(
+        path, fmt, frozenset(normalize_contig(c) for c in keep_chromosomes) if keep_chromosomes is not None else None
+    )
     _check_build(parsed, declared)
     chosen_sample, segments, notes = _select(parsed, sample, fallback_sample)
     if not _usable(parsed, chosen_sample if parsed.names_samples else ""):
-        raise InputError(path, f"sample {chosen_sample!r} has no usable segments", field="cn_sample",
-                         expected="at least one segment with a value", found="0 segments", code="cn_no_segments")
+        raise InputError(
+            path,
+            f"sample {chosen_sample!r} has no usable segments",
+            field="cn_sample",
+            expected="at least one segment with a value",
+            found="0 segments",
+            code="cn_no_segments",
+        )
     return CopyNumberProfile(
         path=path,
         format=parsed.fmt,

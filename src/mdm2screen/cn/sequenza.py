@@ -13,16 +13,15 @@ comment lines (``# cellularity = ...``/``# ploidy = ...``).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 from ._common import (
     Layout,
+    OffChromosomes,
     ParsedFile,
     Table,
     check_copy_number,
-    finish_parsed,
     make_segment,
-    off_chromosomes,
     parse_count,
     parse_float,
     purity_ploidy_from_comments,
@@ -38,18 +37,22 @@ def detect(keys: list[str]) -> str | None:
     return "sequenza" if REQUIRED <= set(keys) else None
 
 
-def _layout(table: Table) -> Layout:
+def coordinates(table: Table) -> Layout:
     return Layout(table.col("chromosome"), table.col("start.pos"), table.col("end.pos"), zero_based=False)
 
 
-def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collection[str] | None = None) -> ParsedFile:
-    """``keep_chromosomes``: segments elsewhere take the light path (see ``_common.OffChromosomes``).
-    R's quoted output is not plain text, so such files are read row by row; the light path then
-    only spares building the segments elsewhere."""
-    light = off_chromosomes(keep_chromosomes, _layout)
-    table = read_table(path, lines, fmt, lambda keys: REQUIRED <= set(keys),
-                       "Sequenza columns 'chromosome start.pos end.pos Bf ... CNt A B LPP'", light=light)
-    ci, si, ei = _layout(table)[:3]
+def parse(path: str, lines: Sequence[str], fmt: str, sieve: OffChromosomes | None = None) -> ParsedFile:
+    """``sieve``: see ``_common.OffChromosomes``. R's quoted output is not plain text, so the sieve
+    declines it and every row is read by the parser."""
+    table = read_table(
+        path,
+        lines,
+        fmt,
+        lambda keys: REQUIRED <= set(keys),
+        "Sequenza columns 'chromosome start.pos end.pos Bf ... CNt A B LPP'",
+        sieve=sieve,
+    )
+    ci, si, ei = coordinates(table)[:3]
     ti = table.col("cnt")
     ai, bi = table.col("a", required=False), table.col("b", required=False)
     ni = table.col("n.ratio", required=False)
@@ -63,12 +66,24 @@ def parse(path: str, lines: Sequence[str], fmt: str, keep_chromosomes: Collectio
             continue
         major = parse_float(table, row, ai) if ai is not None else None
         minor = parse_float(table, row, bi) if bi is not None else None
-        seg = make_segment(table, row, ci, si, ei, zero_based=False, value=cnt, kind="copy_number",
-                           copy_number=cnt, n_probes=parse_count(table, row, ni), major=major, minor=minor)
-        if light is None or light.keeps(seg):
-            segments.append(seg)
+        seg = make_segment(
+            table,
+            row,
+            ci,
+            si,
+            ei,
+            zero_based=False,
+            value=cnt,
+            kind="copy_number",
+            copy_number=cnt,
+            n_probes=parse_count(table, row, ni),
+            major=major,
+            minor=minor,
+        )
+        segments.append(seg)
     if note := skipped_note(skipped, "CNt is missing"):
         notes.append(note)
     purity, ploidy = purity_ploidy_from_comments(path, [*table.preamble, *table.comments])
-    return finish_parsed(ParsedFile(path, fmt, {"": segments}, names_samples=False, purity=purity, ploidy=ploidy,
-                                    notes=notes), light)
+    return ParsedFile(
+        path, fmt, {"": segments}, names_samples=False, purity=purity, ploidy=ploidy, notes=notes
+    ).finish()
