@@ -27,6 +27,7 @@ import make_cohort  # noqa: E402 - benchmarks/ is not a package
 import run_benchmark  # noqa: E402
 
 from mdm2screen.cn import read_copy_number  # noqa: E402
+from mdm2screen.config import load_settings  # noqa: E402
 from mdm2screen.variants import TP53Settings, read_tp53_variants  # noqa: E402
 
 N = 10
@@ -140,7 +141,7 @@ def test_generated_files_parse_and_say_what_was_planned(bench):
     root = bench["dir"] / f"n{N}"
     sheet = root / "samples" / "cohort.tsv"
     truth = {t["sample_id"]: t for t in _rows(root / "truth.tsv")}
-    settings = TP53Settings()
+    settings = TP53Settings.from_config(load_settings({"samples": "x"})["tp53"])
     for row in _rows(sheet):
         t = truth[row["sample_id"]]
         profile = read_copy_number(sheet.parent / row["cn_file"], fmt=row["cn_format"] or None,
@@ -180,7 +181,7 @@ def test_shared_file_cohort_parses_and_is_read_once_per_job(bench):
     truth = {t["sample_id"]: t for t in _rows(root / "truth.tsv")}
     for row in _rows(sheet)[:4]:
         source = read_tp53_variants(sheet.parent / row["vcf"], build="GRCh37", tumor_sample=row["tumor_sample"],
-                                    sample_id=row["sample_id"], settings=TP53Settings())
+                                    sample_id=row["sample_id"], settings=TP53Settings.from_config(load_settings({"samples": "x"})["tp53"]))
         assert source.format == "maf"
         assert len(source.variants) == (truth[row["sample_id"]]["tp53"] == "mutated")
         profile = read_copy_number(sheet.parent / row["cn_file"], sample=row["cn_sample"], build="GRCh37")

@@ -7,17 +7,25 @@ polymorphisms are those of resources/reference/tp53_benign_germline.tsv (P72R rs
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pysam
 import pytest
 
+from mdm2screen.config import load_settings
 from mdm2screen.model import CoverageEvidence, GeneCopyNumber, VariantCall, VariantSource
 from mdm2screen.variants import TP53Settings, assess_tp53, read_tp53_variants
 
+
+def tp53_settings(**changes) -> TP53Settings:
+    """The configuration's tp53 section (its defaults), with ``changes``."""
+    return dataclasses.replace(TP53Settings.from_config(load_settings({"samples": "x"})["tp53"]), **changes)
+
+
 # Coverage is not what these tests judge: wild type without coverage evidence (tp53_coverage_not_required).
-SETTINGS = TP53Settings(require_coverage=False)
+SETTINGS = tp53_settings(require_coverage=False)
 UNVERIFIED = CoverageEvidence(verified=False, adequate=None, method=None)
 ADEQUATE = CoverageEvidence(
     verified=True, adequate=True, method="bam", fraction_covered=1.0, min_depth=100, detail="all exons"
@@ -129,7 +137,7 @@ class TestCategories:
         records = [FILLER, {**R175H, "af": None}]
         evidence = assess(tmp_path, records)
         assert evidence.variants[0].decides and "VAF unknown" in evidence.variants[0].why
-        strict = TP53Settings(unknown_vaf_decides=False, require_coverage=False)
+        strict = tp53_settings(unknown_vaf_decides=False, require_coverage=False)
         evidence = assess(tmp_path, records, settings=strict)
         assert evidence.variants[0].category == "vaf_unknown" and evidence.status == "wild_type"
 
@@ -145,7 +153,7 @@ class TestCategories:
         assert {v.consequence for v in evidence.variants} == {"synonymous", "intronic", "splice_region", "utr3"}
         assert all(v.category == "non_deciding_consequence" for v in evidence.variants)
         assert evidence.status == "wild_type"
-        wider = TP53Settings(deciding_consequences=(*SETTINGS.deciding_consequences, "splice_region"))
+        wider = tp53_settings(deciding_consequences=(*SETTINGS.deciding_consequences, "splice_region"))
         evidence = assess(tmp_path, records, settings=wider)
         assert [v.consequence for v in evidence.deciding] == ["splice_region"]
 
@@ -211,7 +219,7 @@ class TestStatusRules:
         assert [r.code for r in evidence.reasons] == ["tp53_no_deciding_variant", "tp53_coverage_verified"]
 
     def test_require_coverage(self, tmp_path):
-        strict = TP53Settings()  # the default: coverage evidence required
+        strict = tp53_settings()  # the default: coverage evidence required
         assert strict.require_coverage is True
         evidence = assess(tmp_path, [FILLER], settings=strict)
         assert evidence.status == "not_assessable"
@@ -244,5 +252,5 @@ class TestStatusRules:
                            annotation_source="computed")  # fmt: skip
         source = VariantSource(path="x.vcf", format="vcf", sample="T", variants=[call], records_on_tp53_chrom=5)
         assert assess_tp53(source, UNVERIFIED, cn=None, settings=SETTINGS, build="GRCh37").status == "wild_type"
-        lower = TP53Settings(min_vaf=0.02)
+        lower = tp53_settings(min_vaf=0.02)
         assert assess_tp53(source, UNVERIFIED, cn=None, settings=lower, build="GRCh37").status == "mutated"

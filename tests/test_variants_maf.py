@@ -9,6 +9,7 @@ Transcript_ID, t_depth/t_ref_count/t_alt_count, FILTER.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import gzip
 import os
 import shutil
@@ -16,14 +17,21 @@ from pathlib import Path
 
 import pytest
 
+from mdm2screen.config import load_settings
 from mdm2screen.errors import InputError
 from mdm2screen.model import CoverageEvidence
 from mdm2screen.variants import TP53Settings, assess_tp53, detect_variant_format, maf, read_tp53_variants
 
+
+def tp53_settings(**changes) -> TP53Settings:
+    """The configuration's tp53 section (its defaults), with ``changes``."""
+    return dataclasses.replace(TP53Settings.from_config(load_settings({"samples": "x"})["tp53"]), **changes)
+
+
 DATA = Path(__file__).parent / "data" / "variants" / "RTCGA_gbmlgg"
 MAF = DATA / "GBMLGG.mutations.subset.maf.gz"
 # Coverage is not what these tests judge: wild type without coverage evidence (tp53_coverage_not_required).
-SETTINGS = TP53Settings(require_coverage=False)
+SETTINGS = tp53_settings(require_coverage=False)
 UNVERIFIED = CoverageEvidence(verified=False, adequate=None, method=None)
 
 

@@ -8,6 +8,7 @@ mutates them byte by byte, cuts them, duplicates lines, compresses them, or repl
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import tempfile
 from pathlib import Path
@@ -15,13 +16,20 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mdm2screen.config import load_settings
 from mdm2screen.errors import InputError
 from mdm2screen.model import CoverageEvidence
 from mdm2screen.variants import TP53Settings, annotate_tp53, assess_tp53, read_tp53_variants
 from mdm2screen.variants.transcript import CONSEQUENCE_CLASSES, normalize, tp53_model
 
+
+def tp53_settings(**changes) -> TP53Settings:
+    """The configuration's tp53 section (its defaults), with ``changes``."""
+    return dataclasses.replace(TP53Settings.from_config(load_settings({"samples": "x"})["tp53"]), **changes)
+
+
 # Coverage is not what these tests judge: wild type without coverage evidence (tp53_coverage_not_required).
-SETTINGS = TP53Settings(require_coverage=False)
+SETTINGS = tp53_settings(require_coverage=False)
 UNVERIFIED = CoverageEvidence(verified=False, adequate=None, method=None)
 PROPS = settings(max_examples=120, deadline=3000, suppress_health_check=[HealthCheck.too_slow])
 

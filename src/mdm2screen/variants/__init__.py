@@ -21,11 +21,12 @@ from ..errors import InputError
 from ..fileio import GZIP_MAGIC
 from ..genome import canonical_build
 from ..model import VariantSource
+from .calls import read_maf_calls, read_vcf_calls
 from .coverage import assess_coverage
-from .maf import is_maf_header, read_maf
+from .maf import is_maf_header
+from .records import check_input, input_error
 from .tp53 import TP53Settings, assess_tp53
 from .transcript import CONSEQUENCE_CLASSES, annotate_tp53
-from .vcf import check_input, input_error, read_vcf
 
 __all__ = [
     "CONSEQUENCE_CLASSES",
@@ -101,7 +102,9 @@ def read_tp53_variants(
     sample_id: str | None,
     settings: TP53Settings,
 ) -> VariantSource:
-    """Every variant the VCF or MAF holds in the TP53 region for this sample, plus the chr17 record count."""
+    """Every variant the VCF or MAF holds in the TP53 region for this sample, plus the chr17 record count.
+
+    The reader (vcf.py, maf.py) reads the region; calls.py makes the records VariantCalls."""
     canon = canonical_build(build)
     if canon is None:
         raise InputError(
@@ -115,8 +118,8 @@ def read_tp53_variants(
     try:
         fmt = detect_variant_format(path)
         if fmt == "maf":
-            return read_maf(path, build=canon, tumor_sample=tumor_sample, sample_id=sample_id, settings=settings)
-        return read_vcf(path, build=canon, tumor_sample=tumor_sample, settings=settings)
+            return read_maf_calls(path, build=canon, tumor_sample=tumor_sample, sample_id=sample_id, settings=settings)
+        return read_vcf_calls(path, build=canon, tumor_sample=tumor_sample, settings=settings)
     except OSError as exc:
         # The file vanished or lost its permissions after it was checked: an InputError, never a crash.
         raise input_error(path, exc) from exc

@@ -21,9 +21,9 @@ from ..errors import InputError
 from ..fileio import iter_text_lines, read_text_lines
 from ..genome import canonical_build, check_contig_lengths, check_position, normalize_contig
 from ..model import CoverageEvidence
+from .records import check_input, input_error
 from .tp53 import TP53Settings
 from .transcript import TP53Model, tp53_model
-from .vcf import check_input, input_error
 
 PYSAM_ERRORS = (OSError, ValueError, TypeError, KeyError, IndexError, NotImplementedError, RuntimeError)
 

@@ -1,12 +1,12 @@
-"""MAF reader for the TP53 region (GDC MAF specification and older TCGA/Firehose/Oncotator MAFs).
+"""MAF reader: the rows of one region for one tumour barcode, as the file gives them (GDC MAF
+specification and older TCGA/Firehose/Oncotator MAFs). Normalising and interpreting them is the
+evidence layer's (calls.py).
 
 Conventions, after docs.gdc.cancer.gov/Data/File_Formats/MAF_Format/:
 
 * Coordinates are 1-based. ``-`` stands for an empty allele; an insertion sits between
-  ``Start_Position`` and the next base. Without a reference genome the anchor base of an indel
-  is only known inside TP53's coding exons (from the shipped CDS): there the key is VCF-style and
-  matches a VCF's, elsewhere it keeps the MAF's ``-`` style. Consequence and HGVS are computed
-  from positions when the file's own are missing.
+  ``Start_Position`` and the next base. Rows are returned with the MAF's own alleles, End_Position,
+  Variant_Classification and HGVS columns (those of the requested transcripts).
 * Column names are matched case-insensitively (``Start_position`` in old MAFs); ``#version``
   lines and quoted fields are accepted; a repeated header line (concatenated MAFs) is skipped.
 * A cohort MAF is read once per process: the TP53 rows and per-barcode row counts are cached
@@ -27,16 +27,11 @@ from pathlib import Path
 from ..errors import InputError
 from ..fileio import iter_text_lines
 from ..genome import canonical_build, check_position, normalize_contig
-from ..model import VariantCall, VariantSource
 from ..reference import gene_locus
-from .tp53 import TP53Settings, allele_call, tp53_region
-from .transcript import ENSEMBL_TRANSCRIPT, MAF_CLASSES, TP53Model, splice_side, tp53_model
-from .vcf import check_input, read_count
+from .records import RawAllele, RawVariants, Region, check_input, read_count
 
 REQUIRED = ("hugo_symbol", "chromosome", "start_position", "reference_allele", "tumor_sample_barcode")
 ALLELES = ("tumor_seq_allele2", "tumor_seq_allele1")
-# Transcript IDs of NM_000546 in MAF transcript columns (uc002gim = UCSC known gene used by Oncotator).
-CANONICAL_IDS = (ENSEMBL_TRANSCRIPT, "NM_000546", "uc002gim")
 TRANSCRIPT_COLUMNS = ("transcript_id", "annotation_transcript", "refseq_mrna_id", "refseq")
 MISSING = ("", ".", "NA", "N/A", "NaN", "nan", "None", "__UNKNOWN__")
 # Rows kept in the cache: TP53 in either build, with room for any splice margin.
@@ -249,14 +244,14 @@ def _vaf(shown: str, values: dict[str, str], line: int) -> tuple[float | None, i
     return alt / total, depth if depth is not None else total, alt
 
 
-def _canonical_row(values: dict[str, str]) -> bool:
+def _canonical_row(values: dict[str, str], transcripts: tuple[str, ...]) -> bool:
     ids = [_value(values, c) for c in TRANSCRIPT_COLUMNS]
     present = [i for i in ids if i]
-    return not present or any(i.split(".")[0] in CANONICAL_IDS for i in present)
+    return not present or any(i.split(".")[0] in transcripts for i in present)
 
 
-def _hgvs(values: dict[str, str]) -> tuple[str | None, str | None]:
-    if not _canonical_row(values):
+def _hgvs(values: dict[str, str], transcripts: tuple[str, ...]) -> tuple[str | None, str | None]:
+    if not _canonical_row(values, transcripts):
         return None, None
     c = _value(values, "hgvsc") or _value(values, "cdna_change")
     p = (
@@ -270,9 +265,19 @@ def _hgvs(values: dict[str, str]) -> tuple[str | None, str | None]:
 
 
 def read_maf(
-    path: str | Path, *, build: str, tumor_sample: str | None, sample_id: str | None, settings: TP53Settings
-) -> VariantSource:
-    """The TP53 rows of one tumour barcode, and its row count on chromosome 17."""
+    path: str | Path,
+    *,
+    build: str,
+    region: Region,
+    tumor_sample: str | None,
+    sample_id: str | None,
+    transcripts: tuple[str, ...],
+) -> RawVariants:
+    """The rows of one tumour barcode overlapping ``region``, and its row count on that chromosome.
+
+    ``build`` is the declared (canonical) build the rows' NCBI_Build and positions are checked against;
+    the HGVS columns are taken only from rows of ``transcripts`` (unversioned IDs) or rows naming none.
+    """
     shown = str(path)
     index = load_maf(path)
     barcode = tumor_sample or sample_id
@@ -298,9 +303,7 @@ def read_maf(
             f"{SEQUENCED_NOTE}{barcode} ({how}) is listed in the MAF's #sequenced_samples line "
             f"(line {index.sequenced[barcode]}) and has no row in it"
         )
-        return VariantSource(
-            path=shown, format="maf", sample=barcode, variants=[], records_on_tp53_chrom=0, indexed=False, notes=[note]
-        )
+        return RawVariants(path=shown, format="maf", sample=barcode, alleles=[], records_on_chrom=0, head_notes=[note])
     if not barcode or barcode not in index.rows_per_barcode:
         known = list(dict.fromkeys([*index.rows_per_barcode, *index.sequenced]))
         close = difflib.get_close_matches(barcode or "", known, n=5, cutoff=0.5)
@@ -316,54 +319,46 @@ def read_maf(
         )
     if barcode in index.errors:
         raise index.errors[barcode]
-    model = tp53_model(build)
+    chrom, region_start, region_end = region
     for value, line in index.builds.get(barcode, {}).items():
-        if canonical_build(value) != model.build:
+        if canonical_build(value) != build:
             raise InputError(
                 shown,
                 "NCBI_Build of this sample's rows differs from the build the sample sheet declares",
                 line=line,
                 field="NCBI_Build",
-                expected=model.build,
+                expected=build,
                 found=value,
                 code="build_mismatch",
             )
     if barcode in index.max_chrom_pos:
         pos, line = index.max_chrom_pos[barcode]
-        check_position(shown, model.chrom, pos, model.build, line)
-    chrom, region_start, region_end = tp53_region(model.build, settings)
-    notes = [f"tumour barcode: {barcode} ({how})"]
-    variants: list[VariantCall] = []
-    seen: dict[tuple[str, int, str, str], int] = {}
+        check_position(shown, chrom, pos, build, line)
+    alleles: list[RawAllele] = []
     for row in index.tp53_rows.get(barcode, []):
-        variants.extend(_row_calls(shown, row, model, settings, region_start, region_end, notes, seen))
+        alleles.extend(_row_alleles(shown, row, region_start, region_end, transcripts))
     on_chrom = index.chrom_rows.get(barcode, 0)
+    tail = []
     if on_chrom == 0:
-        notes.append(
+        tail.append(
             f"the MAF has {index.rows_per_barcode[barcode]} row(s) for {barcode} but none on chromosome {chrom}; "
             "a MAF lists only what was found, so this says nothing about TP53 coverage"
         )
-    return VariantSource(
+    return RawVariants(
         path=shown,
         format="maf",
         sample=barcode,
-        variants=variants,
-        records_on_tp53_chrom=on_chrom,
-        indexed=False,
-        notes=notes,
+        alleles=alleles,
+        records_on_chrom=on_chrom,
+        head_notes=[f"tumour barcode: {barcode} ({how})"],
+        tail_notes=tail,
     )
 
 
-def _row_calls(
-    shown: str,
-    row: MafRow,
-    model: TP53Model,
-    settings: TP53Settings,
-    region_start: int,
-    region_end: int,
-    notes: list[str],
-    seen: dict[tuple[str, int, str, str], int],
-) -> list[VariantCall]:
+def _row_alleles(
+    shown: str, row: MafRow, region_start: int, region_end: int, transcripts: tuple[str, ...]
+) -> list[RawAllele]:
+    """One RawAllele per distinct tumour allele of a row overlapping the region (none otherwise)."""
     values, line = row.values, row.line
     start = _position(values["start_position"]) or 1
     ref = _value(values, "reference_allele") or "-"
@@ -376,45 +371,29 @@ def _row_calls(
         filters = [*filters, "germline"]
     rsid = _value(values, "dbsnp_rs")
     rsid = rsid if rsid and rsid.startswith("rs") else None
-    vc = (_value(values, "variant_classification") or "").lower()
-    hgvs_c, hgvs_p = _hgvs(values)
+    hgvs_c, hgvs_p = _hgvs(values, transcripts)
     alts: list[str] = []
     for column in ALLELES:
         allele = _value(values, column)
         if allele and allele.upper() != ref.upper() and allele not in alts:
             alts.append(allele)
-    calls = []
-    for alt in alts:
-        given_class = MAF_CLASSES.get(vc)
-        if vc == "splice_site":
-            given_class = None  # resolved below against the model
-        call = allele_call(
-            model,
+    return [
+        RawAllele(
+            values.get("chromosome", ""),
             start,
             ref,
             alt,
-            settings=settings,
+            line,
             filters=filters,
             vaf=vaf,
             depth=depth,
             alt_count=alt_count,
-            given=(given_class, hgvs_c, hgvs_p),
-            given_source="MAF",
+            terms=(_value(values, "variant_classification") or "").lower(),
+            hgvs_c=hgvs_c,
+            hgvs_p=hgvs_p,
+            annotation_source="MAF",
             rsid=rsid,
-            line=line,
-            notes=notes,
+            end=end,
         )
-        if vc == "splice_site":
-            if call.consequence not in ("splice_donor", "splice_acceptor"):
-                call.consequence = splice_side(model, start, end)
-            call.annotation_source = "MAF"
-        # Every row is kept: assess_tp53 judges whether duplicate rows of one variant agree.
-        if call.key() in seen:
-            notes.append(
-                f"duplicate row for {call.chrom}:{call.pos} {call.ref}>{call.alt} (lines {seen[call.key()]} and {line});"
-                " every row kept"
-            )
-        else:
-            seen[call.key()] = line
-        calls.append(call)
-    return calls
+        for alt in alts
+    ]

@@ -8,74 +8,57 @@ coverage shown to be insufficient, makes TP53 *not assessable*, never wild type.
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from ..genome import canonical_build
 from ..model import CoverageEvidence, GeneCopyNumber, Reason, TP53Evidence, VariantCall, VariantSource
-from ..paths import resource_path
+from ..paths import reference_path
 from ..reference import gene_locus
-from .transcript import CONSEQUENCE_LABELS, TP53Model, annotate_change, normalize
-
-DEFAULT_DECIDING = (
-    "missense",
-    "nonsense",
-    "frameshift",
-    "inframe_insertion",
-    "inframe_deletion",
-    "start_lost",
-    "stop_lost",
-    "splice_donor",
-    "splice_acceptor",
-    # Structural variants (VCF symbolic/breakend alleles, classified by vcf.structural_consequence): a
-    # deletion of coding bases or a breakpoint inside the gene disrupts TP53 as surely as a frameshift.
-    "structural_deletion",
-    "structural_rearrangement",
-)
-
-# FILTER values that say "germline or seen in normals", from Mutect2 (germline, germline_risk,
-# normal_artifact, artifact_in_normal, panel_of_normals), bcbio/umccrise (PoN, SAGE_PoN,
-# GERMLINE_INDEL, gnomAD_common) and GDC MAFs (common_in_exac, common_in_gnomad, gdc_pon).
-# Compared case-insensitively.
-DEFAULT_GERMLINE_FILTERS = (
-    "germline",
-    "germline_risk",
-    "normal_artifact",
-    "artifact_in_normal",
-    "panel_of_normals",
-    "PoN",
-    "SAGE_PoN",
-    "GERMLINE_INDEL",
-    "gnomAD_common",
-    "common_in_exac",
-    "common_in_gnomad",
-    "gdc_pon",
-)
+from .transcript import CONSEQUENCE_LABELS
 
 # Notes a reader leaves for assess_tp53 to turn into reasons; a build-suspect note also keeps TP53
 # from being called wild type.
 REFERENCE_MISMATCH_NOTE = "reference mismatch: "
 BUILD_SUSPECT_NOTE = "build suspect: "
 # Duplicate records of one variant whose VAFs differ by more than this (absolute) disagree.
-DUPLICATE_VAF_TOLERANCE = 0.01
 
 
 @dataclass(frozen=True)
 class TP53Settings:
-    """How TP53 variants and coverage are judged (values come from the run configuration)."""
+    """How TP53 variants and coverage are judged: the configuration's ``tp53`` section (the schema holds
+    the defaults and what each value means; none are repeated here)."""
 
-    min_vaf: float = 0.05
-    accepted_filters: tuple[str, ...] = ("PASS", ".")  # "." = caller applied no filter (unfiltered Mutect2)
-    germline_filters: tuple[str, ...] = DEFAULT_GERMLINE_FILTERS
-    deciding_consequences: tuple[str, ...] = DEFAULT_DECIDING
-    splice_site_bases: int = 2  # intronic +/-1..2 -> splice_donor/acceptor
-    splice_region_bases: int = 8  # +/-3..8 intronic (and exonic 1-3) -> splice_region
-    unknown_vaf_decides: bool = True  # a somatic call with no read counts (many MAFs) still decides
-    min_depth: int = 100  # coverage: depth required per TP53 coding base
-    min_coverage_fraction: float = 0.95
-    # No coverage evidence -> not_assessable: a VCF lists what was found, not what was looked at. False
-    # accepts wild type without that evidence, and every report then says so (tp53_coverage_not_required).
-    require_coverage: bool = True
+    min_vaf: float
+    accepted_filters: tuple[str, ...]
+    germline_filters: tuple[str, ...]  # compared case-insensitively
+    deciding_consequences: tuple[str, ...]
+    splice_site_bases: int
+    splice_region_bases: int
+    unknown_vaf_decides: bool
+    min_depth: int
+    min_coverage_fraction: float
+    require_coverage: bool
+    duplicate_vaf_tolerance: float  # records of one variant whose VAFs differ by more disagree
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any]) -> TP53Settings:
+        """From the validated configuration's ``tp53`` section (every key present; KeyError otherwise)."""
+        return cls(
+            min_vaf=float(section["min_vaf"]),
+            accepted_filters=tuple(section["accepted_filters"]),
+            germline_filters=tuple(section["germline_filters"]),
+            deciding_consequences=tuple(section["deciding_consequences"]),
+            splice_site_bases=int(section["splice_site_bases"]),
+            splice_region_bases=int(section["splice_region_bases"]),
+            unknown_vaf_decides=bool(section["unknown_vaf_decides"]),
+            min_depth=int(section["min_depth"]),
+            min_coverage_fraction=float(section["min_coverage_fraction"]),
+            require_coverage=bool(section["require_coverage"]),
+            duplicate_vaf_tolerance=float(section["duplicate_vaf_tolerance"]),
+        )
 
     @property
     def margin(self) -> int:
@@ -105,7 +88,7 @@ class BenignVariant:
 def benign_variants() -> tuple[BenignVariant, ...]:
     """The shipped table of benign TP53 polymorphisms (both builds, VCF-style alleles)."""
     rows = []
-    with open(resource_path("reference", "tp53_benign_germline.tsv"), newline="") as handle:
+    with open(reference_path("tp53_benign_germline.tsv"), newline="") as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
             keys = set()
             for build in ("GRCh37", "GRCh38"):
@@ -229,7 +212,7 @@ def assess_tp53(
                 reasons.append(Reason("tp53_reference_mismatch", note[len(REFERENCE_MISMATCH_NOTE) :]))
             elif note.startswith(BUILD_SUSPECT_NOTE):
                 reasons.append(Reason("tp53_build_suspect", note[len(BUILD_SUSPECT_NOTE) :]))
-    duplicates, conflicted = _judge_duplicates(variants, source)
+    duplicates, conflicted = _judge_duplicates(variants, source, settings)
     deciding = [v for v in variants if v.decides]
     deleted = cn is not None and cn.call == "deleted"
     evidence = TP53Evidence(
@@ -357,7 +340,9 @@ def _record_text(call: VariantCall) -> str:
     return f"{where}: FILTER {';'.join(call.filters or ['.'])}, {vaf}, {call.category}"
 
 
-def _judge_duplicates(variants: list[VariantCall], source: VariantSource | None) -> tuple[list[Reason], bool]:
+def _judge_duplicates(
+    variants: list[VariantCall], source: VariantSource | None, settings: TP53Settings
+) -> tuple[list[Reason], bool]:
     """Reasons for records of one variant (same normalised chrom/pos/ref/alt) that occur more than once.
 
     Records that disagree (one decides and another not, or FILTER or VAF differ) are a conflict: none of
@@ -379,7 +364,7 @@ def _judge_duplicates(variants: list[VariantCall], source: VariantSource | None)
             differs.append("FILTER")
         vafs = [c.vaf for c in group]
         known = [v for v in vafs if v is not None]
-        if (known and len(known) < len(vafs)) or (known and max(known) - min(known) > DUPLICATE_VAF_TOLERANCE):
+        if (known and len(known) < len(vafs)) or (known and max(known) - min(known) > settings.duplicate_vaf_tolerance):
             differs.append("VAF")
         if len({c.decides for c in group}) > 1:
             differs.append("whether it counts as a TP53 mutation")
@@ -414,73 +399,3 @@ def _judge_duplicates(variants: list[VariantCall], source: VariantSource | None)
             )
         )
     return reasons, conflicted
-
-
-# --------------------------------------------------------------------------- building calls (shared by readers)
-
-
-def allele_call(
-    model: TP53Model,
-    pos: int,
-    ref: str,
-    alt: str,
-    *,
-    settings: TP53Settings,
-    filters: list[str],
-    vaf: float | None,
-    depth: int | None,
-    alt_count: int | None,
-    given: tuple[str | None, str | None, str | None] | None,
-    given_source: str,
-    rsid: str | None,
-    line: int | None,
-    notes: list[str],
-) -> VariantCall:
-    """One VariantCall: normalised key, consequence and HGVS (the file's annotation when usable).
-
-    ``given`` is the file's own (class, HGVS c., HGVS p.) for the canonical transcript, or None.
-    A class of None/"other" is unusable and the transcript model decides; HGVS text from the file
-    is preferred, the model fills what is missing.
-    """
-    try:
-        change = normalize(pos, ref, alt, model)
-    except ValueError:
-        # Symbolic (<DEL>), breakend or non-DNA alleles: listed, never interpreted.
-        cons = given[0] if given and given[0] else "other"
-        return VariantCall(
-            chrom=model.chrom, pos=pos, ref=ref, alt=alt, filters=filters, vaf=vaf, depth=depth,
-            alt_count=alt_count, consequence=cons, hgvs_c=given[1] if given else None,
-            hgvs_p=given[2] if given else None, annotation_source=given_source if given and given[0] else "computed",
-            rsid=rsid, line=line,
-        )  # fmt: skip
-    ann = annotate_change(model, change, settings.splice_site_bases, settings.splice_region_bases)
-    where = f"line {line}" if line else f"{model.chrom}:{pos}"
-    if ann.ref_mismatch:
-        notes.append(f"{REFERENCE_MISMATCH_NOTE}{where}: {ann.ref_mismatch}; check the genome build of the file")
-    consequence, hgvs_c, hgvs_p, source = ann.consequence, ann.hgvs_c, ann.hgvs_p, "computed"
-    if given is not None:
-        hgvs_c = given[1] or hgvs_c
-        hgvs_p = given[2] or hgvs_p
-        if given[0] and given[0] != "other":
-            consequence, source = given[0], given_source
-            if given[0] != ann.consequence and not ann.ref_mismatch:
-                notes.append(
-                    f"{where}: the {given_source} annotation says {given[0]}, the transcript model says "
-                    f"{ann.consequence}; the {given_source} annotation is used"
-                )
-    return VariantCall(
-        chrom=model.chrom,
-        pos=change.key_pos,
-        ref=change.key_ref,
-        alt=change.key_alt,
-        filters=filters,
-        vaf=vaf,
-        depth=depth,
-        alt_count=alt_count,
-        consequence=consequence,
-        hgvs_c=hgvs_c,
-        hgvs_p=hgvs_p,
-        annotation_source=source,
-        rsid=rsid,
-        line=line,
-    )

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from ..genome import canonical_build, normalize_contig
-from ..paths import resource_path
+from ..paths import reference_path
 
 TRANSCRIPT = "NM_000546.6"
 ENSEMBL_TRANSCRIPT = "ENST00000269305"
@@ -224,12 +224,12 @@ class TP53Model:
 
 
 def _resource_rows(build: str) -> list[dict[str, str]]:
-    with open(resource_path("reference", "tp53_exons.tsv"), newline="") as handle:
+    with open(reference_path("tp53_exons.tsv"), newline="") as handle:
         return [row for row in csv.DictReader(handle, delimiter="\t") if row["build"].lower() == build.lower()]
 
 
 def _read_fasta(name: str) -> str:
-    with open(resource_path("reference", name)) as handle:
+    with open(reference_path(name)) as handle:
         return "".join(line.strip() for line in handle if not line.startswith(">")).upper()
 
 

@@ -1,28 +1,26 @@
-"""VCF reader for the TP53 region (pysam throughout; VCF text is never parsed by hand).
+"""VCF reader: the records of one region, as the file gives them (pysam throughout; VCF text is
+never parsed by hand). Normalising and interpreting them is the evidence layer's (calls.py).
 
 * Plain, bgzipped, BCF and plain-gzip VCFs. htslib cannot open a plain-gzip (non-BGZF) VCF
   ("seek not implemented"), and it does not recognise a VCF that starts with a UTF-8 byte-order
   mark; both are decompressed/copied to a temporary file that pysam then reads (deleted after).
 * A bgzipped file without the BGZF end-of-file block is refused as truncated: htslib would
   otherwise read it silently up to the last complete block.
-* With a .tbi/.csi index no older than the file, only TP53's chromosome is fetched; otherwise the
-  file is streamed and records on other chromosomes are skipped. The fetch loads the index once
-  (pysam.TabixFile) and htslib parses the fetched lines from a temporary file; anything unusual
-  falls back to pysam.VariantFile's own fetch, which loads the index twice.
+* One read path: pysam streams the file, and records on other chromosomes are skipped. One fast
+  path, for a bgzipped file with a .tbi/.csi index shown to match it (see "index verification"):
+  htslib parses only the region chromosome's lines; whatever it cannot take, it declines to the stream.
 * The tumour column, per-caller VAF fields (Mutect2, Strelka2, VarScan2, VarDict, DRAGEN, PCGR)
-  and VEP ``CSQ`` / SnpEff ``ANN`` annotation of the canonical transcript are handled here.
+  and VEP ``CSQ`` / SnpEff ``ANN`` annotation of the requested transcripts are read here.
 """
 
 from __future__ import annotations
 
 import bisect
 import gzip
-import io
 import math
 import os
 import re
 import shutil
-import stat
 import struct
 import tempfile
 import zlib
@@ -38,14 +36,11 @@ import pysam
 from ..errors import InputError
 from ..fileio import GZIP_MAGIC
 from ..genome import canonical_build, check_contig_lengths, check_position, normalize_contig
-from ..model import VariantCall, VariantSource
-from .tp53 import BUILD_SUSPECT_NOTE, TP53Settings, allele_call, tp53_region
-from .transcript import ENSEMBL_TRANSCRIPT, TP53Model, map_so_terms, tp53_model
+from .records import RawAllele, RawVariants, Region, StructuralAllele, check_input, read_count
 
 BOM = b"\xef\xbb\xbf"
 # The 28-byte empty block every BGZF writer (htslib, bgzip, Biopython) appends at the end.
 BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
-CANONICAL_TRANSCRIPTS = (ENSEMBL_TRANSCRIPT, "NM_000546")
 
 # SnpEff ANN field order (VCF annotation format v1.0, pcingola.github.io/SnpEff/adds/VCFannotationformat_v1.0.pdf).
 ANN_FIELDS = (
@@ -70,66 +65,6 @@ PYSAM_ERRORS = (
 # --------------------------------------------------------------------------- opening
 
 
-def check_input(path: str | Path) -> Path:
-    """``path`` as a Path once it is shown to be a non-empty regular file this process may read.
-
-    The file type is checked with stat before anything opens the file: opening a FIFO blocks until a
-    writer appears, so a named pipe (or socket, device) given in the sample sheet must never be opened.
-    Readers still call :func:`input_error` on an OSError from opening, since the file can vanish or lose
-    its permissions between this check and the read.
-    """
-    p = Path(path)
-    try:
-        st = p.stat()
-    except OSError as exc:
-        raise input_error(p, exc) from exc
-    if stat.S_ISDIR(st.st_mode):
-        raise InputError(p, "is a folder, not a file", expected="a file", found="a folder", code="input_not_a_file")
-    if not stat.S_ISREG(st.st_mode):
-        kind = "a named pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else "a socket or device"
-        raise InputError(
-            p,
-            f"is {kind}, not a regular file; it was not opened",
-            expected="a file",
-            found=kind,
-            code="input_not_a_file",
-        )
-    if not os.access(p, os.R_OK):
-        raise InputError(
-            p,
-            "permission denied: this user may not read the file",
-            expected="a file readable by the user running mdm2screen",
-            found="no read permission",
-            code="input_unreadable",
-        )
-    if st.st_size == 0:
-        raise InputError(p, "file is empty", code="input_empty")
-    return p
-
-
-def input_error(path: str | Path, exc: OSError) -> InputError:
-    """The InputError for an OSError raised while opening or reading ``path`` (never the OS text alone)."""
-    if isinstance(exc, FileNotFoundError):
-        return InputError(
-            path,
-            "file does not exist (or vanished while it was being read)",
-            expected="the file named in the sample sheet",
-            found="no such file",
-            code="input_missing",
-        )
-    if isinstance(exc, PermissionError):
-        return InputError(
-            path,
-            "permission denied: this user may not read the file",
-            expected="a file readable by the user running mdm2screen",
-            found="permission denied",
-            code="input_unreadable",
-        )
-    if isinstance(exc, IsADirectoryError):
-        return InputError(path, "is a folder, not a file", expected="a file", found="a folder", code="input_not_a_file")
-    return InputError(path, f"cannot be read: {exc.strerror or exc}", code="input_unreadable")
-
-
 def _is_bgzf(head: bytes) -> bool:
     # gzip header with FEXTRA whose first subfield is 'BC' (SAM/BAM specification, section 4.1).
     return len(head) >= 16 and head[:2] == GZIP_MAGIC and head[3] & 4 == 4 and head[12:14] == b"BC"
@@ -139,7 +74,7 @@ def _copy_plain(src: Path, dst: Path, gz: bool) -> None:
     """Decompress (gz) or copy ``src`` to ``dst`` without a leading byte-order mark."""
     opener = gzip.open if gz else open
     try:
-        with opener(src, "rb") as fin, open(dst, "wb") as fout:  # type: ignore[operator]
+        with opener(src, "rb") as fin, open(dst, "wb") as fout:
             first = fin.read(3)
             if first != BOM:
                 fout.write(first)
@@ -224,7 +159,7 @@ def _line_text(path: Path, line: int | None, limit: int = 120) -> str | None:
         with open(path, "rb") as handle:
             gz = handle.read(2) == GZIP_MAGIC
         opener = gzip.open if gz else open
-        with opener(path, "rb") as handle:  # type: ignore[operator]
+        with opener(path, "rb") as handle:
             for number, raw in enumerate(handle, start=1):
                 if number == line:
                     return raw[:limit].decode("utf-8", errors="replace").rstrip("\r\n")
@@ -462,7 +397,7 @@ def _header_lines(path: Path) -> int:
     opener = gzip.open if gz else open
     count = leading = 0
     try:
-        with opener(path, "rb") as handle:  # type: ignore[operator]
+        with opener(path, "rb") as handle:
             for raw in handle:
                 count += 1
                 if raw.startswith(b"#") and not raw.startswith(b"##"):
@@ -645,35 +580,6 @@ def _fraction(path: str, value: Any, field: str, line: int | None) -> float | No
     return number
 
 
-def read_count(path: str, value: Any, field: str, line: int | None, code: str = "vcf_value_invalid") -> int | None:
-    """A read count: missing ('', '.') -> None; not a whole number >= 0 -> InputError (VCF and MAF alike)."""
-    if value is None or str(value).strip() in ("", "."):
-        return None
-    try:
-        number = float(str(value).strip())
-    except ValueError as exc:
-        raise InputError(
-            path,
-            "read count is not a number",
-            line=line,
-            field=field,
-            expected="a non-negative integer",
-            found=value,
-            code=code,
-        ) from exc
-    if not math.isfinite(number) or number < 0 or number != int(number):
-        raise InputError(
-            path,
-            "read count is negative or not whole",
-            line=line,
-            field=field,
-            expected="a non-negative integer",
-            found=value,
-            code=code,
-        )
-    return int(number)
-
-
 def _counts(path: str, values: Any, field: str, line: int | None) -> list[int] | None:
     if values is None:
         return None
@@ -803,10 +709,6 @@ def _vep_allele(ref: str, alts: tuple[str, ...], alt: str) -> str:
     return alt
 
 
-def _is_canonical(feature: str) -> bool:
-    return feature.split(".")[0] in CANONICAL_TRANSCRIPTS
-
-
 def _strip_hgvs(text: str | None) -> str | None:
     if not text:
         return None
@@ -815,9 +717,9 @@ def _strip_hgvs(text: str | None) -> str | None:
 
 
 def annotation_for(
-    rec: pysam.VariantRecord, fields: dict[str, list[str] | None], alt_index: int
-) -> tuple[tuple[str | None, str | None, str | None], str] | None:
-    """(class, HGVS c., HGVS p.) of the canonical TP53 transcript from CSQ (VEP) or ANN (SnpEff)."""
+    rec: pysam.VariantRecord, fields: dict[str, list[str] | None], alt_index: int, transcripts: tuple[str, ...]
+) -> tuple[tuple[str, str | None, str | None], str] | None:
+    """((SO terms, HGVS c., HGVS p.), "VEP" or "SnpEff") of ``transcripts`` (unversioned IDs) from CSQ or ANN."""
     alts = rec.alts or ()
     alt = alts[alt_index]
     for key, source in (("CSQ", "VEP"), ("ANN", "SnpEff")):
@@ -834,7 +736,7 @@ def annotation_for(
         for entry in entries or ():
             values = dict(zip(names, (v.strip() for v in str(entry).split("|")), strict=False))
             feature = values.get("Feature") or values.get("Feature_ID") or ""
-            if not _is_canonical(feature):
+            if feature.split(".")[0] not in transcripts:
                 continue
             candidates.append(values)
         if not candidates:
@@ -858,7 +760,7 @@ def annotation_for(
         terms = chosen.get("Consequence") or chosen.get("Annotation") or ""
         hgvs_c = _strip_hgvs(chosen.get("HGVSc") or chosen.get("HGVS.c"))
         hgvs_p = _strip_hgvs(chosen.get("HGVSp") or chosen.get("HGVS.p"))
-        return (map_so_terms(terms) if terms else None, hgvs_c, hgvs_p), source
+        return (terms, hgvs_c, hgvs_p), source
     return None
 
 
@@ -873,7 +775,7 @@ def _rsid(rec: pysam.VariantRecord) -> str | None:
 
 
 def _filters(rec: pysam.VariantRecord) -> list[str]:
-    keys = list(rec.filter.keys())
+    keys = [str(k) for k in rec.filter.keys()]
     return keys if keys else ["."]
 
 
@@ -882,57 +784,31 @@ class _Collector:
     """What read_vcf gathers while walking the records."""
 
     shown: str
-    model: TP53Model
-    settings: TP53Settings
+    build: str
     sample: str | None
     fields: dict[str, list[str] | None]
-    region: tuple[str, int, int]
+    region: Region
+    watch: tuple[int, int] | None
+    transcripts: tuple[str, ...]
     notes: list[str] = field(default_factory=list)
-    variants: list[VariantCall] = field(default_factory=list)
-    seen: dict[tuple[str, int, str, str], int | None] = field(default_factory=dict)  # key -> first line
+    alleles: list[RawAllele] = field(default_factory=list)
     on_chrom: int = 0
-    suspect: bool = False
-    duplicates: bool = False
 
     def add(self, rec: pysam.VariantRecord, line: int | None) -> None:
         chrom, region_start, region_end = self.region
         if normalize_contig(rec.chrom) != chrom:
             return
         self.on_chrom += 1
-        check_position(self.shown, rec.chrom, rec.pos, self.model.build, line)
+        check_position(self.shown, rec.chrom, rec.pos, self.build, line)
         # Overlap with the region: rec.start is 0-based, rec.stop exclusive (htslib takes INFO/END into
         # account); a symbolic SV with only SVLEN, or a breakend whose mate lies in TP53, overlaps too.
         if (_record_end(rec) < region_start or rec.start + 1 > region_end) and not _mate_in(rec, self.region):
-            self._check_other_build(rec)
+            if self.watch is not None and self.watch[0] <= rec.pos <= self.watch[1]:
+                # Alleles only: the evidence layer looks at where the record sits, never at its values.
+                alleles = ",".join(rec.alts or ())
+                self.alleles.append(RawAllele(rec.chrom, rec.pos, rec.ref or "", alleles, line, in_region=False))
             return
-        for call in _record_calls(
-            self.shown, rec, self.sample, self.model, self.settings, self.fields, line, self.notes
-        ):
-            # Every record is kept: which of two disagreeing records is right is for assess_tp53 to refuse to guess.
-            if call.key() in self.seen:
-                self.duplicates = True
-                first = self.seen[call.key()]
-                lines = f" (lines {first} and {line})" if first and line else ""
-                self.notes.append(
-                    f"duplicate record for {call.chrom}:{call.pos} {call.ref}>{call.alt}{lines}; every record kept"
-                )
-            else:
-                self.seen[call.key()] = line
-            self.variants.append(call)
-
-    def _check_other_build(self, rec: pysam.VariantRecord) -> None:
-        """Leave a note (once) when a record outside TP53 sits in TP53's CDS of the other build."""
-        if self.suspect:
-            return
-        other = tp53_model("GRCh38" if self.model.build == "GRCh37" else "GRCh37")
-        if _in_other_build_cds(rec, other):
-            self.suspect = True
-            alleles = f"{rec.ref}>{','.join(rec.alts or ())}"
-            self.notes.append(
-                f"{BUILD_SUSPECT_NOTE}record {rec.chrom}:{rec.pos} {alleles} lies in TP53's coding sequence in "
-                f"{other.build} with a matching REF, but outside TP53 in the declared {self.model.build}: "
-                "check the sample sheet's build"
-            )
+        self.alleles.extend(_record_alleles(self.shown, rec, self.sample, self.fields, line, self.transcripts))
 
 
 # Names of reference FASTAs and assemblies, token by token, beyond genome.BUILD_ALIASES: the 1000 Genomes
@@ -993,55 +869,19 @@ def _check_header_build(shown: str, header: pysam.VariantHeader, declared: str) 
 RECORD_EXPECTED = "tab-separated VCF columns with values of the types the header declares"
 
 
-def _start(
-    shown: str,
-    header: pysam.VariantHeader,
-    model: TP53Model,
-    settings: TP53Settings,
-    region: tuple[str, int, int],
-    tumor_sample: str | None,
-) -> _Collector:
+def _start(shown: str, header: pysam.VariantHeader, reading: _Reading) -> _Collector:
     """Header checks (contig lengths against the build, tumour column, CSQ/ANN layout) and a collector."""
     try:
         lengths = {normalize_contig(name): c.length for name, c in header.contigs.items() if c.length}
-        check_contig_lengths(shown, lengths, model.build)
-        _check_header_build(shown, header, model.build)
-        sample, how = choose_tumour_sample(shown, header, tumor_sample)
+        check_contig_lengths(shown, lengths, reading.build)
+        _check_header_build(shown, header, reading.build)
+        sample, how = choose_tumour_sample(shown, header, reading.tumor_sample)
         fields = {"CSQ": _format_fields(header, "CSQ"), "ANN": _format_fields(header, "ANN")}
     except PYSAM_ERRORS as exc:  # e.g. non-UTF-8 bytes in a header line
         raise InputError(shown, f"malformed VCF header: {exc}", code="vcf_unreadable") from exc
-    collector = _Collector(shown, model, settings, sample, fields, region)
+    collector = _Collector(shown, reading.build, sample, fields, reading.region, reading.watch, reading.transcripts)
     collector.notes.append(f"tumour column: {sample or 'none'} ({how})")
     return collector
-
-
-def _collect_fetched(vf: pysam.VariantFile, collector: _Collector, shown: str) -> None:
-    """Records of TP53's chromosome through the index pysam loaded with the file."""
-    chrom = collector.region[0]
-    names = {str(n) for n in vf.header.contigs.keys()}
-    try:
-        names |= {str(n) for n in (vf.index or ())}
-    except PYSAM_ERRORS:
-        pass
-    source = _fetch_all(vf, [n for n in names if normalize_contig(n) == chrom], shown)
-    while True:
-        try:
-            rec = next(source)
-        except StopIteration:
-            return
-        except PYSAM_ERRORS as exc:
-            raise InputError(
-                shown,
-                f"malformed VCF record while fetching chromosome 17: {exc}",
-                expected=RECORD_EXPECTED,
-                code="vcf_unreadable",
-            ) from exc
-        try:
-            collector.add(rec, None)
-        except PYSAM_ERRORS as exc:
-            raise InputError(
-                shown, f"malformed VCF record: {exc}", expected=RECORD_EXPECTED, code="vcf_unreadable"
-            ) from exc
 
 
 def _collect_streamed(vf: pysam.VariantFile, collector: _Collector, shown: str, readable: Path) -> None:
@@ -1088,18 +928,29 @@ def _collect_streamed(vf: pysam.VariantFile, collector: _Collector, shown: str, 
         raise malformed(exc, lines.of(ordinal + 1), f" after record {ordinal}") from exc
 
 
-def _finish(shown: str, collector: _Collector, indexed: bool) -> VariantSource:
-    if collector.on_chrom == 0:
-        collector.notes.append("no record on chromosome 17 in the VCF")
-    return VariantSource(
+def _finish(shown: str, collector: _Collector, indexed: bool) -> RawVariants:
+    tail = [] if collector.on_chrom else [f"no record on chromosome {collector.region[0]} in the VCF"]
+    return RawVariants(
         path=shown,
         format="vcf",
         sample=collector.sample,
-        variants=collector.variants,
-        records_on_tp53_chrom=collector.on_chrom,
+        alleles=collector.alleles,
+        records_on_chrom=collector.on_chrom,
         indexed=indexed,
-        notes=collector.notes,
+        head_notes=collector.notes,
+        tail_notes=tail,
     )
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What the caller asks of read_vcf (see there)."""
+
+    build: str
+    region: Region
+    tumor_sample: str | None
+    transcripts: tuple[str, ...]
+    watch: tuple[int, int] | None
 
 
 # Contig names passed to TabixFile.fetch as a region string: only plain names, which htslib cannot
@@ -1107,156 +958,89 @@ def _finish(shown: str, collector: _Collector, indexed: bool) -> VariantSource:
 _PLAIN_CONTIG = re.compile(r"[A-Za-z0-9]+")
 
 
-def _read_indexed(
-    p: Path,
-    index: Path,
-    shown: str,
-    model: TP53Model,
-    settings: TP53Settings,
-    region: tuple[str, int, int],
-    tumor_sample: str | None,
-) -> VariantSource | None:
-    """TP53's chromosome of an indexed bgzipped VCF with one index load; None leaves the file to read_vcf.
+def _read_indexed(shown: str, header: bytes, verified: dict[str, list[bytes]], reading: _Reading) -> RawVariants | None:
+    """The fast path: TP53's chromosome of a bgzipped VCF whose index was verified against it.
 
-    Opening the file with pysam.VariantFile loads the index twice (htslib's header reader loads it to
-    add contigs missing from the header, then pysam loads it again), ~1.5 ms each for a whole-genome
-    index. Here pysam.TabixFile loads the index htslib would choose, once, and fetches the chromosome's
-    lines; htslib then parses the header and those lines from a temporary VCF, as it parses fetched
-    lines. Whatever goes wrong or is unusual (a BCF, two names for chromosome 17, a malformed record,
-    an InputError) returns None, and read_vcf's own path then gives its result, note or error.
+    Streaming a whole bgzipped VCF through htslib costs ~7 ms on the benchmark cohort, pysam's own
+    indexed fetch ~5.7 ms (it loads the index twice); the stale-index check has already read the
+    chromosome's lines at the index's offsets, so htslib parses just those (with the header) from a
+    temporary VCF: ~2.6 ms. Anything unusual (two names for chromosome 17, a malformed record, an
+    InputError) returns None, and read_vcf streams the file, which reports it with its line number.
     """
+    names = list(verified)
+    if len(names) > 1 or (names and not _PLAIN_CONTIG.fullmatch(names[0])):
+        return None
+    lines = verified[names[0]] if names else []
+    try:
+        with tempfile.TemporaryFile(prefix="mdm2screen-vcf-") as tmp:
+            tmp.write(header)
+            tmp.writelines(lines)
+            tmp.flush()
+            tmp.seek(0)
+            with pysam.VariantFile(tmp) as vf:
+                collector = _start(shown, vf.header, reading)
+                count = 0
+                for count, rec in enumerate(vf, start=1):
+                    if count > len(lines):
+                        return None
+                    collector.add(rec, None)
+    except (InputError, *PYSAM_ERRORS):
+        return None
+    return _finish(shown, collector, indexed=True) if count == len(lines) else None
+
+
+def _verify_index(p: Path, index: Path, chrom: str) -> tuple[bytes, dict[str, list[bytes]]] | str | None:
+    """(header, verified lines of ``chrom``) when the index matches the file; why not, as text; None when
+    the file's header is unusual (a BCF, no '#CHROM' line), so htslib's own streaming decides."""
     if "##idx##" in str(p):
         return None  # htslib would read an index name out of the file name
     try:
         header = _bgzf_header(p)
-        if header is None:
-            return None
-        # The chromosome's lines are read at the index's offsets once the file is shown to match it.
-        verified = _verified_lines(p, index, len(header), region[0])
-        if isinstance(verified, str):
-            return None  # read_vcf streams the file and says why
-        names = list(verified)
-        if len(names) > 1 or (names and not _PLAIN_CONTIG.fullmatch(names[0])):
-            return None
-        lines = verified[names[0]] if names else []
-        collector = _collect_text(shown, header, lines, None, model, settings, region, tumor_sample)
-    except (InputError, EOFError, zlib.error, *PYSAM_ERRORS):
+    except (OSError, EOFError, zlib.error):
         return None
-    return None if collector is None else _finish(shown, collector, indexed=True)
-
-
-def _collect_text(
-    shown: str,
-    header: bytes,
-    records: list[bytes],
-    line_numbers: list[int] | None,
-    model: TP53Model,
-    settings: TP53Settings,
-    region: tuple[str, int, int],
-    tumor_sample: str | None,
-) -> _Collector | None:
-    """htslib parses ``header`` and ``records`` (lines with their newline) from a temporary VCF, and
-    the collector takes each record with its line number in the original file. None when htslib
-    does not return exactly one record per line. Errors are the caller's to handle."""
-    with tempfile.TemporaryFile(prefix="mdm2screen-vcf-") as tmp:
-        tmp.write(header)
-        tmp.writelines(records)
-        tmp.flush()
-        tmp.seek(0)
-        with pysam.VariantFile(tmp) as vf:
-            collector = _start(shown, vf.header, model, settings, region, tumor_sample)
-            count = 0
-            for count, rec in enumerate(vf, start=1):
-                if count > len(records):
-                    return None
-                collector.add(rec, line_numbers[count - 1] if line_numbers else None)
-    return collector if count == len(records) else None
-
-
-def _read_plain(
-    readable: Path,
-    shown: str,
-    model: TP53Model,
-    settings: TP53Settings,
-    region: tuple[str, int, int],
-    tumor_sample: str | None,
-) -> VariantSource | None:
-    """TP53's chromosome of an uncompressed VCF, with the other records checked for their layout only;
-    None leaves the file to read_vcf's full path.
-
-    htslib parsing every record of a streamed 400 KB VCF cost ~3.4 ms, nearly all of it on records
-    that cannot change the call. Here every record's layout is checked in Python (the header's number
-    of tab-separated columns, a CHROM, a whole-number POS) and htslib parses the header and the
-    records on TP53's chromosome from a temporary VCF, as for an indexed file. A record on another
-    chromosome whose other values are malformed is therefore not reported (docs/error_model.md,
-    section 4). Anything unusual (a carriage return, a blank line among the records, a record of
-    another layout, a header htslib refuses, an InputError) returns None, and the full path gives
-    its result, note or error, with the line number.
-    """
-    data = readable.read_bytes()
-    if b"\r" in data:
-        return None
-    header = _vcf_header(io.BytesIO(data))
     if header is None:
         return None
-    tabs = header.count(b"\t", header.rfind(b"\n", 0, -1) + 1)  # in the '#CHROM' line
-    if tabs < 7:
-        return None
-    lines = data[len(header) :].split(b"\n")
-    lines.pop()  # empty: the file ends with a newline (_check_last_line)
-    chrom = region[0]
-    on_chrom: dict[bytes, bool] = {}
-    kept: list[int] = []
-    for index, line in enumerate(lines):
-        if line.count(b"\t") != tabs:
-            return None
-        name, pos, _ = line.split(b"\t", 2)
-        if not name or name[:1] == b"#" or not pos.isdigit():
-            return None
-        wanted = on_chrom.get(name)
-        if wanted is None:
-            wanted = on_chrom[name] = normalize_contig(name.decode("latin-1")) == chrom
-        if wanted:
-            kept.append(index)
-    first_record_line = header.count(b"\n") + 1
-    try:
-        collector = _collect_text(
-            shown,
-            header,
-            [lines[i] + b"\n" for i in kept],
-            [first_record_line + i for i in kept],
-            model,
-            settings,
-            region,
-            tumor_sample,
-        )
-    except (InputError, *PYSAM_ERRORS):
-        return None
-    return None if collector is None else _finish(shown, collector, indexed=False)
+    verified = _verified_lines(p, index, len(header), chrom)
+    return verified if isinstance(verified, str) else (header, verified)
 
 
-def read_vcf(path: str | Path, *, build: str, tumor_sample: str | None, settings: TP53Settings) -> VariantSource:
-    """Every record overlapping TP53 (+ splice margin), any FILTER, plus the chromosome-17 record count."""
+def read_vcf(
+    path: str | Path,
+    *,
+    build: str,
+    region: Region,
+    tumor_sample: str | None,
+    transcripts: tuple[str, ...],
+    watch: tuple[int, int] | None = None,
+    use_index: bool = True,
+) -> RawVariants:
+    """Every record overlapping ``region`` (any FILTER), one RawAllele per ALT, plus the region
+    chromosome's record count.
+
+    ``build`` is the declared genome build (contig lengths, positions and ##reference are checked
+    against it); ``transcripts`` are the unversioned IDs whose CSQ/ANN annotation is returned;
+    records outside the region starting inside ``watch`` (start, end on the same chromosome) are
+    returned with ``in_region`` False and their alleles only. ``use_index=False`` streams the file even
+    when a usable index is present (line numbers are only known when streaming).
+    """
     p = check_input(path)
     shown = str(path)
-    model = tp53_model(build)
-    region = tp53_region(model.build, settings)
+    reading = _Reading(build, region, tumor_sample, tuple(transcripts), watch)
     with _readable_copy(p) as (readable, bgzf), _quiet():
-        index = _usable_index(p)
-        mismatch = None
-        if bgzf and index is not None:
-            source = _read_indexed(p, index, shown, model, settings, region, tumor_sample)
-            if source is not None and not _has_duplicates(source):
-                return source
-            # Duplicates are reported with their line numbers, which only streaming gives.
-            mismatch = "duplicate records" if source is not None else _index_mismatch(p, index, region[0])
-            if mismatch is not None:
-                index = None
+        index = _usable_index(p) if bgzf and use_index else None
+        index_note = None
+        if index is not None:
+            verified = _verify_index(p, index, region[0])
+            if isinstance(verified, tuple):
+                source = _read_indexed(shown, *verified, reading)
+                if source is not None:
+                    return source
+            elif isinstance(verified, str) and verified.startswith(("the index cannot be read", "not a tabix")):
+                index_note = "the index next to the VCF could not be used; the file was streamed"
+            elif isinstance(verified, str):
+                index_note = f"the index next to the VCF does not match the file ({verified}); the file was streamed"
         if not bgzf and not _is_bcf(readable):
             _check_last_line(readable, shown)
-            source = _read_plain(readable, shown, model, settings, region, tumor_sample)
-            if source is not None:
-                return source
         try:
             vf = pysam.VariantFile(str(readable))
         except PYSAM_ERRORS as exc:
@@ -1267,74 +1051,23 @@ def read_vcf(path: str | Path, *, build: str, tumor_sample: str | None, settings
                 code="vcf_unreadable",
             ) from exc
         with vf:
-            collector = _start(shown, vf.header, model, settings, region, tumor_sample)
-            # An index that htslib could not load (corrupt, wrong file) leaves vf.index None: stream instead.
-            indexed = bgzf and index is not None and readable == p and vf.index is not None
-            if index is not None and not indexed:
-                collector.notes.append("the index next to the VCF could not be used; the file was streamed")
-            if mismatch is not None and mismatch != "duplicate records":
-                collector.notes.append(
-                    f"the index next to the VCF does not match the file ({mismatch}); the file was streamed"
-                )
-            if indexed:
-                _collect_fetched(vf, collector, shown)
-            else:
-                _collect_streamed(vf, collector, shown, readable)
-    return _finish(shown, collector, bool(indexed))
+            collector = _start(shown, vf.header, reading)
+            if index_note is not None:
+                collector.notes.append(index_note)
+            _collect_streamed(vf, collector, shown, readable)
+    return _finish(shown, collector, indexed=False)
 
 
-def _has_duplicates(source: VariantSource) -> bool:
-    keys = [call.key() for call in source.variants]
-    return len(keys) != len(set(keys))
-
-
-def _index_mismatch(p: Path, index: Path, chrom: str) -> str | None:
-    """Why the index does not describe the file (None when it does, or when the index cannot be read at
-    all: htslib then fails to load it and read_vcf says so)."""
-    try:
-        header = _bgzf_header(p)
-    except (OSError, EOFError, zlib.error):
-        return None
-    if header is None:
-        return None  # a BCF or an unusual header: htslib's own reading decides
-    verdict = _verified_lines(p, index, len(header), chrom)
-    if not isinstance(verdict, str) or verdict.startswith(("the index cannot be read", "not a tabix")):
-        return None
-    return verdict
-
-
-def _in_other_build_cds(rec: pysam.VariantRecord, other: TP53Model) -> bool:
-    """True when the record's REF sits in the other build's TP53 CDS and matches it base for base."""
-    ref = (rec.ref or "").upper()
-    if not ref or len(ref) > 50 or rec.pos not in other.plus_bases:
-        return False  # most records: the first base is already outside that CDS
-    known = [other.plus_bases.get(rec.pos + i) for i in range(len(ref))]
-    return all(k is not None for k in known) and "".join(k for k in known if k) == ref
-
-
-def _fetch_all(vf: pysam.VariantFile, contigs: list[str], shown: str) -> Iterator[pysam.VariantRecord]:
-    for name in contigs:
-        try:
-            iterator = vf.fetch(name)
-        except ValueError:
-            continue  # contig named in the header but absent from the index: no records
-        except PYSAM_ERRORS as exc:
-            raise InputError(shown, f"index fetch failed: {exc}", code="vcf_unreadable") from exc
-        yield from iterator
-
-
-def _record_calls(
+def _record_alleles(
     shown: str,
     rec: pysam.VariantRecord,
     sample: str | None,
-    model: TP53Model,
-    settings: TP53Settings,
     fields: dict[str, list[str] | None],
     line: int | None,
-    notes: list[str],
-) -> list[VariantCall]:
-    """One VariantCall per ALT allele of a record (multi-allelic records are split)."""
-    calls = []
+    transcripts: tuple[str, ...],
+) -> list[RawAllele]:
+    """One RawAllele per ALT allele of a record (multi-allelic records are split)."""
+    alleles = []
     try:
         alts = rec.alts or ()
         ref = rec.ref or ""
@@ -1344,33 +1077,25 @@ def _record_calls(
         if alt in ("*", ".", "<*>", "<NON_REF>"):
             continue  # overlapping-deletion placeholder / gVCF reference block: not a variant of its own
         vaf, depth, alt_count, how = tumour_vaf(shown, rec, sample, index, line)
-        given = annotation_for(rec, fields, index)
-        call = allele_call(
-            model,
+        given = annotation_for(rec, fields, index, transcripts)
+        allele = RawAllele(
+            rec.chrom,
             rec.pos,
             ref,
             alt,
-            settings=settings,
+            line,
             filters=_filters(rec),
             vaf=vaf,
             depth=depth,
             alt_count=alt_count,
-            given=given[0] if given else None,
-            given_source=given[1] if given else "computed",
+            vaf_field=how if how != "none" else None,
             rsid=_rsid(rec),
-            line=line,
-            notes=notes,
+            sv=structural_allele(rec, alt),
         )
-        sv = structural_allele(rec, alt)
-        if sv is not None:
-            consequence, text = structural_consequence(model, sv, settings)
-            if consequence is not None:
-                call.consequence, call.annotation_source = consequence, "computed"
-            notes.append(f"{call.chrom}:{call.pos} {alt}: {text}")
-        if how != "none" and vaf is not None:
-            notes.append(f"{call.chrom}:{call.pos} {call.ref}>{call.alt}: VAF from {how}")
-        calls.append(call)
-    return calls
+        if given is not None:
+            (allele.terms, allele.hgvs_c, allele.hgvs_p), allele.annotation_source = given
+        alleles.append(allele)
+    return alleles
 
 
 # --------------------------------------------------------------------------- structural variants
@@ -1381,16 +1106,6 @@ def _record_calls(
 
 _MATE = re.compile(r"[\[\]](?P<chrom>[^\[\]:]+):(?P<pos>\d+)[\[\]]")
 SV_TYPES = ("DEL", "DUP", "INV", "INS", "CNV", "BND")
-
-
-@dataclass(frozen=True)
-class StructuralAllele:
-    svtype: str  # DEL, DUP, INV, INS, CNV or BND
-    chrom: str  # normalised
-    pos: int  # POS (the padding base before a symbolic event)
-    end: int  # last affected base (INFO/END, or POS + |SVLEN|); POS for breakends and insertions
-    mate: tuple[str, int] | None  # breakend mate (normalised chrom, pos)
-    sized: bool = True  # False: a <DEL>/<DUP>/<INV>/<CNV> without INFO/END or SVLEN (extent unknown)
 
 
 def _info_first(rec: pysam.VariantRecord, key: str) -> Any:
@@ -1472,60 +1187,3 @@ def _mate_in(rec: pysam.VariantRecord, region: tuple[str, int, int]) -> bool:
             ):
                 return True
     return False
-
-
-def structural_consequence(model: TP53Model, sv: StructuralAllele, settings: TP53Settings) -> tuple[str | None, str]:
-    """(consequence class or None, note) of a structural variant for TP53.
-
-    A deletion of any coding base removes part of the protein: structural_deletion. Any other SV with a
-    breakpoint inside the gene body (transcript start to end) disrupts the gene: structural_rearrangement,
-    unless it lies wholly inside one intron, away from the splice region, and is not a breakend.
-    """
-    if not sv.sized:
-        return (
-            None,
-            f"structural-variant allele <{sv.svtype}> of unknown extent (no INFO/END or SVLEN): listed but not interpreted",
-        )
-    if sv.svtype == "DEL":
-        first, last = sv.pos + 1, sv.end  # POS is the padding base before the deleted bases
-        exons = [e.number for e in model.exons if e.cds_start is not None and e.cds_end is not None
-                 and first <= e.cds_end and last >= e.cds_start]  # fmt: skip
-        if exons:
-            return "structural_deletion", (
-                f"structural deletion {first}-{last} removes coding bases of TP53 exon(s) "
-                f"{', '.join(map(str, sorted(exons)))}"
-            )
-        return None, f"structural deletion {first}-{last} removes no TP53 coding base; listed, not counted"
-    breakpoints = []
-    if sv.svtype == "BND":
-        if sv.chrom == model.chrom:
-            breakpoints.append(sv.pos)
-        if sv.mate is not None and sv.mate[0] == model.chrom:
-            breakpoints.append(sv.mate[1])
-    elif sv.svtype == "INS":
-        breakpoints = [sv.pos]
-    else:
-        breakpoints = [sv.pos + 1, sv.end]
-    inside = [b for b in breakpoints if model.tx_start <= b <= model.tx_end]
-    what = f"structural {sv.svtype}" + (f" {sv.pos}-{sv.end}" if sv.svtype not in ("BND", "INS") else f" at {sv.pos}")
-    if not inside:
-        return None, f"{what}: no breakpoint inside the TP53 gene body; listed, not counted"
-    if sv.svtype != "BND" and _within_one_intron(model, min(sv.pos, *breakpoints), max(sv.end, *breakpoints), settings):
-        return None, f"{what} lies wholly inside a TP53 intron; listed, not counted"
-    return (
-        "structural_rearrangement",
-        f"{what} has a breakpoint inside the TP53 gene body (at {', '.join(map(str, inside))})",
-    )
-
-
-def _within_one_intron(model: TP53Model, first: int, last: int, settings: TP53Settings) -> bool:
-    """True when first..last lies inside one intron, at least the splice margin away from both exons."""
-    spans = sorted((e.start, e.end) for e in model.exons)
-    for (_, left_end), (right_start, _) in zip(spans, spans[1:], strict=False):
-        if left_end + settings.margin < first and last < right_start - settings.margin:
-            return True
-    return False
-
-
-def is_vcf_header(first_line: str) -> bool:
-    return first_line.startswith("##fileformat=VCF") or first_line.startswith("#CHROM\tPOS")

@@ -1,0 +1,296 @@
+"""TP53 variant calls from a reader's raw records: normalised, annotated with the transcript model,
+structural variants interpreted, and the notes assess_tp53 turns into reasons.
+
+The readers (vcf.py, maf.py) only read the region they are given; this is where a record becomes a
+VariantCall. ``read_tp53_variants`` (the package's entry point) joins the two.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from ..model import VariantCall, VariantSource
+from .maf import read_maf
+from .records import RawAllele, RawVariants, StructuralAllele
+from .tp53 import BUILD_SUSPECT_NOTE, REFERENCE_MISMATCH_NOTE, TP53Settings, tp53_region
+from .transcript import (
+    ENSEMBL_TRANSCRIPT,
+    MAF_CLASSES,
+    TP53Model,
+    annotate_change,
+    map_so_terms,
+    normalize,
+    splice_side,
+    tp53_model,
+)
+from .vcf import read_vcf
+
+# The canonical TP53 transcript as files name it: Ensembl, RefSeq, and the UCSC known gene Oncotator MAFs use.
+CANONICAL_IDS = (ENSEMBL_TRANSCRIPT, "NM_000546", "uc002gim")
+
+
+def read_vcf_calls(path: str | Path, *, build: str, tumor_sample: str | None, settings: TP53Settings) -> VariantSource:
+    """The TP53 calls of a VCF (``build`` canonical)."""
+    model = tp53_model(build)
+    read = functools.partial(
+        read_vcf,
+        path,
+        build=model.build,
+        region=tp53_region(model.build, settings),
+        tumor_sample=tumor_sample,
+        transcripts=CANONICAL_IDS,
+        watch=_cds_span(_other(model).build),
+    )
+    raw = read()
+    source = to_source(raw, model, settings)
+    if raw.indexed and len({c.key() for c in source.variants}) != len(source.variants):
+        # Duplicates are reported with their line numbers, which only streaming gives.
+        source = to_source(read(use_index=False), model, settings)
+    return source
+
+
+def read_maf_calls(
+    path: str | Path, *, build: str, tumor_sample: str | None, sample_id: str | None, settings: TP53Settings
+) -> VariantSource:
+    """The TP53 calls of one tumour barcode of a MAF (``build`` canonical)."""
+    model = tp53_model(build)
+    raw = read_maf(
+        path,
+        build=model.build,
+        region=tp53_region(model.build, settings),
+        tumor_sample=tumor_sample,
+        sample_id=sample_id,
+        transcripts=CANONICAL_IDS,
+    )
+    return to_source(raw, model, settings)
+
+
+@functools.cache
+def _cds_span(build: str) -> tuple[int, int]:
+    """First and last coding base of TP53 in ``build`` (where a record of the other build is looked for)."""
+    bases = tp53_model(build).plus_bases
+    return min(bases), max(bases)
+
+
+def to_source(raw: RawVariants, model: TP53Model, settings: TP53Settings) -> VariantSource:
+    """A reader's records as VariantCalls, in file order, with every note in the order it arose."""
+    notes = list(raw.head_notes)
+    variants: list[VariantCall] = []
+    seen: dict[tuple[str, int, str, str], int | None] = {}  # key -> first line
+    suspect = False
+    for allele in raw.alleles:
+        if not allele.in_region:
+            if not suspect and _in_other_build_cds(allele.pos, allele.ref, other := _other(model)):
+                suspect = True
+                notes.append(
+                    f"{BUILD_SUSPECT_NOTE}record {allele.chrom}:{allele.pos} {allele.ref}>{allele.alt} lies in "
+                    f"TP53's coding sequence in {other.build} with a matching REF, but outside TP53 in the declared "
+                    f"{model.build}: check the sample sheet's build"
+                )
+            continue
+        call = _call(allele, model, settings, notes)
+        # Every record is kept: which of two disagreeing records is right is for assess_tp53 to refuse to guess.
+        if call.key() in seen:
+            first, line = seen[call.key()], allele.line
+            if raw.format == "maf":
+                notes.append(
+                    f"duplicate row for {call.chrom}:{call.pos} {call.ref}>{call.alt} (lines {first} and {line});"
+                    " every row kept"
+                )
+            else:
+                lines = f" (lines {first} and {line})" if first and line else ""
+                notes.append(
+                    f"duplicate record for {call.chrom}:{call.pos} {call.ref}>{call.alt}{lines}; every record kept"
+                )
+        else:
+            seen[call.key()] = allele.line
+        variants.append(call)
+    notes.extend(raw.tail_notes)
+    return VariantSource(
+        path=raw.path,
+        format=raw.format,
+        sample=raw.sample,
+        variants=variants,
+        records_on_tp53_chrom=raw.records_on_chrom,
+        indexed=raw.indexed,
+        notes=notes,
+    )
+
+
+def _other(model: TP53Model) -> TP53Model:
+    return tp53_model("GRCh38" if model.build == "GRCh37" else "GRCh37")
+
+
+def _call(allele: RawAllele, model: TP53Model, settings: TP53Settings, notes: list[str]) -> VariantCall:
+    """One allele as a VariantCall, with its notes (annotation, structural variant, VAF field)."""
+    maf = allele.annotation_source == "MAF"
+    if maf:
+        # A MAF's splice_site does not say donor or acceptor: the transcript model does (below).
+        given_class = None if allele.terms == "splice_site" else MAF_CLASSES.get(allele.terms or "")
+    else:
+        given_class = map_so_terms(allele.terms) if allele.terms else None
+    annotated = allele.annotation_source is not None
+    call = allele_call(
+        model,
+        allele.pos,
+        allele.ref,
+        allele.alt,
+        settings=settings,
+        filters=allele.filters,
+        vaf=allele.vaf,
+        depth=allele.depth,
+        alt_count=allele.alt_count,
+        given=(given_class, allele.hgvs_c, allele.hgvs_p) if annotated else None,
+        given_source=(allele.annotation_source or "computed") if annotated else "computed",
+        rsid=allele.rsid,
+        line=allele.line,
+        notes=notes,
+    )
+    if maf and allele.terms == "splice_site":
+        if call.consequence not in ("splice_donor", "splice_acceptor"):
+            call.consequence = splice_side(model, allele.pos, allele.end or allele.pos)
+        call.annotation_source = "MAF"
+    if allele.sv is not None:
+        consequence, text = structural_consequence(model, allele.sv, settings)
+        if consequence is not None:
+            call.consequence, call.annotation_source = consequence, "computed"
+        notes.append(f"{call.chrom}:{call.pos} {allele.alt}: {text}")
+    if allele.vaf_field is not None and allele.vaf is not None:
+        notes.append(f"{call.chrom}:{call.pos} {call.ref}>{call.alt}: VAF from {allele.vaf_field}")
+    return call
+
+
+def _in_other_build_cds(pos: int, ref: str, other: TP53Model) -> bool:
+    """True when REF at ``pos`` sits in the other build's TP53 CDS and matches it base for base."""
+    ref = ref.upper()
+    if not ref or len(ref) > 50 or pos not in other.plus_bases:
+        return False  # most records: the first base is already outside that CDS
+    known = [other.plus_bases.get(pos + i) for i in range(len(ref))]
+    return all(k is not None for k in known) and "".join(k for k in known if k) == ref
+
+
+# --------------------------------------------------------------------------- structural variants
+
+
+def structural_consequence(model: TP53Model, sv: StructuralAllele, settings: TP53Settings) -> tuple[str | None, str]:
+    """(consequence class or None, note) of a structural variant for TP53.
+
+    A deletion of any coding base removes part of the protein: structural_deletion. Any other SV with a
+    breakpoint inside the gene body (transcript start to end) disrupts the gene: structural_rearrangement,
+    unless it lies wholly inside one intron, away from the splice region, and is not a breakend.
+    """
+    if not sv.sized:
+        return (
+            None,
+            f"structural-variant allele <{sv.svtype}> of unknown extent (no INFO/END or SVLEN): listed but not interpreted",
+        )
+    if sv.svtype == "DEL":
+        first, last = sv.pos + 1, sv.end  # POS is the padding base before the deleted bases
+        exons = [e.number for e in model.exons if e.cds_start is not None and e.cds_end is not None
+                 and first <= e.cds_end and last >= e.cds_start]  # fmt: skip
+        if exons:
+            return "structural_deletion", (
+                f"structural deletion {first}-{last} removes coding bases of TP53 exon(s) "
+                f"{', '.join(map(str, sorted(exons)))}"
+            )
+        return None, f"structural deletion {first}-{last} removes no TP53 coding base; listed, not counted"
+    breakpoints = []
+    if sv.svtype == "BND":
+        if sv.chrom == model.chrom:
+            breakpoints.append(sv.pos)
+        if sv.mate is not None and sv.mate[0] == model.chrom:
+            breakpoints.append(sv.mate[1])
+    elif sv.svtype == "INS":
+        breakpoints = [sv.pos]
+    else:
+        breakpoints = [sv.pos + 1, sv.end]
+    inside = [b for b in breakpoints if model.tx_start <= b <= model.tx_end]
+    what = f"structural {sv.svtype}" + (f" {sv.pos}-{sv.end}" if sv.svtype not in ("BND", "INS") else f" at {sv.pos}")
+    if not inside:
+        return None, f"{what}: no breakpoint inside the TP53 gene body; listed, not counted"
+    if sv.svtype != "BND" and _within_one_intron(model, min(sv.pos, *breakpoints), max(sv.end, *breakpoints), settings):
+        return None, f"{what} lies wholly inside a TP53 intron; listed, not counted"
+    return (
+        "structural_rearrangement",
+        f"{what} has a breakpoint inside the TP53 gene body (at {', '.join(map(str, inside))})",
+    )
+
+
+def _within_one_intron(model: TP53Model, first: int, last: int, settings: TP53Settings) -> bool:
+    """True when first..last lies inside one intron, at least the splice margin away from both exons."""
+    spans = sorted((e.start, e.end) for e in model.exons)
+    for (_, left_end), (right_start, _) in zip(spans, spans[1:], strict=False):
+        if left_end + settings.margin < first and last < right_start - settings.margin:
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------- building calls
+
+
+def allele_call(
+    model: TP53Model,
+    pos: int,
+    ref: str,
+    alt: str,
+    *,
+    settings: TP53Settings,
+    filters: list[str],
+    vaf: float | None,
+    depth: int | None,
+    alt_count: int | None,
+    given: tuple[str | None, str | None, str | None] | None,
+    given_source: str,
+    rsid: str | None,
+    line: int | None,
+    notes: list[str],
+) -> VariantCall:
+    """One VariantCall: normalised key, consequence and HGVS (the file's annotation when usable).
+
+    ``given`` is the file's own (class, HGVS c., HGVS p.) for the canonical transcript, or None.
+    A class of None/"other" is unusable and the transcript model decides; HGVS text from the file
+    is preferred, the model fills what is missing.
+    """
+    try:
+        change = normalize(pos, ref, alt, model)
+    except ValueError:
+        # Symbolic (<DEL>), breakend or non-DNA alleles: listed, never interpreted.
+        cons = given[0] if given and given[0] else "other"
+        return VariantCall(
+            chrom=model.chrom, pos=pos, ref=ref, alt=alt, filters=filters, vaf=vaf, depth=depth,
+            alt_count=alt_count, consequence=cons, hgvs_c=given[1] if given else None,
+            hgvs_p=given[2] if given else None, annotation_source=given_source if given and given[0] else "computed",
+            rsid=rsid, line=line,
+        )  # fmt: skip
+    ann = annotate_change(model, change, settings.splice_site_bases, settings.splice_region_bases)
+    where = f"line {line}" if line else f"{model.chrom}:{pos}"
+    if ann.ref_mismatch:
+        notes.append(f"{REFERENCE_MISMATCH_NOTE}{where}: {ann.ref_mismatch}; check the genome build of the file")
+    consequence, hgvs_c, hgvs_p, source = ann.consequence, ann.hgvs_c, ann.hgvs_p, "computed"
+    if given is not None:
+        hgvs_c = given[1] or hgvs_c
+        hgvs_p = given[2] or hgvs_p
+        if given[0] and given[0] != "other":
+            consequence, source = given[0], given_source
+            if given[0] != ann.consequence and not ann.ref_mismatch:
+                notes.append(
+                    f"{where}: the {given_source} annotation says {given[0]}, the transcript model says "
+                    f"{ann.consequence}; the {given_source} annotation is used"
+                )
+    return VariantCall(
+        chrom=model.chrom,
+        pos=change.key_pos,
+        ref=change.key_ref,
+        alt=change.key_alt,
+        filters=filters,
+        vaf=vaf,
+        depth=depth,
+        alt_count=alt_count,
+        consequence=consequence,
+        hgvs_c=hgvs_c,
+        hgvs_p=hgvs_p,
+        annotation_source=source,
+        rsid=rsid,
+        line=line,
+    )
