@@ -333,7 +333,7 @@ def nightly_available() -> bool:
         import mdm2screen.nightly as nightly
     except ImportError:
         return False
-    return hasattr(nightly, "main_nightly")
+    return hasattr(nightly, "run_nightly")
 
 
 def jobs_run(log: Path) -> int:

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from cbioportal_study import CLINICAL_ONLY, EXTRA_MAF_SAMPLE, PANEL_ID, TUMOURS, write_study
 
-from mdm2screen.cbioportal import SHEET_COLUMNS, ImportResult, import_study, main_import
+from mdm2screen.cbioportal import SHEET_COLUMNS, ImportResult, import_study
+from mdm2screen.cli import main
 from mdm2screen.errors import ConfigError
 
 ALL_TUMOURS = {t.sample_id for t in TUMOURS}
@@ -275,7 +276,7 @@ def test_not_a_study_folder(tmp_path):
 def test_cli_prints_mapping_problems_and_next_command(tmp_path, capsys):
     study = write_study(tmp_path / "study")
     sheet = tmp_path / "out dir" / "samples.tsv"
-    assert main_import([str(study), "--out", str(sheet), "--outdir", str(tmp_path / "results")]) == 0
+    assert main(["import-cbioportal", str(study), "--out", str(sheet), "--outdir", str(tmp_path / "results")]) == 0
     out = capsys.readouterr().out
     assert "8 samples written" in out
     assert "TCGA-HT-7476-01: no copy number" in out
@@ -283,7 +284,7 @@ def test_cli_prints_mapping_problems_and_next_command(tmp_path, capsys):
     assert sheet.is_file()
 
     bad = write_study(tmp_path / "bad", variant="genome_mismatch")
-    assert main_import([str(bad), "--out", str(tmp_path / "bad.tsv")]) == 2
+    assert main(["import-cbioportal", str(bad), "--out", str(tmp_path / "bad.tsv")]) == 2
     captured = capsys.readouterr()
     assert "reference_genome_id 'hg38'" in captured.err and not (tmp_path / "bad.tsv").exists()
 

@@ -23,14 +23,12 @@ import yaml
 from conftest import DEMO_STATUSES
 
 from mdm2screen import nightly
+from mdm2screen.cli import main
 from mdm2screen.nightly import (
     LockHeld,
     NightlyLock,
     decision_key,
     digest_paths,
-    main_history,
-    main_list,
-    main_nightly,
     run_nightly,
 )
 from mdm2screen.pipeline import prepare, run_batch, summarize
@@ -318,7 +316,7 @@ def test_eligible_to_not_eligible_by_acquired_tp53_mutation_is_first_and_flagged
     check_registry(screened)
 
     # history and list tell the same story.
-    rc, out, _ = call(main_history, ["DEMO-01", "--outdir", str(screened.outdir), "--format", "tsv"])
+    rc, out, _ = call("history", ["DEMO-01", "--outdir", str(screened.outdir), "--format", "tsv"])
     assert rc == 0
     rows = list(csv.DictReader(out.splitlines(), delimiter="\t"))
     assert [r["status"] for r in rows] == ["ELIGIBLE", "NOT_ELIGIBLE"]
@@ -341,7 +339,7 @@ def test_a_bad_new_sheet_is_skipped_and_reported(screened, capsys):
     good = dict(screened.rows[0], patient_id="DEMO-21", sample_id="DEMO-21-T1")
     screened.write_sheet("run03.tsv", [good])
     config = screened.config_file()
-    rc, out, err = call(main_nightly, ["--config", str(config), "--date", DATE])
+    rc, out, err = call("nightly", ["--config", str(config), "--date", DATE])
     assert rc == 0
     assert "run02.tsv was skipped" in err and "build" in err
     digest = json.loads((screened.outdir / "digests" / f"{DATE}.json").read_text())
@@ -374,7 +372,7 @@ def test_a_patient_that_fails_internally_is_retried_next_run(site, monkeypatch, 
 
     monkeypatch.setattr(nightly, "_screen_one", flaky)
     config = site.config_file()
-    rc, _, err = call(main_nightly, ["--config", str(config), "--date", DATE])
+    rc, _, err = call("nightly", ["--config", str(config), "--date", DATE])
     assert rc == 1  # an internal error is reported as such ...
     assert "DEMO-04 could not be screened: RuntimeError: simulated bug" in err
     assert "DEMO-04" not in statuses(site) and len(statuses(site)) == 11  # ... the others were decided
@@ -402,7 +400,8 @@ CRASHING_RUN = textwrap.dedent(
         done.append(item.patient_id)
         return record
     nightly._screen_one = dying
-    sys.exit(nightly.main_nightly(["--config", sys.argv[1], "--date", sys.argv[2]]))
+    from mdm2screen.cli import main
+    sys.exit(main(["nightly", "--config", sys.argv[1], "--date", sys.argv[2]]))
     """
 )
 
@@ -463,7 +462,7 @@ def hold_lock(outdir: Path, seconds: float) -> subprocess.Popen:
 def test_a_second_run_exits_3_naming_the_lock_and_its_holder(screened):
     holder = hold_lock(screened.outdir, 30)
     try:
-        rc, _, err = call(main_nightly, ["--config", str(screened.config_file()), "--date", DATE])
+        rc, _, err = call("nightly", ["--config", str(screened.config_file()), "--date", DATE])
         assert rc == 3
         assert str(screened.outdir / ".nightly.lock") in err
         assert f"pid {holder.pid}" in err and "--wait" in err
@@ -510,20 +509,23 @@ def test_worker_processes_give_the_same_decisions(site, monkeypatch):
 # --------------------------------------------------------------------------- commands and exit codes
 
 
-def call(main, argv):
-    """Run a command's main(), returning (exit code, stdout, stderr)."""
+def call(command, argv):
+    """Run ``mdm2screen COMMAND ARGV...`` in this process, returning (exit code, stdout, stderr)."""
     import contextlib
     import io
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        rc = main(argv)
+        try:
+            rc = main([command, *argv])
+        except SystemExit as exc:  # argparse refusing an argument
+            rc = exc.code
     return rc, out.getvalue(), err.getvalue()
 
 
 def test_list_filters_by_status_arm_and_date(screened):
     outdir = str(screened.outdir)
-    rc, out, _ = call(main_list, ["--outdir", outdir, "--status", "eligible", "--format", "tsv"])
+    rc, out, _ = call("list", ["--outdir", outdir, "--status", "eligible", "--format", "tsv"])
     assert rc == 0
     assert [r["patient_id"] for r in csv.DictReader(out.splitlines(), delimiter="\t")] == [
         "DEMO-01",
@@ -531,32 +533,32 @@ def test_list_filters_by_status_arm_and_date(screened):
         "DEMO-10",
     ]
     rc, out, _ = call(
-        main_list, ["--outdir", outdir, "--arm", "mdm2_cdk4_combination", "--status", "ELIGIBLE", "--format", "tsv"]
+        "list", ["--outdir", outdir, "--arm", "mdm2_cdk4_combination", "--status", "ELIGIBLE", "--format", "tsv"]
     )
     assert [r["patient_id"] for r in csv.DictReader(out.splitlines(), delimiter="\t")] == ["DEMO-01", "DEMO-08"]
-    rc, out, _ = call(main_list, ["--outdir", outdir, "--since", "2999-01-01", "--format", "tsv"])
+    rc, out, _ = call("list", ["--outdir", outdir, "--since", "2999-01-01", "--format", "tsv"])
     assert rc == 0 and out.strip().splitlines() == [out.strip().splitlines()[0]]  # header only
-    rc, out, err = call(main_list, ["--outdir", outdir])
+    rc, out, err = call("list", ["--outdir", outdir])
     assert rc == 0 and out.splitlines()[0].split()[:2] == ["patient_id", "status"] and "12 patient(s)" in err
-    rc, _, err = call(main_list, ["--outdir", outdir, "--arm", "no_such_arm"])
+    rc, _, err = call("list", ["--outdir", outdir, "--arm", "no_such_arm"])
     assert rc == 2 and "mdm2_inhibitor" in err
-    rc, _, err = call(main_list, ["--outdir", outdir, "--status", "MAYBE"])
+    rc, _, err = call("list", ["--outdir", outdir, "--status", "MAYBE"])
     assert rc == 2
     # --config finds the registry through the configuration's outdir.
     rc, out, _ = call(
-        main_list, ["--config", str(screened.config_file()), "--status", "PENDING_CONFIRMATION", "--format", "tsv"]
+        "list", ["--config", str(screened.config_file()), "--status", "PENDING_CONFIRMATION", "--format", "tsv"]
     )
     assert rc == 0 and "DEMO-05" in out
 
 
 def test_history_and_list_exit_2_for_unknown_patient_or_missing_registry(screened, tmp_path):
-    rc, _, err = call(main_history, ["DEMO-99", "--outdir", str(screened.outdir)])
+    rc, _, err = call("history", ["DEMO-99", "--outdir", str(screened.outdir)])
     assert rc == 2 and "not in the registry" in err
-    rc, out, _ = call(main_history, ["DEMO-07", "--outdir", str(screened.outdir)])
+    rc, out, _ = call("history", ["DEMO-07", "--outdir", str(screened.outdir)])
     assert rc == 0 and "NOT_ELIGIBLE" in out and "DEMO-07-T2" in out
     empty = tmp_path / "nothing"
-    for main, argv in ((main_history, ["DEMO-01", "--outdir", str(empty)]), (main_list, ["--outdir", str(empty)])):
-        rc, _, err = call(main, argv)
+    for command, argv in (("history", ["DEMO-01", "--outdir", str(empty)]), ("list", ["--outdir", str(empty)])):
+        rc, _, err = call(command, argv)
         assert rc == 2 and "no registry" in err
     assert not empty.exists()
 
@@ -564,14 +566,14 @@ def test_history_and_list_exit_2_for_unknown_patient_or_missing_registry(screene
 def test_nightly_exit_codes_for_broken_config_and_arguments(site, tmp_path):
     broken = tmp_path / "broken.yaml"
     broken.write_text("samples: x\nbatch_sise: 3\n")
-    rc, _, err = call(main_nightly, ["--config", str(broken)])
+    rc, _, err = call("nightly", ["--config", str(broken)])
     assert rc == 2 and "batch_sise" in err and "did you mean 'batch_size'" in err
-    rc, _, err = call(main_nightly, ["--config", str(site.config_file()), "--date", "yesterday"])
+    rc, _, err = call("nightly", ["--config", str(site.config_file()), "--date", "yesterday"])
     assert rc == 2 and "YYYY-MM-DD" in err
-    rc, _, err = call(main_nightly, ["--config", str(site.config_file()), "--jobs", "0"])
+    rc, _, err = call("nightly", ["--config", str(site.config_file()), "--jobs", "0"])
     assert rc == 2
     (site.sheets / "run01.tsv").write_text("not\ta\tsheet\n")  # the only sheet broken: nothing to screen
-    rc, _, err = call(main_nightly, ["--config", str(site.config_file())])
+    rc, _, err = call("nightly", ["--config", str(site.config_file())])
     assert rc == 2 and "no usable sample sheet" in err
 
 

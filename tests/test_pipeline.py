@@ -252,10 +252,7 @@ def test_empty_vcf_with_only_assay_targets_is_not_wild_type(tmp_path):
     vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
     sheet = tmp_path / "s.tsv"
     cn = DEMO / "data" / "etal_cnvkit" / "tr95t.cns"
-    sheet.write_text(
-        "patient_id\tsample_id\tbuild\tcn_file\tvcf\tassay\n"
-        f"P1\tS1\tGRCh37\t{cn}\t{vcf}\tDEMO_PANEL\n"
-    )
+    sheet.write_text(f"patient_id\tsample_id\tbuild\tcn_file\tvcf\tassay\nP1\tS1\tGRCh37\t{cn}\t{vcf}\tDEMO_PANEL\n")
     cohort = prepare({**DEMO_CONFIG, "samples": str(sheet), "ihc": None, "outdir": str(tmp_path / "out")})
     report = Screener(cohort.settings, cohort.arms, cohort.ihc).screen_patient("P1", cohort.patients["P1"])
     assert report["tp53"]["status"] == "not_assessable"

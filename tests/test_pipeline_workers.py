@@ -12,7 +12,7 @@ import pytest
 
 SCRIPT = """
 import concurrent.futures, os, sys, time
-from mdm2screen.pipeline import die_with_parent
+from mdm2screen.runner import die_with_parent
 
 def pid():
     return os.getpid()

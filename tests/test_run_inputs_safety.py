@@ -16,7 +16,6 @@ import pytest
 from mdm2screen.cli import main
 from mdm2screen.config import load_settings, load_yaml_file
 from mdm2screen.errors import ConfigError
-from mdm2screen.nightly import main_nightly
 from mdm2screen.reference import known_genes
 
 DEMO = Path(__file__).resolve().parent.parent / "resources" / "demo"
@@ -41,8 +40,8 @@ def write_config(tmp_path: Path, data: dict | str, name: str = "c.yaml") -> Path
     return path
 
 
-def run(capsys, argv: list[str], entry=main) -> tuple[int, str, str]:
-    rc = entry(argv)
+def run(capsys, argv: list[str]) -> tuple[int, str, str]:
+    rc = main(argv)
     out, err = capsys.readouterr()
     return rc, out, err
 
@@ -82,11 +81,11 @@ def test_a_huge_value_is_never_quoted_whole():
     assert info.value.problems and all(len(p) < 600 for p in info.value.problems), info.value.problems
 
 
-@pytest.mark.parametrize("entry", [main, main_nightly])
-def test_unparsable_set_values_name_the_option(tmp_path, capsys, entry):
+@pytest.mark.parametrize("command", ["check", "nightly"])
+def test_unparsable_set_values_name_the_option(tmp_path, capsys, command):
     config = write_config(tmp_path, {**DEMO_CONFIG, "outdir": str(tmp_path / "out")})
     argv = ["--config", str(config), "--set", "batch_size=[1,"]
-    rc, _, err = run(capsys, ["check", *argv] if entry is main else argv, entry)
+    rc, _, err = run(capsys, [command, *argv])
     assert rc == 2 and "option --set 'batch_size=[1,'" in err and "malformed YAML" in err
     assert "Traceback" not in err
     rc, _, err = run(capsys, ["check", "--config", str(config), "--set", "batch_size", "--set", "x=*a"])
@@ -141,7 +140,7 @@ def test_nightly_refusing_a_broken_ihc_table_writes_nothing(tmp_path, capsys):
     ihc.write_text("patient_id\tresult\nDEMO-01\tpositive\n")  # no marker column
     outdir = tmp_path / "out"
     config = write_config(tmp_path, {**DEMO_CONFIG, "ihc": str(ihc), "outdir": str(outdir)})
-    rc, _, err = run(capsys, ["--config", str(config)], main_nightly)
+    rc, _, err = run(capsys, ["nightly", "--config", str(config)])
     assert rc == 2 and "required column 'marker'" in err
     assert not outdir.exists()
 
@@ -150,7 +149,7 @@ def test_nightly_into_a_file_where_the_output_folder_should_be(tmp_path, capsys)
     blocker = tmp_path / "out"
     blocker.write_text("")
     config = write_config(tmp_path, {**DEMO_CONFIG, "outdir": str(blocker)})
-    rc, _, err = run(capsys, ["--config", str(config)], main_nightly)
+    rc, _, err = run(capsys, ["nightly", "--config", str(config)])
     assert rc == 2 and f"{blocker}: output folder cannot be created" in err and "Traceback" not in err
 
 

@@ -33,13 +33,10 @@ the clinical table states them.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import os
 import re
-import shlex
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -969,49 +966,3 @@ def import_study(study_dir: str | Path, out_sheet: str | Path) -> ImportResult:
     atomic_write(sheet, buffer.getvalue())
     mapped.append(f"sheet: {len(rows)} rows written to {sheet}")
     return ImportResult(sheet, len(rows), mapped, mapper.problems, study_problems)
-
-
-# --------------------------------------------------------------------------- command line
-
-
-def main_import(argv: list[str] | None = None) -> int:
-    """``mdm2screen import-cbioportal STUDY_DIR --out SHEET.tsv``: exit 0 imported, 2 study unusable."""
-    parser = argparse.ArgumentParser(
-        prog="mdm2screen import-cbioportal",
-        description="Write an mdm2screen sample sheet from a cBioPortal / GENIE study folder.",
-    )
-    parser.add_argument("study_dir", help="cBioPortal study folder (meta_study.txt, meta_*.txt, data files)")
-    parser.add_argument("--out", required=True, help="sample sheet to write (TSV)")
-    parser.add_argument("--outdir", default="results", help="output folder for the suggested snakemake command")
-    args = parser.parse_args(argv)
-    try:
-        result = import_study(args.study_dir, args.out)
-    except ConfigError as exc:
-        print(f"cannot import {args.study_dir}:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  - {problem}", file=sys.stderr)
-        return 2
-    skipped = sum(1 for texts in result.problems.values() if any("skipped" in t for t in texts))
-    print(
-        f"Imported {args.study_dir}: {result.n_samples} samples written, {skipped} skipped, "
-        f"{len(result.problems)} with problems"
-    )
-    print("Mapped:")
-    for line in result.mapped:
-        print(f"  - {line}")
-    if result.study_problems:
-        print("Study problems (import continued):")
-        for line in result.study_problems:
-            print(f"  - {line}")
-    if result.problems:
-        print("Could not map, per sample:")
-        for sample, texts in sorted(result.problems.items()):
-            for text in texts:
-                print(f"  {sample}: {text}")
-    print(f"Sample sheet: {result.sheet_path}")
-    print("Next:")
-    print(
-        f"  snakemake --cores 4 --config samples={shlex.quote(str(result.sheet_path))} "
-        f"outdir={shlex.quote(args.outdir)}"
-    )
-    return 0

@@ -1,4 +1,4 @@
-"""Nightly incremental screening, and the registry queries ``history`` and ``list``.
+"""Nightly incremental screening: the API of ``mdm2screen nightly`` (``run_nightly``).
 
 ``mdm2screen nightly`` is meant for cron. Each run:
 
@@ -16,43 +16,40 @@
 6. rebuilds the cohort summary from the registry and writes the digest
    ``{outdir}/digests/<date>.json`` / ``.html``: what changed since the last completed run.
 
-See docs/nightly.md for operation (cron, exit codes, recovering from a crash).
+See docs/nightly.md for operation (cron, exit codes, recovering from a crash). The registry
+queries of ``mdm2screen history`` and ``list`` are in ``app``; the command line is ``cli.nightly``.
 """
 
 from __future__ import annotations
 
-import argparse
-import concurrent.futures
-import csv
 import datetime as dt
 import fcntl
 import hashlib
-import io
 import json
 import logging
 import os
 import sqlite3
-import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import jinja2
 
 from . import __version__
 from .errors import ConfigError
 from .fileio import atomic_write, sha256_file
-from .registry import ChecksumStats, DecisionRecord, Registry, RegistryError, StoredDecision, now_utc, registry_path
-
-if TYPE_CHECKING:  # imported lazily at run time: `mdm2screen list` must not load the screening stack
-    from .pipeline import Cohort
-    from .screen import Screener
+from .paths import output_folder_problem
+from .pipeline import Cohort, prepare, summarize, write_patient_outputs, write_rows
+from .registry import ChecksumStats, DecisionRecord, Registry, StoredDecision, now_utc, registry_path
+from .report import SUMMARY_COLUMNS, summary_row
+from .runner import run_in_workers
+from .screen import Screener
 
 log = logging.getLogger("mdm2screen")
 
-EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_LOCKED = 0, 1, 2, 3
-STATUSES = ("ELIGIBLE", "PENDING_CONFIRMATION", "INDETERMINATE", "NOT_ELIGIBLE")
 LOCK_NAME = ".nightly.lock"
 KEY_VERSION = "mdm2screen-decision-key/1"
 # Fewer changed patients than this are screened in this process: starting workers costs more.
@@ -221,9 +218,6 @@ class PatientFailure:
 
 def _screen_one(cohort: Cohort, screener: Screener, item: PatientPlan) -> DecisionRecord:
     """Screen one patient, write its reports (HTML then JSON), and describe the decision."""
-    from .pipeline import write_patient_outputs
-    from .report import summary_row
-
     report = screener.screen_patient(item.patient_id, cohort.patients[item.patient_id])
     json_path, html_path = write_patient_outputs(report, cohort.outdir, cohort.settings["report"]["title"])
     return DecisionRecord(
@@ -259,14 +253,8 @@ def _screen_items(
     return out
 
 
-_WORKER: dict[str, Any] = {}
-
-
-def _init_worker(cohort: Cohort, lock_fd: int | None, parent_pid: int | None = None) -> None:
-    from .pipeline import die_with_parent
-
-    if parent_pid is not None:
-        die_with_parent(parent_pid)
+def _worker_context(cohort: Cohort, lock_fd: int | None) -> tuple[Cohort, Screener]:
+    """A worker's context (``runner.run_in_workers``): the cohort it inherited and its own screener."""
     # A forked worker inherits the lock's descriptor; closing our copy keeps a worker orphaned
     # by a killed parent from holding the lock (the parent's own descriptor keeps it meanwhile).
     if lock_fd is not None:
@@ -274,14 +262,11 @@ def _init_worker(cohort: Cohort, lock_fd: int | None, parent_pid: int | None = N
             os.close(lock_fd)
         except OSError:
             pass
-    from .screen import Screener
-
-    _WORKER["cohort"] = cohort
-    _WORKER["screener"] = Screener(cohort.settings, cohort.arms, cohort.ihc)
+    return cohort, Screener(cohort.settings, cohort.arms, cohort.ihc)
 
 
-def _worker_chunk(items: list[PatientPlan]) -> list[DecisionRecord | PatientFailure]:
-    return _screen_items(_WORKER["cohort"], _WORKER["screener"], items)
+def _worker_chunk(context: tuple[Cohort, Screener], items: list[PatientPlan]) -> list[DecisionRecord | PatientFailure]:
+    return _screen_items(*context, items)
 
 
 def screen_patients(
@@ -300,8 +285,6 @@ def screen_patients(
     if not items:
         return
     if jobs <= 1 or len(items) < PARALLEL_MIN_PATIENTS:
-        from .screen import Screener
-
         screener = Screener(cohort.settings, cohort.arms, cohort.ihc)
         buffer: list[DecisionRecord | PatientFailure] = []
         last = time.monotonic()
@@ -316,15 +299,15 @@ def screen_patients(
     # Chunks small enough to spread the load and commit often, large enough to keep IPC cheap.
     size = max(1, min(COMMIT_EVERY, len(items) // (jobs * 4) or 1))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    with concurrent.futures.ProcessPoolExecutor(
-        max_workers=jobs, initializer=_init_worker, initargs=(cohort, lock_fd, os.getpid())
-    ) as pool:
-        pending = {pool.submit(_worker_chunk, chunk) for chunk in chunks}
-        for future in concurrent.futures.as_completed(pending):
-            # Let go of each chunk's results once handed over: a list of every future would keep
-            # all decisions of the run in memory until the last chunk is done.
-            pending.discard(future)
-            on_results(future.result())
+    # Each chunk's results are committed as it completes and then let go (runner.run_in_workers).
+    run_in_workers(
+        chunks,
+        _worker_chunk,
+        lambda _, results: on_results(results),
+        jobs=jobs,
+        setup=_worker_context,
+        setup_args=(cohort, lock_fd),
+    )
 
 
 # --------------------------------------------------------------------------- summary
@@ -336,9 +319,6 @@ def rebuild_summary(cohort: Cohort, registry: Registry, previous_sha: str | None
     Returns (hash of the rows, whether the summary was rewritten). Skipped when the rows and
     cohort problems are what the last completed run summarised and the summary files exist.
     """
-    from .pipeline import summarize, write_rows
-    from .report import SUMMARY_COLUMNS
-
     current = registry.current_summaries()
     rows = [current[pid] for pid in sorted(cohort.patients) if pid in current]
     table = cohort.outdir / SUMMARY_ROWS_NAME
@@ -560,8 +540,6 @@ Pipeline {{ d.pipeline_version }}, configuration <code>{{ d.config_sha256[:12] }
 
 def render_digest_html(digest: dict[str, Any], title: str = "MDM2 inhibitor eligibility screening") -> str:
     """The digest as one self-contained HTML page (no external resources; everything escaped)."""
-    import jinja2
-
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     return env.from_string(DIGEST_TEMPLATE).render(d=digest, title=title)
 
@@ -614,9 +592,6 @@ def run_nightly(
     progress: Callable[[str], None] | None = None,
 ) -> NightlyResult:
     """One nightly run (see the module docstring). Raises ConfigError, LockHeld or RegistryError."""
-    from .paths import output_folder_problem
-    from .pipeline import prepare
-
     say = progress or (lambda message: log.info("%s", message))
     date = date or dt.date.today().isoformat()
     # Everything is validated before anything is written: a run refused for a broken input leaves
@@ -717,269 +692,3 @@ def _run(
         summary_rebuilt=rebuilt,
         plan=plan,
     )
-
-
-# --------------------------------------------------------------------------- commands
-
-
-def _iso_date(value: str) -> str:
-    try:
-        return dt.date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, found {value!r}") from None
-
-
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {value!r}")
-    return number
-
-
-def _parse(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace | int:
-    """argparse, but returning its exit code instead of raising SystemExit (callers return codes)."""
-    try:
-        return parser.parse_args(list(argv))
-    except SystemExit as exc:
-        return int(exc.code) if isinstance(exc.code, int) else EXIT_CONFIG
-
-
-def main_nightly(argv: Sequence[str]) -> int:
-    """``mdm2screen nightly``: screen what is new or changed, write the digest. Returns the exit code."""
-    from .cli import load_config
-
-    parser = argparse.ArgumentParser(
-        prog="mdm2screen nightly",
-        description="Screen only patients whose inputs, IHC rows or criteria changed since their last decision; "
-        "record decisions in {outdir}/registry.sqlite and write {outdir}/digests/<date>.json/.html.",
-        epilog="Exit codes: 0 done (INDETERMINATE patients and skipped sheets are results), 1 internal error, "
-        "2 broken configuration or registry, 3 another nightly run holds the lock.",
-    )
-    parser.add_argument(
-        "--config", "-c", default="config/config.yaml", help="configuration YAML (default: %(default)s)"
-    )
-    parser.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a top-level config key"
-    )
-    parser.add_argument(
-        "--wait", action="store_true", help="wait for a running nightly run to finish instead of exiting 3"
-    )
-    parser.add_argument("--date", type=_iso_date, default=None, help="date the digest is filed under (default: today)")
-    parser.add_argument(
-        "--jobs",
-        "-j",
-        type=_positive_int,
-        default=2,
-        help="worker processes when many patients changed (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--force", action="store_true", help="screen every patient again (new decision rows only where the key changed)"
-    )
-    parser.add_argument("--verbose", "-v", action="store_true", help="report progress on stderr")
-    args = _parse(parser, argv)
-    if isinstance(args, int):
-        return args
-
-    def progress(message: str) -> None:
-        if args.verbose:
-            print(f"mdm2screen nightly: {message}", file=sys.stderr, flush=True)
-
-    try:
-        result = run_nightly(
-            load_config(args.config, args.set),
-            source=args.config,
-            date=args.date,
-            wait=args.wait,
-            jobs=args.jobs,
-            force=args.force,
-            progress=progress,
-        )
-    except ConfigError as exc:
-        print(f"mdm2screen nightly: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    except LockHeld as exc:
-        print(f"mdm2screen nightly: {exc}", file=sys.stderr)
-        return EXIT_LOCKED
-    except RegistryError as exc:
-        print(f"mdm2screen nightly: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    except OSError as exc:  # e.g. an output folder that cannot be written: say which, no traceback
-        print(f"mdm2screen nightly: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    except Exception:
-        print(
-            "mdm2screen nightly: internal error; the registry stays consistent and the next run resumes the work.\n"
-            + traceback.format_exc(),
-            file=sys.stderr,
-        )
-        return EXIT_ERROR
-    for sheet, problems in result.skipped_sheets.items():
-        print(
-            f"mdm2screen nightly: warning: sample sheet {sheet} was skipped (its patients were not screened):",
-            file=sys.stderr,
-        )
-        for problem in problems:
-            print(f"  - {problem}", file=sys.stderr)
-    for failure in result.failures:
-        print(
-            f"mdm2screen nightly: error: {failure.patient_id} could not be screened: {failure.message}", file=sys.stderr
-        )
-    d = result.digest
-    state = (
-        "no changes"
-        if d["no_changes"]
-        else f"{d['counts']['decided']} decided, {d['counts']['status_changes']} status change(s)"
-    )
-    print(
-        f"Nightly run {result.run_id}: {result.n_patients} patients, {result.n_screened} screened ({state}). "
-        f"Digest: {result.digest_html}"
-    )
-    return EXIT_ERROR if result.failures else EXIT_OK
-
-
-def _add_location(parser: argparse.ArgumentParser) -> None:
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--outdir", "-o", help="output folder holding registry.sqlite")
-    where.add_argument(
-        "--config", "-c", help="configuration YAML whose outdir holds the registry (default: config/config.yaml)"
-    )
-
-
-def _open_registry(args: argparse.Namespace) -> Registry:
-    if args.outdir:
-        outdir = Path(args.outdir)
-    else:
-        from .cli import load_config
-        from .config import load_settings
-
-        source = args.config or "config/config.yaml"
-        outdir = load_settings(load_config(source, []), source).outdir
-    return Registry(registry_path(outdir), readonly=True)
-
-
-def _write_table(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> str:
-    if fmt == "tsv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns, delimiter="\t", lineterminator="\n", extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-        return buffer.getvalue()
-    widths = {c: max([len(c), *(len(str(r.get(c, ""))) for r in rows)]) for c in columns}
-    # The last column (a reason) is free text: never padded, never cut.
-    lines = ["  ".join(c.ljust(widths[c]) if i < len(columns) - 1 else c for i, c in enumerate(columns))]
-    for r in rows:
-        lines.append(
-            "  ".join(
-                str(r.get(c, "")).ljust(widths[c]) if i < len(columns) - 1 else str(r.get(c, ""))
-                for i, c in enumerate(columns)
-            )
-        )
-    return "\n".join(lines) + "\n"
-
-
-def _arms_text(arms: dict[str, str]) -> str:
-    return ", ".join(f"{a}={s}" for a, s in arms.items())
-
-
-def main_history(argv: Sequence[str]) -> int:
-    """``mdm2screen history PATIENT``: a patient's decisions over time, oldest first."""
-    parser = argparse.ArgumentParser(
-        prog="mdm2screen history", description="Show one patient's decisions over time from the nightly registry."
-    )
-    parser.add_argument("patient", help="patient ID as in the sample sheet")
-    _add_location(parser)
-    parser.add_argument(
-        "--format", choices=("text", "tsv"), default="text", help="output format (default: %(default)s)"
-    )
-    args = _parse(parser, argv)
-    if isinstance(args, int):
-        return args
-    try:
-        with _open_registry(args) as registry:
-            decisions = registry.history(args.patient)
-            current = registry.current().get(args.patient)
-    except (RegistryError, ConfigError) as exc:
-        print(f"mdm2screen history: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    if not decisions:
-        print(f"mdm2screen history: patient {args.patient!r} is not in the registry {registry.path}", file=sys.stderr)
-        return EXIT_CONFIG
-    rows = [
-        {
-            "decided_at": d.decided_at,
-            "run": d.run_id,
-            "status": d.status,
-            "arms": _arms_text(d.arms),
-            "decision_sample": d.decision_sample or "",
-            "config": d.config_sha256[:12],
-            "current": "*" if current is not None and current.id == d.id else "",
-            "first_reason": d.first_reason,
-        }
-        for d in decisions
-    ]
-    columns = ["decided_at", "run", "status", "arms", "decision_sample", "config", "current", "first_reason"]
-    if args.format == "text":
-        print(f"{args.patient}: {len(decisions)} decision(s); * marks the current one")
-    sys.stdout.write(_write_table(rows, columns, args.format))
-    return EXIT_OK
-
-
-def main_list(argv: Sequence[str]) -> int:
-    """``mdm2screen list``: current decisions, filtered by status, date and arm."""
-    parser = argparse.ArgumentParser(
-        prog="mdm2screen list", description="List the current decision of every patient in the nightly registry."
-    )
-    _add_location(parser)
-    parser.add_argument(
-        "--status", type=str.upper, choices=STATUSES, help="only patients with this status (in --arm, if given)"
-    )
-    parser.add_argument("--since", type=_iso_date, help="only decisions made on or after this date (YYYY-MM-DD, UTC)")
-    parser.add_argument("--arm", help="show and filter on this trial arm's status instead of the default arm's")
-    parser.add_argument(
-        "--format", choices=("text", "tsv"), default="text", help="output format (default: %(default)s)"
-    )
-    args = _parse(parser, argv)
-    if isinstance(args, int):
-        return args
-    try:
-        with _open_registry(args) as registry:
-            current = registry.current()
-    except (RegistryError, ConfigError) as exc:
-        print(f"mdm2screen list: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    if args.arm:
-        known = sorted({a for d in current.values() for a in d.arms})
-        if args.arm not in known:
-            print(
-                f"mdm2screen list: arm {args.arm!r} is in no decision of the registry "
-                f"(known arms: {', '.join(known) or 'none'})",
-                file=sys.stderr,
-            )
-            return EXIT_CONFIG
-    rows = []
-    for pid in sorted(current):
-        d = current[pid]
-        status = d.arms.get(args.arm, "not screened") if args.arm else d.status
-        if args.status and status != args.status:
-            continue
-        if args.since and d.decided_at[:10] < args.since:
-            continue
-        rows.append(
-            {
-                "patient_id": pid,
-                "status": status,
-                "arms": _arms_text(d.arms),
-                "decided_at": d.decided_at,
-                "decision_sample": d.decision_sample or "",
-                "report": d.report_html,
-                "first_reason": d.first_reason,
-            }
-        )
-    columns = ["patient_id", "status", "arms", "decided_at", "decision_sample", "report", "first_reason"]
-    sys.stdout.write(_write_table(rows, columns, args.format))
-    if args.format == "text":
-        print(f"{len(rows)} patient(s)", file=sys.stderr)
-    return EXIT_OK

@@ -2,13 +2,19 @@
 
 ``prepare`` validates the configuration, sample sheet(s), IHC table and arms file together
 and raises one ConfigError listing every problem before any work. ``run_batch`` screens a
-batch of patients in one process and writes one JSON and one HTML report per patient plus a
-batch TSV of summary rows; ``summarize`` merges batch TSVs into the cohort summary.
+batch of patients (the Snakemake batch job) and writes one JSON and one HTML report per patient
+plus a batch TSV of summary rows; ``summarize`` merges batch TSVs into the cohort summary.
+Worker processes come from ``runner``.
+
+``check_config`` and ``screen_config`` are the API of ``mdm2screen check`` and ``mdm2screen screen``.
+
+``screen`` (the screening stack) is imported where first used: Snakemake's planning process and
+summary job import this module and never screen; importing it up front cost each 74 ms
+(``python -X importtime``; Snakemake's own imports take 0.7 s), and ``mdm2screen check`` as much.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import csv
 import hashlib
 import io
@@ -22,15 +28,22 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .concordance import gistic_concordance, write_concordance_tsv
 from .config import Settings, load_settings
 from .criteria import Arms, load_arms
 from .errors import ConfigError
 from .fileio import atomic_write, sync_files
 from .ihc import IHCTable, read_ihc
-from .paths import safe_child
-from .sheet import SampleRow, cross_sheet_problems, group_by_patient, read_sheet, sheet_paths
+from .paths import output_folder_problem, safe_child
+from .report import SUMMARY_COLUMNS, render_patient_html, render_patient_pdf, summary_row, write_cohort_summary
+from .report.html import preload_patient_template
+from .runner import run_in_workers
+from .sheet import SampleRow, SheetResult, cross_sheet_problems, group_by_patient, read_sheet, sheet_paths
+
+if TYPE_CHECKING:  # imported where first used (see the module docstring)
+    from .screen import Screener
 
 log = logging.getLogger("mdm2screen")
 
@@ -114,8 +127,7 @@ def _sheet_labels(sheets: list[Path]) -> dict[Path, str]:
     for label in plain.values():
         counts[label] = counts.get(label, 0) + 1
     return {
-        p: label if counts[label] == 1 else f"{label}_{zlib.crc32(str(p).encode()):08x}"
-        for p, label in plain.items()
+        p: label if counts[label] == 1 else f"{label}_{zlib.crc32(str(p).encode()):08x}" for p, label in plain.items()
     }
 
 
@@ -179,7 +191,7 @@ def prepare(
     results = [read_sheet(p, wanted, min_plausible_purity=settings.min_plausible_purity()) for p in paths]
     skipped: dict[str, list[str]] = {}
     if skip_bad_sheets:
-        kept = []
+        kept: list[SheetResult] = []
         for result in results:
             issues = result.problems or cross_sheet_problems([*kept, result])
             if issues:
@@ -213,15 +225,11 @@ def report_paths(outdir: Path, patient_id: str) -> tuple[Path, Path]:
     return safe_child(base, patient_id, ".json"), safe_child(base, patient_id, ".html")
 
 
-def write_patient_outputs(
-    report: dict[str, Any], outdir: Path, title: str, *, sync: bool = True
-) -> tuple[Path, Path]:
+def write_patient_outputs(report: dict[str, Any], outdir: Path, title: str, *, sync: bool = True) -> tuple[Path, Path]:
     """Write the patient's HTML, then JSON (each atomically). JSON last: its presence means complete.
 
     ``sync=False`` leaves flushing to disk to the caller (``fileio.sync_files``).
     """
-    from .report import render_patient_html
-
     json_path, html_path = report_paths(outdir, report["patient_id"])
     atomic_write(html_path, render_patient_html(report, title=title), sync=sync)
     # Compact: only indent=None uses the C encoder (5x faster); `python -m json.tool` pretty-prints.
@@ -231,8 +239,6 @@ def write_patient_outputs(
 
 def write_patient_pdf(html_path: Path) -> bool:
     """PDF next to the HTML when a PDF engine (Chromium) is installed; False when there is none."""
-    from .report import render_patient_pdf
-
     if not render_patient_pdf(html_path, html_path.with_suffix(".pdf")):  # written atomically
         log.warning("report.pdf is set but no PDF engine (chromium) is installed: %s has no PDF", html_path.name)
         return False
@@ -247,8 +253,6 @@ def run_batch(
     ``jobs`` > 1 screens them in that many worker processes (see ``_screen_in_workers``); the
     reports, the rows and their order are the same as with one.
     """
-    from .report import SUMMARY_COLUMNS
-
     patient_ids = list(patient_ids)
     gone = [pid for pid in patient_ids if pid not in cohort.patients]
     if gone:
@@ -267,16 +271,16 @@ def run_batch(
     return summary
 
 
-def _screener(cohort: Cohort):  # noqa: ANN202 - screen.Screener, imported on first use
+def _screener(cohort: Cohort) -> Screener:
     from .screen import Screener
 
     return Screener(cohort.settings, cohort.arms, cohort.ihc)
 
 
-def _screen_patients(cohort: Cohort, screener: Any, patient_ids: list[str]) -> tuple[list[dict[str, str]], list[Path]]:
+def _screen_patients(
+    cohort: Cohort, screener: Screener, patient_ids: list[str]
+) -> tuple[list[dict[str, str]], list[Path]]:
     """Screen patients one after another: their summary rows, and the report files written (not yet flushed)."""
-    from .report import summary_row
-
     title = cohort.settings["report"]["title"]
     want_pdf = cohort.settings["report"]["pdf"]
     summary: list[dict[str, str]] = []
@@ -292,37 +296,13 @@ def _screen_patients(cohort: Cohort, screener: Any, patient_ids: list[str]) -> t
     return summary, written
 
 
-_WORKER: dict[str, Any] = {}
+def _worker_context(cohort: Cohort) -> tuple[Cohort, Screener]:
+    """A worker's context (``runner.run_in_workers``): the cohort it inherited and its own screener."""
+    return cohort, _screener(cohort)
 
 
-def die_with_parent(parent_pid: int) -> None:
-    """Have the kernel end this worker when the process that forked it dies (Linux).
-
-    A worker of a killed ``screen``/``nightly`` otherwise waits on its task pipe forever. Where
-    prctl is not available the worker still ends when the pool shuts down normally.
-    """
-    import ctypes
-    import signal
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
-        os._exit(1)
-
-
-def _init_worker(cohort: Cohort, parent_pid: int | None = None) -> None:
-    if parent_pid is not None:
-        die_with_parent(parent_pid)
-    _WORKER["cohort"] = cohort
-    _WORKER["screener"] = _screener(cohort)
-
-
-def _screen_chunk(patient_ids: list[str]) -> tuple[list[dict[str, str]], list[Path]]:
-    return _screen_patients(_WORKER["cohort"], _WORKER["screener"], patient_ids)
+def _worker_chunk(context: tuple[Cohort, Screener], patient_ids: list[str]) -> tuple[list[dict[str, str]], list[Path]]:
+    return _screen_patients(*context, patient_ids)
 
 
 def _screen_in_workers(
@@ -336,21 +316,29 @@ def _screen_in_workers(
     one chunk per worker the slowest decided. What every patient needs on first use (the
     screening modules, the report template) is loaded before the workers fork, once.
     """
-    from . import cn, variants  # noqa: F401 - loaded here for the workers to inherit
-    from .report.html import preload_patient_template
+    from . import screen  # noqa: F401 - loaded here for the workers to inherit
 
     preload_patient_template()
     total = sum(len(g) for g in groups)
     size = max(1, min(50, total // (jobs * 32)))
-    chunks = [(index, ids[start : start + size]) for index, ids in enumerate(groups) for start in range(0, len(ids), size)]
+    chunks = [
+        (index, ids[start : start + size]) for index, ids in enumerate(groups) for start in range(0, len(ids), size)
+    ]
+    done: list[tuple[list[dict[str, str]], list[Path]] | None] = [None] * len(chunks)
+
+    def keep(position: int, result: tuple[list[dict[str, str]], list[Path]]) -> None:
+        done[position] = result
+
+    run_in_workers(
+        [ids for _, ids in chunks], _worker_chunk, keep, jobs=jobs, setup=_worker_context, setup_args=(cohort,)
+    )
     results: list[tuple[list[dict[str, str]], list[Path]]] = [([], []) for _ in groups]
-    with concurrent.futures.ProcessPoolExecutor(
-        max_workers=min(jobs, len(chunks)), initializer=_init_worker, initargs=(cohort, os.getpid())
-    ) as pool:
-        # In submission order, so each group's rows come in its own order, as one process gives them.
-        for (index, _), (rows, written) in zip(chunks, pool.map(_screen_chunk, [c for _, c in chunks]), strict=True):
-            results[index][0].extend(rows)
-            results[index][1].extend(written)
+    # In chunk order, so each group's rows come in its own order, as one process gives them.
+    for (index, _), result in zip(chunks, done, strict=True):
+        assert result is not None
+        rows, written = result
+        results[index][0].extend(rows)
+        results[index][1].extend(written)
     return results
 
 
@@ -362,8 +350,6 @@ def screen_cohort(cohort: Cohort, *, jobs: int = 1) -> list[Path]:
     so a slow batch does not leave a core idle; each batch table is written once all its chunks are
     done. Returns the batch tables.
     """
-    from .report import SUMMARY_COLUMNS
-
     batches = cohort.batches()
     tables = [cohort.outdir / "batches" / f"{b.id}.tsv" for b in batches]
     if jobs <= 1:
@@ -420,7 +406,7 @@ def summarize_planned(
     sample sheets and IHC table are not read again (a second or more at 10,000 samples)."""
     settings = load_settings(config, "config", validated=True)
     arms = load_arms(settings.arms_file, trials=settings["trials"], validated_sha256=arms_sha256)
-    return write_summary(settings, arms, batch_tables, problems=problems, gistic=[tuple(g) for g in gistic])
+    return write_summary(settings, arms, batch_tables, problems=problems, gistic=[(g[0], g[1], g[2]) for g in gistic])
 
 
 def write_summary(
@@ -433,13 +419,9 @@ def write_summary(
 ) -> dict[str, Path]:
     """Merge batch tables into the cohort summary (TSV, CSV, HTML, plots), with GISTIC concordance
     for the decision samples listed in ``gistic`` (see ``gistic_samples``)."""
-    from .report import write_cohort_summary
-
     rows = sorted(read_rows(batch_tables), key=lambda r: r["patient_id"])
     concordance = None
     if gistic:
-        from .concordance import gistic_concordance, write_concordance_tsv
-
         calls = []
         by_patient = {r["patient_id"]: r for r in rows}
         for patient_id, sample_id, _ in gistic:
@@ -467,4 +449,52 @@ def write_summary(
         concordance=concordance,
         problems=problems,
         thresholds=settings["copy_number"]["thresholds"],
+    )
+
+
+# --------------------------------------------------------------------------- API of `check` and `screen`
+
+
+@dataclass
+class CheckResult:
+    """What ``check_config`` found: a cohort that can be screened, and its non-fatal problems."""
+
+    n_patients: int
+    n_samples: int
+    n_batches: int
+    outdir: Path
+    warnings: list[str]
+
+
+def check_config(config: dict[str, Any], *, source: str = "config") -> CheckResult:
+    """Validate the configuration, sample sheet(s), IHC table and arms; ConfigError lists every problem.
+
+    IHC values that make a patient's marker invalid do not stop a run, but are all listed in ``warnings``.
+    """
+    cohort = prepare(config, source=source)
+    warnings = list(cohort.problems)
+    listed = set(warnings)
+    warnings += [p for p in cohort.ihc.cohort_problems() if p not in listed]
+    return CheckResult(len(cohort.patients), len(cohort.rows), len(cohort.batches()), cohort.outdir, warnings)
+
+
+@dataclass
+class ScreenResult:
+    n_patients: int
+    reports: Path  # the folder of patient reports
+    summary: Path  # the cohort summary page
+
+
+def screen_config(config: dict[str, Any], *, source: str = "config", jobs: int = 1) -> ScreenResult:
+    """Screen a whole cohort without Snakemake: the same batches, reports and summary, in this
+    process (``jobs`` 1) or in ``jobs`` worker processes. ConfigError for a broken input or an
+    output folder that cannot be written, before anything is written."""
+    cohort = prepare(config, source=source)
+    unwritable = output_folder_problem(cohort.outdir)
+    if unwritable is not None:
+        raise ConfigError([unwritable])
+    tables = screen_cohort(cohort, jobs=jobs)
+    written = summarize(cohort, tables)
+    return ScreenResult(
+        len(cohort.patients), cohort.outdir / "patients", written.get("summary.html", cohort.outdir / "cohort")
     )
