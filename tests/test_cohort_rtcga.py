@@ -7,10 +7,9 @@ barcodes, as a user must: mdm2screen never matches by prefix.
 
 from __future__ import annotations
 
-import math
-
 import csv
 import gzip
+import math
 
 import pytest
 from conftest import REPO

@@ -163,7 +163,7 @@ class TextLines(Sequence[str]):
             b -= 1
         return self._data[a:b].decode(self._encoding)
 
-    def __getitem__(self, index):  # type: ignore[override]
+    def __getitem__(self, index):
         if isinstance(index, slice):
             lo, hi, step = index.indices(len(self))
             if step != 1:
@@ -278,7 +278,7 @@ def iter_text_lines(path: str | Path) -> Iterator[str]:
             for line in wrapper:
                 yield line.rstrip("\n").rstrip("\r")
         except (OSError, EOFError, zlib.error) as exc:
-            if not compressed:
+            if not compressed and isinstance(exc, OSError):
                 raise _unreadable(p, exc) from exc
             raise InputError(p, f"compressed file is truncated or corrupt: {exc}", code="input_corrupt") from exc
 

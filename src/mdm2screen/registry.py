@@ -321,7 +321,8 @@ class Registry:
                 "VALUES (?, 'running', ?, ?, ?, ?, ?)",
                 (now_utc(), pipeline_version, config_path, config_sha256, socket.gethostname(), os.getpid()),
             )
-            return int(cur.lastrowid)
+            assert cur.lastrowid is not None  # an INSERT always sets it
+            return cur.lastrowid
 
     def finish_run(self, run_id: int, status: str, *, message: str | None = None, **values: Any) -> None:
         """Close a run with its final status and counts / digest paths."""

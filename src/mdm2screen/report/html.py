@@ -337,7 +337,7 @@ def _tally(criteria: list[Any]) -> list[tuple[str, str, int]]:
     counts = {state: 0 for state in CRITERION_STATE}
     for c in criteria:
         state = _dict(c).get("state")
-        if _known_state(state):
+        if isinstance(state, str) and _known_state(state):
             counts[state] += 1
     return [(CRITERION_STATE[s][0], CRITERION_STATE[s][1], n) for s, n in counts.items() if n]
 

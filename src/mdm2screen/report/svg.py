@@ -278,7 +278,7 @@ def chr12_profile_svg(profile: Mapping[str, Any] | None, *, threshold: Mapping[s
     lo = _as_float(window[0]) if len(window) == 2 else None
     hi = _as_float(window[1]) if len(window) == 2 else None
     if lo is None or hi is None or hi <= lo:
-        points = [s for s in segments for s in (s[0], s[1])] + [x for g in genes for x in g[:2]]
+        points = [x for seg in segments for x in (seg[0], seg[1])] + [x for g in genes for x in g[:2]]
         lo, hi = (min(points), max(points)) if points else (0.0, 1.0)
         if hi <= lo:
             hi = lo + 1.0

@@ -1,0 +1,233 @@
+"""The patient report as a typed model: built from a patient's decision, written as JSON, rendered as HTML.
+
+Field order is the JSON's key order (workflow/schemas/patient_report.schema.json); the same inputs
+and configuration give byte-identical JSON apart from ``provenance.run``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import socket
+import subprocess
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..config import Settings
+from ..criteria import Arms
+from ..decision import PatientDecision, SampleDecision
+from ..evidence import file_sha256
+from ..ihc import IHCTable
+from ..model import GeneCopyNumber
+from ..paths import repo_root
+
+SCHEMA_VERSION = "1.1.0"
+REFERENCE = {
+    "genes": "resources/reference/genes.tsv (SpliceAI 1.3.1 GENCODE v24 canonical transcripts)",
+    "tp53_transcript": "NM_000546.6 / ENST00000269305",
+}
+
+
+@lru_cache(maxsize=1)
+def git_commit() -> str | None:
+    """The pipeline's git commit when it runs from a checkout (for the audit block)."""
+    root = repo_root()
+    if not (root / ".git").exists():
+        return None
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def _shallow(obj: Any) -> dict[str, Any]:  # noqa: ANN401 - any of the dataclasses below
+    # One level, field by field: dataclasses.asdict deep-copies every nested value (slow at 10,000 reports).
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+
+
+@dataclass
+class SampleSummary:
+    sample_id: str
+    build: str
+    collection_date: str | None
+    tumor_type: str | None
+    purity: float | None
+    ploidy: float | None
+    assay: str | None
+    used_for_decision: bool
+    evaluable: bool
+    status: str
+    files: list[dict[str, Any]]
+    sheet: str
+    sheet_line: int | None
+    mdm2: dict[str, Any]
+    cdk4: dict[str, Any]
+    tp53_status: str
+    tp53_deciding: list[str]
+    errors: list[dict[str, str]]
+
+    @classmethod
+    def of(cls, d: SampleDecision, used: bool) -> SampleSummary:
+        ev, row = d.evidence, d.evidence.row
+
+        def short(g: GeneCopyNumber) -> dict[str, Any]:
+            return {"call": g.call, "amplified": g.amplified, "copy_number": g.copy_number}
+
+        return cls(
+            sample_id=row.sample_id,
+            build=row.build,
+            collection_date=row.collection_date.isoformat() if row.collection_date else None,
+            tumor_type=row.tumor_type,
+            purity=row.purity,
+            ploidy=row.ploidy,
+            assay=row.assay,
+            used_for_decision=used,
+            evaluable=d.evaluable,
+            status=d.status,
+            files=ev.files,
+            sheet=str(row.sheet),
+            sheet_line=row.line,
+            mdm2=short(ev.genes["MDM2"]),
+            cdk4=short(ev.genes["CDK4"]),
+            tp53_status=ev.tp53.status,
+            tp53_deciding=[v.hgvs_p or v.hgvs_c or f"{v.chrom}:{v.pos}{v.ref}>{v.alt}" for v in ev.tp53.deciding],
+            errors=[r.to_dict() for r in ev.errors],
+        )
+
+
+@dataclass
+class IHCSection:
+    mdm2: dict[str, Any]
+    p53: dict[str, Any]
+    fish: dict[str, Any]
+    rows: list[dict[str, Any]]
+    problems: list[str]
+
+
+@dataclass
+class Provenance:
+    pipeline_version: str
+    git_commit: str | None
+    config: dict[str, Any]
+    config_sha256: str
+    arms_file: str
+    inputs: list[dict[str, Any]]
+    genome_build: str
+    reference: dict[str, str]
+    run: dict[str, Any]  # run-time fields: the only ones that differ between identical runs
+
+
+@dataclass
+class PatientReport:
+    schema_version: str
+    patient_id: str
+    status: str
+    default_arm: str
+    reasons: list[dict[str, str]]
+    arms: list[dict[str, Any]]
+    decision_sample: str
+    mdm2: dict[str, Any]
+    cdk4: dict[str, Any]
+    genes: dict[str, dict[str, Any]]
+    tp53: dict[str, Any]
+    ihc: IHCSection
+    samples: list[SampleSummary]
+    history: dict[str, Any]
+    chr12_profile: dict[str, Any] | None
+    provenance: Provenance
+
+    def to_dict(self) -> dict[str, Any]:
+        d = _shallow(self)
+        d["ihc"] = _shallow(self.ihc)
+        d["samples"] = [_shallow(s) for s in self.samples]
+        d["provenance"] = _shallow(self.provenance)
+        return d
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What every report of a run shares: configuration, arms, IHC table, the genes screened."""
+
+    settings: Settings
+    arms: Arms
+    ihc: IHCTable
+    config_sha256: str
+    genes: list[str]
+
+
+def _inputs(decision: PatientDecision, ctx: ReportContext) -> list[dict[str, Any]]:
+    inputs = []
+    seen = set()
+    for d in decision.chronological:
+        for f in d.evidence.files:
+            key = (f["role"], f["path"], f["sample_id"])
+            if key not in seen:
+                seen.add(key)
+                inputs.append(dict(f))
+    if ctx.ihc.path is not None:
+        inputs.append(
+            {"role": "ihc", "path": str(ctx.ihc.path), "sha256": file_sha256(ctx.ihc.path), "format": "ihc_tsv",
+             "sample_id": None}
+        )  # fmt: skip
+    for sheet in sorted({str(d.evidence.row.sheet) for d in decision.samples}):
+        inputs.append(
+            {"role": "sample_sheet", "path": sheet, "sha256": file_sha256(Path(sheet)), "format": "tsv",
+             "sample_id": None}
+        )  # fmt: skip
+    inputs.append(
+        {"role": "arms", "path": ctx.arms.source, "sha256": file_sha256(Path(ctx.arms.source)), "format": "yaml",
+         "sample_id": None}
+    )  # fmt: skip
+    return inputs
+
+
+def build_report(decision: PatientDecision, ctx: ReportContext) -> PatientReport:
+    chosen = decision.chosen.evidence
+    assert chosen.mdm2_ihc is not None and chosen.p53_ihc is not None and chosen.fish is not None
+    pid = decision.patient_id
+    return PatientReport(
+        schema_version=SCHEMA_VERSION,
+        patient_id=pid,
+        status=decision.arm_results[0].status,
+        default_arm=ctx.arms.default_arm,
+        reasons=[r.to_dict() for r in decision.reasons],
+        arms=[a.to_dict() for a in decision.arm_results],
+        decision_sample=chosen.row.sample_id,
+        mdm2=chosen.genes["MDM2"].to_dict(),
+        cdk4=chosen.genes["CDK4"].to_dict(),
+        genes={g: chosen.genes[g].to_dict() for g in ctx.genes if g not in ("MDM2", "CDK4")},
+        tp53=chosen.tp53.to_dict(),
+        ihc=IHCSection(
+            mdm2=chosen.mdm2_ihc.to_dict(),
+            p53=chosen.p53_ihc.to_dict(),
+            fish=chosen.fish.to_dict(),
+            rows=[r.to_dict() for r in ctx.ihc.for_patient(pid)],
+            problems=list(ctx.ihc.patient_problems.get(pid, [])),
+        ),
+        samples=[SampleSummary.of(d, d is decision.chosen) for d in decision.chronological],
+        history={"events": decision.events},
+        chr12_profile=chosen.chr12,
+        provenance=Provenance(
+            pipeline_version=__version__,
+            git_commit=git_commit(),
+            config=ctx.settings.decision_relevant(),
+            config_sha256=ctx.config_sha256,
+            arms_file=ctx.arms.source,
+            inputs=_inputs(decision, ctx),
+            genome_build=chosen.row.build,
+            reference=dict(REFERENCE),
+            run={
+                "run_time": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+                "host": socket.gethostname(),
+                "python": platform.python_version(),
+                "pid": os.getpid(),
+            },
+        ),
+    )
