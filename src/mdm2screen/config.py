@@ -21,6 +21,7 @@ import yaml
 from .errors import ConfigError
 from .model import AmplificationRule
 from .paths import DEFAULT_ARMS_FILE, schema_path
+from .reference import known_genes
 
 CONFIG_SCHEMA = schema_path("config.schema.yaml")
 DEFAULT_ARMS = DEFAULT_ARMS_FILE
@@ -147,8 +148,6 @@ def _non_finite(data: Any, where: str, problems: list[str]) -> None:  # noqa: AN
 def _gene_problems(raw: dict[str, Any], problems: list[str]) -> None:
     """Gene names in copy_number must be genes with shipped coordinates (a typo would crash a run
     or, in thresholds, silently leave the gene on the default rule)."""
-    from .reference import known_genes
-
     cn = raw.get("copy_number")
     if not isinstance(cn, dict):
         return

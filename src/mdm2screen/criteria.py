@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .cn.genelevel import judge
-from .config import parse_yaml
+from .config import load_schema, parse_yaml
 from .errors import ConfigError
 from .ihc import P53_ABERRANT, MarkerCall
 from .model import AmplificationRule, GeneCopyNumber, Reason, TP53Evidence
@@ -191,8 +191,6 @@ def _criterion(c: dict[str, Any], where: str, seen: set[str], genes: set[str], p
 
 def _schema_problems(path: Path, raw: Any) -> list[str]:
     import jsonschema
-
-    from .config import load_schema
 
     validator = jsonschema.Draft202012Validator(load_schema(ARMS_SCHEMA))
     return [

@@ -23,6 +23,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .config import schema_default
 from .errors import ConfigError
 from .fileio import split_tsv_line
 from .genome import BUILDS, canonical_build
@@ -150,8 +151,6 @@ def read_sheet(
     None: the schema default, 0.08).
     """
     if min_plausible_purity is None:
-        from .config import schema_default
-
         min_plausible_purity = float(schema_default("copy_number", "min_plausible_purity"))
     sheet = Path(path)
     problems: list[str] = []
