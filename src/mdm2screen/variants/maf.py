@@ -66,7 +66,7 @@ class MafIndex:
 
 _cache: OrderedDict[tuple[str, int, int], MafIndex] = OrderedDict()
 _lock = threading.Lock()
-reads = 0  # number of times a MAF was parsed (tests check the cache with it)
+_stats = {"hits": 0, "misses": 0}
 
 
 def _split(line: str) -> list[str]:
@@ -100,8 +100,6 @@ def _windows() -> list[tuple[int, int]]:
 
 
 def _parse(path: Path, shown: str) -> MafIndex:
-    global reads
-    reads += 1
     tp53_chrom = gene_locus("TP53", "GRCh38").chrom
     windows = _windows()
     index: MafIndex | None = None
@@ -194,7 +192,9 @@ def load_maf(path: str | Path) -> MafIndex:
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)
+            _stats["hits"] += 1
             return _cache[key]
+        _stats["misses"] += 1
     index = _parse(p, str(path))
     with _lock:
         _cache[key] = index
@@ -206,6 +206,12 @@ def load_maf(path: str | Path) -> MafIndex:
 def clear_cache() -> None:
     with _lock:
         _cache.clear()
+
+
+def cache_info() -> dict[str, int]:
+    """Hits, misses (parses) and current size of the parsed-MAF cache, as cn.read.cache_info."""
+    with _lock:
+        return {**_stats, "size": len(_cache)}
 
 
 def _count(shown: str, values: dict[str, str], key: str, line: int) -> int | None:
