@@ -18,7 +18,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                  "mdm2screen.variants.records", "mdm2screen.sheet", "mdm2screen.ihc")),
     ("evidence", ("mdm2screen.cn.genelevel", "mdm2screen.variants", "mdm2screen.evidence")),
     ("decision", ("mdm2screen.criteria", "mdm2screen.decision")),
-    ("reports", ("mdm2screen.report", "mdm2screen.concordance")),
+    ("reports", ("mdm2screen.report", "mdm2screen.concordance", "mdm2screen.export")),
     ("application", ("mdm2screen.screen", "mdm2screen.pipeline", "mdm2screen.runner", "mdm2screen.nightly",
                      "mdm2screen.registry", "mdm2screen.app", "mdm2screen.cli", "mdm2screen.cbioportal",
                      "mdm2screen.workflow_hooks")),
