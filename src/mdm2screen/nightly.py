@@ -219,7 +219,9 @@ class PatientFailure:
 def _screen_one(cohort: Cohort, screener: Screener, item: PatientPlan) -> DecisionRecord:
     """Screen one patient, write its reports (HTML then JSON), and describe the decision."""
     report = screener.screen_patient(item.patient_id, cohort.patients[item.patient_id])
-    json_path, html_path = write_patient_outputs(report, cohort.outdir, cohort.settings["report"]["title"])
+    json_path, html_path = write_patient_outputs(
+        report, cohort.outdir, cohort.settings["report"]["title"], fhir=cohort.settings["outputs"]["fhir"]
+    )
     return DecisionRecord(
         patient_id=item.patient_id,
         status=report["status"],

@@ -225,13 +225,22 @@ def report_paths(outdir: Path, patient_id: str) -> tuple[Path, Path]:
     return safe_child(base, patient_id, ".json"), safe_child(base, patient_id, ".html")
 
 
-def write_patient_outputs(report: dict[str, Any], outdir: Path, title: str, *, sync: bool = True) -> tuple[Path, Path]:
-    """Write the patient's HTML, then JSON (each atomically). JSON last: its presence means complete.
+def write_patient_outputs(
+    report: dict[str, Any], outdir: Path, title: str, *, sync: bool = True, fhir: bool = False
+) -> tuple[Path, Path]:
+    """Write the patient's HTML (and FHIR bundle when ``fhir``), then JSON, each atomically. JSON last:
+    its presence means complete.
 
     ``sync=False`` leaves flushing to disk to the caller (``fileio.sync_files``).
     """
     json_path, html_path = report_paths(outdir, report["patient_id"])
     atomic_write(html_path, render_patient_html(report, title=title), sync=sync)
+    if fhir:
+        # Imported only when asked for: the FHIR models take a while to import.
+        from .report.fhir import build_fhir_bundle
+
+        fhir_path = safe_child(Path(outdir) / "patients", report["patient_id"], ".fhir.json")
+        atomic_write(fhir_path, json.dumps(build_fhir_bundle(report), separators=(",", ":")) + "\n", sync=sync)
     # Compact: only indent=None uses the C encoder (5x faster); `python -m json.tool` pretty-prints.
     atomic_write(json_path, json.dumps(report, separators=(",", ":")) + "\n", sync=sync)
     return json_path, html_path
@@ -287,7 +296,9 @@ def _screen_patients(
     written: list[Path] = []
     for pid in patient_ids:
         report = screener.screen_patient(pid, cohort.patients[pid])
-        json_path, html_path = write_patient_outputs(report, cohort.outdir, title, sync=False)
+        json_path, html_path = write_patient_outputs(
+            report, cohort.outdir, title, sync=False, fhir=cohort.settings["outputs"]["fhir"]
+        )
         written += [html_path, json_path]
         if want_pdf:
             write_patient_pdf(html_path)
