@@ -19,10 +19,21 @@ def test_import_then_screen(tmp_path, variant, capsys):
     result = import_study(study, sheet)
     assert result.n_samples >= 5
     config = tmp_path / "config.yaml"
-    config.write_text(f"samples: {sheet}\noutdir: {tmp_path / 'out'}\n")
+    config.write_text(f"samples: {sheet}\noutdir: {tmp_path / 'out'}\noutputs: {{fhir: true}}\n")
     assert main(["screen", "--config", str(config)]) == 0
     out = tmp_path / "out"
-    reports = {p.stem: json.loads(p.read_text()) for p in (out / "patients").glob("*.json")}
+    reports = {
+        p.name.removesuffix(".json"): json.loads(p.read_text())
+        for p in (out / "patients").glob("*.json")
+        if not p.name.endswith(".fhir.json")
+    }
+    # Every patient of the study also has its FHIR bundle, valid for the R4B models.
+    from fhir.resources.R4B.bundle import Bundle
+
+    bundles = {p.name.removesuffix(".fhir.json"): p for p in (out / "patients").glob("*.fhir.json")}
+    assert set(bundles) == set(reports)
+    for path in bundles.values():
+        Bundle.model_validate(json.loads(path.read_text()))
     assert len(reports) == result.n_samples  # one tumour per patient in the test study
     statuses = {r["status"] for r in reports.values()}
     assert "NOT_ELIGIBLE" in statuses and "PENDING_CONFIRMATION" in statuses

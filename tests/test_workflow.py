@@ -152,6 +152,28 @@ def test_snakemake_report_bundles_summary_and_patient_reports(demo_run):
     assert any(n.endswith("mdm2_cn_by_tp53.svg") for n in names)
 
 
+def test_fhir_bundles_are_written_and_bundled_in_the_report_when_asked_for(tmp_path):
+    import zipfile
+
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        f"samples: {json.dumps(str(REPO / 'resources/demo/samples.tsv'))}\n"
+        f"ihc: {json.dumps(str(REPO / 'resources/demo/ihc.tsv'))}\n"
+        f"outdir: {json.dumps(str(tmp_path / 'out'))}\n"
+        f"assays: {{DEMO_PANEL: {json.dumps(str(REPO / 'resources/demo/demo_panel_targets.bed'))}}}\n"
+        "outputs: {fhir: true}\n"
+    )
+    assert run([*SNAKEMAKE, "--cores", "2", "--configfile", str(config)]).returncode == 0
+    bundles = sorted((tmp_path / "out" / "patients").glob("*.fhir.json"))
+    assert [b.name.split(".")[0] for b in bundles] == sorted(EXPECTED)
+    assert json.loads(bundles[0].read_text())["resourceType"] == "Bundle"
+    report = tmp_path / "report.zip"
+    result = run([*SNAKEMAKE, "--configfile", str(config), "--report", str(report)])
+    assert result.returncode == 0, result.stderr[-3000:]
+    names = zipfile.ZipFile(report).namelist()
+    assert sum(n.endswith(".fhir.json") for n in names) == len(EXPECTED)
+
+
 def test_other_cohort_config_needs_only_samples(tmp_path):
     """`--configfile other.yaml` with just `samples:` and `outdir:`: no demo IHC leaks in."""
     sheet = tmp_path / "samples.tsv"

@@ -40,6 +40,7 @@ validate(
 OUTDIR = str(COHORT.outdir)
 BATCHES = COHORT.batches()
 BATCH_THREADS = COHORT.settings["batch_threads"]
+WRITE_FHIR = COHORT.settings["outputs"]["fhir"]
 PROBLEMS = COHORT.problems
 GISTIC_SAMPLES = gistic_samples(COHORT.rows)
 # The jobs take the configuration and arms file as validated here (while the arms file is
@@ -96,7 +97,7 @@ def patient_report_folder():
     # Assigned first: Snakemake's parser reads `report` at the start of a line as its directive.
     marked = report(
         folder,
-        patterns=["{patient}.html"],
+        patterns=["{patient}.html"] + (["{patient}.fhir.json"] if WRITE_FHIR else []),
         caption=str(Path(workflow.basedir) / "workflow" / "report" / "patient.rst"),
         category="Patient reports",
         labels={"patient": "{patient}"},
