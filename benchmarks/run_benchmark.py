@@ -523,7 +523,7 @@ batch = cohort.batches()[0]
 began = time.perf_counter()
 run_batch(cohort, batch.patients)
 print(json.dumps({"batch_patients": len(batch.patients), "batch_s": round(time.perf_counter() - began, 3),
-                  "maf_parses": maf.reads, "cn_parses": cn_read.cache_info()["misses"],
+                  "maf_parses": maf.cache_info()["misses"], "cn_parses": cn_read.cache_info()["misses"],
                   "cn_cache_hits": cn_read.cache_info()["hits"]}))
 """
 
