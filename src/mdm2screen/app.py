@@ -9,10 +9,11 @@ and ``history`` answer from the registry alone. The screening commands' API is
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
-from .config import cap, load_settings, load_yaml_file, parse_yaml
+from .config import cap, config_schema, load_settings, load_yaml_file, parse_yaml
 from .errors import ConfigError
 from .registry import Registry, registry_path
 
@@ -31,7 +32,8 @@ class UnknownArm(ValueError):
 
 
 def load_config(path: str, overrides: list[str]) -> dict:
-    """The configuration file with ``--set KEY=VALUE`` overrides; ConfigError lists every problem."""
+    """The configuration file with ``--set KEY=VALUE`` overrides (dotted keys for nested settings, e.g.
+    ``copy_number.thresholds.default.amplified_at=12``); ConfigError lists every problem."""
     p = Path(path)
     raw = load_yaml_file(p, "configuration file") or {}
     if not isinstance(raw, dict):
@@ -44,9 +46,27 @@ def load_config(path: str, overrides: list[str]) -> dict:
             problems.append(f"option --set {shown}: expected KEY=VALUE")
             continue
         try:
-            raw[key] = parse_yaml(value, f"option --set {shown}: value")
+            parsed = parse_yaml(value, f"option --set {shown}: value")
         except ConfigError as exc:
             problems.extend(exc.problems)
+            continue
+        # Dotted keys reach nested settings: --set copy_number.min_purity=0.3
+        *parents, leaf = key.strip().split(".")
+        node, schema = raw, config_schema()
+        for part in parents:
+            schema = schema.get("properties", {}).get(part) or schema.get("additionalProperties") or {}
+            child = node.get(part)
+            if child is None:
+                # A section not in the file starts from its default: --set copy_number.thresholds.
+                # default.amplified_at=12 keeps the default rule's mode and gain_at.
+                default = schema.get("default", {}) if isinstance(schema, dict) else {}
+                child = node[part] = copy.deepcopy(default) if isinstance(default, dict) else {}
+            if not isinstance(child, dict):
+                problems.append(f"option --set {shown}: '{part}' is not a section of the configuration")
+                break
+            node = child
+        else:
+            node[leaf] = parsed
     if problems:
         raise ConfigError(problems)
     return raw
@@ -117,3 +137,9 @@ def current_decisions(
             }
         )
     return rows
+
+
+def effective_config(path: str, overrides: list[str]) -> dict[str, Any]:
+    """The configuration as a run uses it: the file, the overrides and every default, validated."""
+    settings = load_settings(load_config(path, overrides), path)
+    return settings.data

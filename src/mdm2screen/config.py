@@ -341,3 +341,52 @@ def load_settings_file(path: str | Path) -> Settings:
     p = Path(path)
     raw = load_yaml_file(p, "configuration file")
     return load_settings(raw or {}, source=str(p))
+
+
+# --------------------------------------------------------------------------- the annotated template
+
+
+def template_text() -> str:
+    """Every configuration key with its default and description (its source) as YAML comments.
+
+    config/template.yaml is this text; a test keeps the two identical, so the template can never
+    drift from the schema it documents.
+    """
+    import textwrap
+
+    schema = config_schema()
+    lines = [
+        "# mdm2screen configuration: every key, its default and where the default comes from.",
+        "# Generated from src/mdm2screen/data/schemas/config.schema.yaml (`mdm2screen config template`).",
+        "# Copy the keys you change into your own file; `mdm2screen config show --config X` prints what a",
+        "# run uses. Relative paths are relative to the folder Snakemake or mdm2screen runs in.",
+        "",
+    ]
+
+    def flow(value: Any) -> str:  # noqa: ANN401 - any YAML value
+        return yaml.safe_dump(value, default_flow_style=True, width=10_000).strip().removesuffix("...").strip()
+
+    def walk(node: dict[str, Any], indent: int) -> None:
+        pad = " " * indent
+        for key, sub in node.get("properties", {}).items():
+            text = " ".join(str(sub.get("description", "")).split())
+            for line in textwrap.wrap(text, width=100 - indent - 2):
+                lines.append(f"{pad}# {line}")
+            if sub.get("type") == "object" and "properties" in sub:
+                children = sub["properties"].values()
+                if any("default" in c or c.get("type") == "object" for c in children):
+                    lines.append(f"{pad}{key}:")
+                else:  # only optional keys without defaults: the section's own default, keys as comments
+                    lines.append(f"{pad}{key}: {flow(sub.get('default', {}))}")
+                walk(sub, indent + 2)
+            elif "default" in sub:
+                lines.append(f"{pad}{key}: {flow(sub['default'])}")
+            elif key in node.get("required", ()):
+                lines.append(f"{pad}{key}: null  # required: fill in")
+            else:
+                lines.append(f"{pad}# {key}: (optional, no default)")
+        if indent == 0:
+            lines.append("")
+
+    walk(schema, 0)
+    return "\n".join(lines).rstrip() + "\n"

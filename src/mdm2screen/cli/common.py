@@ -33,7 +33,11 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     """``--config/-c`` and ``--set KEY=VALUE`` (read by ``app.load_config``)."""
     parser.add_argument("--config", "-c", default=DEFAULT_CONFIG, help="configuration YAML (default: %(default)s)")
     parser.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a top-level config key"
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config key; dotted keys reach nested ones (copy_number.min_purity=0.3)",
     )
 
 
