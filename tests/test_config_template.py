@@ -62,3 +62,11 @@ def test_config_show_prints_the_effective_configuration(tmp_path, capsys) -> Non
     assert shown["tp53"]["min_vaf"] == 0.1 and shown["copy_number"]["min_purity"] == 0.2  # default filled in
     assert main(["config", "template"]) == 0
     assert capsys.readouterr().out == template_text()
+
+
+def test_a_missing_relative_path_names_where_it_was_looked_for(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "c.yaml").write_text("samples: no_such_sheet.tsv\nihc: no_such_ihc.tsv\n")
+    assert main(["check", "--config", "c.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert f"resolved to {tmp_path / 'no_such_sheet.tsv'}" in err and str(tmp_path) in err

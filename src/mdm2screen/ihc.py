@@ -48,6 +48,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .fileio import split_tsv_line
+from .paths import where_relative
 from .sheet import split_lines
 
 REQUIRED_COLUMNS = ("patient_id", "marker")
@@ -232,7 +233,7 @@ def read_ihc(path: str | Path | None, patients: dict[str, set[str]]) -> IHCTable
         return IHCTable(None)
     p = Path(path)
     if not p.is_file():
-        raise ConfigError([f"{p}: IHC table does not exist"])
+        raise ConfigError([f"{p}: IHC table does not exist{where_relative(p)}"])
     try:
         text = p.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:

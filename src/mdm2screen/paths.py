@@ -141,3 +141,12 @@ def output_folder_problem(folder: str | Path) -> str | None:
     except OSError as exc:
         return f"{p}: output folder is not writable ({exc.strerror or exc})"
     return None
+
+
+def where_relative(path: str | Path) -> str:
+    """For a "does not exist" message: the path as resolved, and the folder it was resolved from when
+    it is relative (configuration paths are relative to the working folder, Snakemake's convention)."""
+    p = Path(path)
+    if p.is_absolute():
+        return ""
+    return f" (resolved to {Path.cwd() / p}; relative paths in the configuration are relative to the folder the run starts in, {Path.cwd()})"

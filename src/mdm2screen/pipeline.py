@@ -36,7 +36,7 @@ from .criteria import Arms, load_arms
 from .errors import ConfigError
 from .fileio import atomic_write, sync_files
 from .ihc import IHCTable, read_ihc
-from .paths import output_folder_problem, safe_child
+from .paths import output_folder_problem, safe_child, where_relative
 from .report import SUMMARY_COLUMNS, render_patient_html, render_patient_pdf, summary_row, write_cohort_summary
 from .report.html import preload_patient_template
 from .runner import run_in_workers
@@ -180,10 +180,10 @@ def prepare(
         problems.extend(exc.problems)
     for name, bed in settings["assays"].items():
         if not Path(bed).is_file():
-            problems.append(f"{source}: config key 'assays.{name}': target BED {bed} does not exist")
+            problems.append(f"{source}: config key 'assays.{name}': target BED {bed} does not exist{where_relative(bed)}")
     for build, fasta in settings["reference_fasta"].items():
         if not Path(fasta).is_file():
-            problems.append(f"{source}: config key 'reference_fasta.{build}': FASTA {fasta} does not exist")
+            problems.append(f"{source}: config key 'reference_fasta.{build}': FASTA {fasta} does not exist{where_relative(fasta)}")
     paths = sheet_paths(settings["samples"])
     if not paths:
         problems.append(f"{settings['samples']}: the folder holds no *.tsv sample sheet")

@@ -27,7 +27,7 @@ from .config import schema_default
 from .errors import ConfigError
 from .fileio import split_tsv_line
 from .genome import BUILDS, canonical_build
-from .paths import ID_PATTERN_TEXT, is_valid_id
+from .paths import ID_PATTERN_TEXT, is_valid_id, where_relative
 
 REQUIRED_COLUMNS = ("patient_id", "sample_id", "build", "cn_file", "vcf")
 OPTIONAL_COLUMNS = (
@@ -155,7 +155,7 @@ def read_sheet(
     sheet = Path(path)
     problems: list[str] = []
     if not sheet.is_file():
-        return SheetResult(sheet, [], [f"{sheet}: sample sheet does not exist"])
+        return SheetResult(sheet, [], [f"{sheet}: sample sheet does not exist{where_relative(sheet)}"])
     try:
         text = sheet.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
