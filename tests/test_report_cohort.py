@@ -94,7 +94,8 @@ def test_summary_row_handles_missing_values() -> None:
 
 
 def test_files_written_atomically(written: dict[str, Path], tmp_path: Path) -> None:
-    assert set(written) == {"summary.tsv", "summary.csv", "summary.html", "mdm2_cn_by_tp53.svg", "status_counts.svg"}
+    assert set(written) == {"summary.tsv", "summary.csv", "summary.xlsx", "summary.html", "mdm2_cn_by_tp53.svg",
+                            "status_counts.svg"}
     for path in written.values():
         assert path.parent == tmp_path / "cohort" and path.stat().st_size > 0
     assert not [p for p in (tmp_path / "cohort").iterdir() if p.name.endswith(".tmp")]

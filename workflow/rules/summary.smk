@@ -13,6 +13,11 @@ rule cohort_summary:
             category="Cohort summary",
         ),
         csv=f"{OUTDIR}/cohort/summary.csv",
+        xlsx=report(
+            f"{OUTDIR}/cohort/summary.xlsx",
+            caption="../report/summary.rst",
+            category="Cohort summary",
+        ),
         cn_plot=report(
             f"{OUTDIR}/cohort/mdm2_cn_by_tp53.svg",
             caption="../report/plots.rst",

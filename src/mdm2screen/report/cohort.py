@@ -261,7 +261,8 @@ def _strip_xmlns(svg: str) -> str:
 def write_cohort_summary(rows: Iterable[dict[str, str]], outdir: str | Path, *, title: str = DEFAULT_TITLE,
                          arms: list[dict], concordance: dict | None = None, problems: list[str] | None = None,
                          thresholds: Mapping[str, Any] | None = None) -> dict[str, Path]:
-    """Write {outdir}/cohort/summary.tsv, summary.csv, summary.html and the two plots.
+    """Write {outdir}/cohort/summary.tsv, summary.csv, summary.xlsx (Excel: a sheet per arm and
+    the problems), summary.html and the two plots.
 
     ``arms`` ([{"id", "title"}], default arm first, then config order) fixes the per-arm
     columns; the HTML table shows one status column per arm and marks the first as the
@@ -338,6 +339,16 @@ def write_cohort_summary(rows: Iterable[dict[str, str]], outdir: str | Path, *, 
         path = cohort / name
         atomic_write(path, text)
         written[name] = path
+    # Imported here: excel.py builds on this module's NA and neutralise_formula (same escaping as the CSV).
+    from .excel import write_summary_xlsx
+
+    written["summary.xlsx"] = write_summary_xlsx(
+        cohort / "summary.xlsx",
+        table,
+        columns=columns,
+        arms=[(a, titles[a]) for a in arm_ids],
+        problems=list(problems or []),
+    )
     return written
 
 

@@ -31,8 +31,18 @@ PROBLEMS_SHEET = "Problems"
 NO_PROBLEMS = "No problems reported."
 #: Columns of each per-arm sheet; "status" stands for that arm's ``status_<arm_id>`` column.
 ARM_COLUMNS: tuple[str, ...] = (
-    "patient_id", "status", "mdm2_copy_number", "mdm2_call", "cdk4_copy_number", "tp53_status", "mdm2_ihc",
-    "mdm2_fish", "p53_ihc", "decision_sample", "tumor_type", "reasons",
+    "patient_id",
+    "status",
+    "mdm2_copy_number",
+    "mdm2_call",
+    "cdk4_copy_number",
+    "tp53_status",
+    "mdm2_ihc",
+    "mdm2_fish",
+    "p53_ihc",
+    "decision_sample",
+    "tumor_type",
+    "reasons",
 )
 #: Columns whose numeric cells are written as numbers, with their Excel number format.
 NUMBER_FORMATS: dict[str, str] = {"mdm2_copy_number": "0.00", "cdk4_copy_number": "0.00", "n_samples": "0"}
@@ -118,7 +128,7 @@ def sheet_name(wanted: str, taken: set[str]) -> str:
     starting or ending with an apostrophe), unique case-insensitively among ``taken``; adds it."""
     base = _SHEET_BAD.sub("_", wanted).strip().strip("'").strip() or "arm"
     if base.casefold() == "history":  # reserved by Excel
-        base = "history_"
+        base += "_"
     name = base[:MAX_SHEET_NAME].rstrip("'")
     n = 1
     while name.casefold() in taken:
@@ -134,8 +144,9 @@ def _arm_status_column(arm_id: str) -> str:
     return next(c for c in summary_columns([arm_id]) if c.startswith("status_"))
 
 
-def write_summary_xlsx(path: Path, rows: list[dict[str, str]], *, columns: list[str],
-                       arms: list[tuple[str, str]], problems: list[str]) -> Path:
+def write_summary_xlsx(
+    path: Path, rows: list[dict[str, str]], *, columns: list[str], arms: list[tuple[str, str]], problems: list[str]
+) -> Path:
     """Write the cohort summary workbook to ``path`` atomically and return ``path``.
 
     ``rows`` are summary rows (:func:`~mdm2screen.report.cohort.summary_row`, all strings),
