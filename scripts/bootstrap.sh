@@ -3,7 +3,20 @@
 # only when pyproject.toml changes. Sourced by scripts/demo.sh and scripts/test.sh.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="${MDM2SCREEN_VENV:-$ROOT/.venv}"
+DEFAULT_VENV="$ROOT/.venv"
+case "$ROOT" in
+    *[[:space:]]*)
+        # Snakemake runs `script:` rules as `<python> <script>` without quoting the interpreter's
+        # path, so a virtual environment under a path with a space cannot run the workflow: keep it
+        # in the user's cache instead (one per checkout), and say where.
+        DEFAULT_VENV="${XDG_CACHE_HOME:-$HOME/.cache}/mdm2screen/venv-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
+        case "$DEFAULT_VENV" in
+            *[[:space:]]*) DEFAULT_VENV="${TMPDIR:-/tmp}/mdm2screen-venv-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)" ;;
+        esac
+        echo "note: the checkout's path has a space; its virtual environment is $DEFAULT_VENV" >&2
+        ;;
+esac
+VENV="${MDM2SCREEN_VENV:-$DEFAULT_VENV}"
 PYTHON="${PYTHON:-$(command -v python3.11 || command -v python3)}"
 if ! "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)'; then
     echo "mdm2screen needs Python >= 3.11; found $("$PYTHON" --version 2>&1)" >&2

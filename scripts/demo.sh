@@ -9,4 +9,4 @@ if [ "$#" -eq 0 ]; then set -- --cores "$(nproc 2>/dev/null || echo 2)"; fi
 snakemake "$@"
 echo
 echo "Patient reports: $ROOT/results/patients/<patient_id>.html (and .json)"
-echo "Cohort summary:  $ROOT/results/cohort/summary.html (summary.tsv, summary.csv)"
+echo "Cohort summary:  $ROOT/results/cohort/summary.html (summary.tsv, summary.csv, summary.xlsx)"
