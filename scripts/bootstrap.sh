@@ -17,6 +17,10 @@ case "$ROOT" in
         ;;
 esac
 VENV="${MDM2SCREEN_VENV:-$DEFAULT_VENV}"
+if [ "${MDM2SCREEN_PRINT_VENV:-}" = 1 ]; then  # for tests: say where the environment goes, set up nothing
+    echo "$VENV"
+    return 0 2>/dev/null || exit 0
+fi
 PYTHON="${PYTHON:-$(command -v python3.11 || command -v python3)}"
 if ! "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)'; then
     echo "mdm2screen needs Python >= 3.11; found $("$PYTHON" --version 2>&1)" >&2
