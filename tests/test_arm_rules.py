@@ -352,3 +352,16 @@ def test_schema_accepts_the_new_report(tmp_path: Path) -> None:
     report = cohort(tmp_path, 1.23, arms=ARMS_TWO_RULES, fish="amplified")
     jsonschema.validate(json.loads(json.dumps(report)), schema)
     assert report["mdm2"]["call"] == "uncertain" and report["mdm2"]["estimate"]["purity_range"] == [0.2, 1.0]
+
+
+def test_the_audit_block_records_the_software_versions(tmp_path: Path) -> None:
+    import pysam
+
+    from mdm2screen import __version__
+    from mdm2screen.report import render_patient_html
+
+    report = cohort(tmp_path, 3.0, purity=0.8)
+    software = report["provenance"]["software"]
+    assert software["mdm2screen"] == __version__ and software["pysam"] == pysam.__version__
+    assert software["htslib"] and software["snakemake"]
+    assert f"pysam {pysam.__version__}" in render_patient_html(report)

@@ -7,6 +7,7 @@ and configuration give byte-identical JSON apart from ``provenance.run``.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import os
 import platform
 import socket
@@ -15,6 +16,9 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import pysam
+import pysam.version
 
 from .. import __version__
 from ..config import Settings
@@ -111,10 +115,28 @@ class IHCSection:
     problems: list[str]
 
 
+@lru_cache(maxsize=1)
+def software_versions() -> dict[str, str | None]:
+    """Versions of what read the files and ran the screen (Python's is in ``run``: it is per host)."""
+    def installed(name: str) -> str | None:
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            return None
+
+    return {
+        "mdm2screen": __version__,
+        "pysam": pysam.__version__,
+        "htslib": getattr(pysam.version, "__htslib_version__", None),
+        "snakemake": installed("snakemake"),
+    }
+
+
 @dataclass
 class Provenance:
     pipeline_version: str
     git_commit: str | None
+    software: dict[str, str | None]
     config: dict[str, Any]
     config_sha256: str
     arms_file: str
@@ -217,6 +239,7 @@ def build_report(decision: PatientDecision, ctx: ReportContext) -> PatientReport
         provenance=Provenance(
             pipeline_version=__version__,
             git_commit=git_commit(),
+            software=dict(software_versions()),
             config=ctx.settings.decision_relevant(),
             config_sha256=ctx.config_sha256,
             arms_file=ctx.arms.source,
