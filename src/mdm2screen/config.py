@@ -11,6 +11,7 @@ import difflib
 import hashlib
 import json
 import math
+import textwrap
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -352,8 +353,6 @@ def template_text() -> str:
     config/template.yaml is this text; a test keeps the two identical, so the template can never
     drift from the schema it documents.
     """
-    import textwrap
-
     schema = config_schema()
     lines = [
         "# mdm2screen configuration: every key, its default and where the default comes from.",

@@ -190,9 +190,7 @@ def gene_copy_number(
             bins = [s for s in on_chrom if s.end >= locus.start and s.start <= locus.end]
             _from_bins(result, bins, locus, rule, purity, ploidy)
         else:
-            spans = _effective_spans(
-                on_chrom, max_gap=rule.max_gap_bridged if gap_bridged(profile.format) else 0
-            )
+            spans = _effective_spans(on_chrom, max_gap=rule.max_gap_bridged if gap_bridged(profile.format) else 0)
             overlapping = [(s, a, b) for s, a, b in spans if b >= locus.start and a <= locus.end]
             _from_segments(result, overlapping, locus, rule, purity, ploidy, coding)
     if result.estimate is not None and _plausible(result, rule, purity, ploidy):
@@ -679,16 +677,6 @@ def _from_gene_table(
             "measured_over": "gene (gene-level table)",
             "deletion_at": rule.deletion_at,
         }
-    elif min(lo, hi) <= rule.deletion_at < hi or row.min_copy_number <= rule.deletion_at:
-        result.deletion = {
-            "state": "deleted",
-            "deleted_bp": 1,
-            "possible_bp": 0,
-            "noncoding_bp": 0,
-            "whole": False,
-            "measured_over": "gene (gene-level table)",
-            "deletion_at": rule.deletion_at,
-        }
 
 
 def _conversion_note(segs: list[Segment], purity: float | None, ploidy: float | None) -> str:
@@ -771,7 +759,6 @@ def judge(gene: GeneCopyNumber, rule: AmplificationRule) -> Judgement:
     lo, hi = value_range(est, rule.mode)
     p, q = _point(est)
     value = estimate_at(est, rule.mode, p, q)[2]
-    cn_lo, cn_hi = copy_number_range(est)
     span = f"{lo:.2f}" if abs(hi - lo) < 5e-3 else f"{lo:.2f}-{hi:.2f}"
     if gene.deletion and gene.deletion["state"] == "deleted" and gene.deletion.get("whole") is not False:
         return Judgement(
@@ -814,7 +801,7 @@ def judge(gene: GeneCopyNumber, rule: AmplificationRule) -> Judgement:
                 "partial_amplification",
                 f"{gene.gene}: "
                 f"maxCopyNumber {partial:.2f} reaches the amplification threshold but minCopyNumber "
-                f"{cn_lo:.2f} does not: part of the gene is amplified (PURPLE PARTIAL_AMP); a reviewer can "
+                f"{copy_number_range(est)[0]:.2f} does not: part of the gene is amplified (PURPLE PARTIAL_AMP); a reviewer can "
                 "request FISH or IHC",
             ),
         )
