@@ -212,3 +212,25 @@ def test_empty_cohort_and_missing_cells(tmp_path: Path) -> None:
     values = _values(openpyxl.load_workbook(path)["All patients"])
     assert values[1][0] == "PT-1" and set(values[1][1:]) == {"NA"}
     assert sorted(os.listdir(tmp_path)) == ["summary.xlsx"]
+
+
+def test_same_rows_give_the_same_bytes_at_any_time(
+    tmp_path: Path, rows: list[dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """openpyxl stamps the save time into core.xml and every zip entry; the summary job and the
+    full summary (or a rerun a second later) must still write identical workbooks."""
+    import time
+
+    from mdm2screen.report.excel import FIXED_TIME
+
+    arm_ids = [a for a, _ in ARMS]
+    first = write_summary_xlsx(tmp_path / "a.xlsx", rows, columns=_columns(arm_ids), arms=ARMS, problems=[])
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + 3671.0)  # zip entries take time.time()
+    second = write_summary_xlsx(tmp_path / "b.xlsx", rows, columns=_columns(arm_ids), arms=ARMS, problems=[])
+    assert first.read_bytes() == second.read_bytes()
+    book = openpyxl.load_workbook(first)
+    assert book.properties.created == FIXED_TIME and book.properties.modified == FIXED_TIME
+    with zipfile.ZipFile(first) as archive:
+        assert archive.testzip() is None
+        assert {info.date_time for info in archive.infolist()} == {FIXED_TIME.timetuple()[:6]}

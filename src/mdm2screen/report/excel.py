@@ -5,13 +5,19 @@ to the content. Copy numbers and sample counts that are numbers in summary.tsv a
 numbers ('NA' stays text); every text cell goes through :func:`neutralise_formula`, exactly as
 in summary.csv, so no cell can run as a formula. The workbook is built in openpyxl's
 write-only mode (one pass, little memory for big cohorts) and written atomically.
+
+The same rows always give the same bytes: openpyxl stamps the save time into the document
+properties and every zip entry, so those are set to one fixed time. A rerun that changes
+nothing then leaves a byte-identical workbook, as it leaves an identical summary.tsv.
 """
 
 from __future__ import annotations
 
+import datetime
 import io
 import math
 import re
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,8 +25,10 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.packaging.core import DocumentProperties
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.xml.functions import tostring
 
 from ..fileio import atomic_write
 from .cohort import NA, neutralise_formula, summary_columns
@@ -54,6 +62,9 @@ _DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")  # not "1_00
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
 _BOLD = Font(bold=True)
 _TITLE = Font(bold=True, size=12)
+#: The zip format's earliest date; stamped on every entry and as created/modified.
+FIXED_TIME = datetime.datetime(1980, 1, 1)
+_CORE_PROPERTIES = "docProps/core.xml"
 
 
 def _text(value: object) -> str:
@@ -189,5 +200,21 @@ def write_summary_xlsx(
     issues.write(wb, PROBLEMS_SHEET)
     buffer = io.BytesIO()
     wb.save(buffer)
-    atomic_write(target, buffer.getvalue())
+    atomic_write(target, _with_fixed_times(buffer.getvalue()))
     return target
+
+
+def _with_fixed_times(workbook: bytes) -> bytes:
+    """Repack a saved workbook with :data:`FIXED_TIME` on every entry and in its properties."""
+    properties = DocumentProperties(creator="mdm2screen", created=FIXED_TIME, modified=FIXED_TIME)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as packed:
+        for entry in source.infolist():
+            data = source.read(entry)
+            if entry.filename == _CORE_PROPERTIES:
+                data = tostring(properties.to_tree())
+            fixed = zipfile.ZipInfo(entry.filename, date_time=FIXED_TIME.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = entry.external_attr
+            packed.writestr(fixed, data)
+    return out.getvalue()
