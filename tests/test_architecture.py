@@ -21,7 +21,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("reports", ("mdm2screen.report", "mdm2screen.concordance", "mdm2screen.export")),
     ("application", ("mdm2screen.screen", "mdm2screen.pipeline", "mdm2screen.runner", "mdm2screen.nightly",
                      "mdm2screen.registry", "mdm2screen.app", "mdm2screen.cli", "mdm2screen.cbioportal",
-                     "mdm2screen.workflow_hooks")),
+                     "mdm2screen.workflow_hooks", "mdm2screen.adhoc", "mdm2screen.preflight", "mdm2screen.runlog")),
 ]  # fmt: skip
 RANK = {name: i for i, (name, _) in enumerate(LAYERS)}
 # Package facades: `mdm2screen.cn` and `mdm2screen.variants` re-export readers and evidence alike.

@@ -31,13 +31,14 @@ class UnknownArm(ValueError):
         super().__init__(f"arm {arm!r} is in no decision of the registry (known arms: {', '.join(known) or 'none'})")
 
 
-def load_config(path: str, overrides: list[str]) -> dict:
-    """The configuration file with ``--set KEY=VALUE`` overrides (dotted keys for nested settings, e.g.
-    ``copy_number.thresholds.default.amplified_at=12``); ConfigError lists every problem."""
-    p = Path(path)
-    raw = load_yaml_file(p, "configuration file") or {}
+def load_config(path: str | None, overrides: list[str]) -> dict:
+    """The configuration file (``None``: no file, every key at its default) with ``--set KEY=VALUE``
+    overrides (dotted keys for nested settings, e.g. ``copy_number.thresholds.default.amplified_at=12``);
+    ConfigError lists every problem."""
+    raw = load_yaml_file(Path(path), "configuration file") if path is not None else {}
+    raw = raw or {}
     if not isinstance(raw, dict):
-        raise ConfigError([f"{p}: expected a mapping of keys to values, found {type(raw).__name__}"])
+        raise ConfigError([f"{path}: expected a mapping of keys to values, found {type(raw).__name__}"])
     problems = []
     for item in overrides:
         key, sep, value = item.partition("=")

@@ -16,13 +16,35 @@ import sys
 
 from .. import __version__
 from ..errors import ConfigError
-from . import check, config_cmd, export_cbioportal, export_ctml, history, import_cbioportal, listing, nightly, screen
+from . import (
+    check,
+    config_cmd,
+    export_cbioportal,
+    export_ctml,
+    history,
+    import_cbioportal,
+    listing,
+    nightly,
+    patient,
+    screen,
+)
 from .common import EXIT_CONFIG, EXIT_ERROR, EXIT_LOCKED, EXIT_OK
 
 __all__ = ["EXIT_CONFIG", "EXIT_ERROR", "EXIT_LOCKED", "EXIT_OK", "build_parser", "main"]
 
 # In the order `mdm2screen --help` lists them.
-COMMANDS = (check, screen, config_cmd, nightly, history, listing, import_cbioportal, export_cbioportal, export_ctml)
+COMMANDS = (
+    check,
+    screen,
+    patient,
+    config_cmd,
+    nightly,
+    history,
+    listing,
+    import_cbioportal,
+    export_cbioportal,
+    export_ctml,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
