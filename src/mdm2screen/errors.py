@@ -43,6 +43,12 @@ class InputError(Mdm2ScreenError):
         self.detail = message
         super().__init__(self._format())
 
+    def __reduce__(self) -> tuple:
+        # Rebuilt from its fields: Exception's default (cls, args) would call __init__ with the
+        # formatted message alone. Shared-file extracts and worker processes carry these errors.
+        fields = (self.path, self.detail, self.line, self.field, self.expected, self.found, self.code)
+        return (_rebuild_input_error, (type(self), *fields))
+
     def _format(self) -> str:
         where = self.path or "<input>"
         if self.line is not None:
@@ -61,6 +67,19 @@ class InputError(Mdm2ScreenError):
         elif self.found is not None:
             text += f" (found {str(self.found)[:80]!r})"
         return text
+
+
+def _rebuild_input_error(
+    cls: type[InputError],
+    path: str | None,
+    message: str,
+    line: int | None,
+    field: str | None,
+    expected: str | None,
+    found: object,
+    code: str,
+) -> InputError:
+    return cls(path, message, line=line, field=field, expected=expected, found=found, code=code)
 
 
 class ConfigError(Mdm2ScreenError):

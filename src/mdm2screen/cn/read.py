@@ -318,3 +318,21 @@ def read_copy_number(
         is_bin_level=parsed.is_bin_level,
         notes=[*parsed.notes, *notes],
     )
+
+
+def cache_export(real_path: str) -> list[tuple[tuple, ParsedFile]]:
+    """The cached parses of the file at ``real_path`` (its real path), with their cache keys
+    (``sharedfiles``: a shared file's parse is written once and loaded by every batch job)."""
+    with _cache_lock:
+        return [(key, parsed) for key, parsed in _cache.items() if key[0] == real_path]
+
+
+def cache_import(key: tuple, parsed: ParsedFile) -> None:
+    """Put a parse made elsewhere (``sharedfiles``) in the cache under ``key``: (real path, size,
+    mtime_ns, format, kept chromosomes), the key ``_parse_file`` looks up. Shared parses are exempt
+    from the size bound only as the newest entry, like the file just parsed."""
+    with _cache_lock:
+        _cache[key] = parsed
+        _cache.move_to_end(key)
+        while len(_cache) > CACHE_SIZE or (len(_cache) > 1 and _cache_weight() > _common.MAX_ROWS_KEPT):
+            _cache.popitem(last=False)

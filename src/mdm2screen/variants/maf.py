@@ -214,6 +214,21 @@ def cache_info() -> dict[str, int]:
         return {**_stats, "size": len(_cache)}
 
 
+def cache_export(real_path: str) -> list[tuple[tuple, MafIndex]]:
+    """The cached index of the MAF at ``real_path`` with its cache key (``sharedfiles``)."""
+    with _lock:
+        return [(key, index) for key, index in _cache.items() if key[0] == real_path]
+
+
+def cache_import(key: tuple, index: MafIndex) -> None:
+    """Put an index built elsewhere (``sharedfiles``) in the cache under (real path, size, mtime_ns)."""
+    with _lock:
+        _cache[(key[0], key[1], key[2])] = index
+        _cache.move_to_end((key[0], key[1], key[2]))
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+
+
 def _count(shown: str, values: dict[str, str], key: str, line: int) -> int | None:
     return read_count(shown, _value(values, key), key, line, code="maf_value_invalid")
 
