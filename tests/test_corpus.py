@@ -210,19 +210,38 @@ def test_a_corrupt_value_never_becomes_a_decision(corpus_reports):
         assert report["status"] == "INDETERMINATE", case["id"]
 
 
-def test_check_does_not_open_per_sample_files(tmp_path):
-    """`mdm2screen check` validates sheet, IHC and config only: bad data files are for screening to judge."""
-    config = write_corpus_cohort(tmp_path)
-    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
-    result = subprocess.run(
-        [sys.executable, "-m", "mdm2screen.cli", "check", "--config", str(tmp_path / "config.yaml")],
+def _check(config_path: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "mdm2screen.cli", "check", "--config", str(config_path), *extra],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def test_check_without_files_validates_only_sheet_ihc_and_config(tmp_path):
+    """`mdm2screen check --no-files` validates sheet, IHC and config only: data files are not opened."""
+    config = write_corpus_cohort(tmp_path)
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    result = _check(tmp_path / "config.yaml", "--no-files")
     assert result.returncode == 0, result.stderr
     assert f"OK: {len(CASES)} patients, {len(CASES)} samples" in result.stdout
+    assert not Path(config["outdir"]).exists()
+
+
+def test_check_preflight_names_every_patient_whose_file_screening_refuses(tmp_path):
+    """The pre-flight opens each data file: every corpus case that screening makes INDETERMINATE for an
+    unusable file is listed, and the run would not screen everyone, so the exit code is 2. The one
+    exception is a small gzip that inflates past the readers' line limit: finding it means reading it
+    all, which the pre-flight's bounded reads do not."""
+    config = write_corpus_cohort(tmp_path)
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    result = _check(tmp_path / "config.yaml")
+    assert result.returncode == 2, result.stdout + result.stderr
+    failing = {c["id"] for c in CASES if c["expect"]["error"] and c["id"] != "CN-SAFETY-LINE-BOMB"}
+    missed = sorted(case for case in failing if f"{case}: " not in result.stdout)
+    assert not missed, result.stdout
     assert not Path(config["outdir"]).exists()
 
 

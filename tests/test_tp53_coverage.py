@@ -202,6 +202,14 @@ class TestMosdepth:
             assess_coverage(build="GRCh37", coverage=str(path), settings=SETTINGS)
         assert err.value.line == 1 and err.value.code == "coverage_unreadable"
 
+    def test_a_bed_without_a_depth_column_is_refused(self, tmp_path):
+        """A 3-column BED's last column is the end coordinate: read as a depth, every base would be covered."""
+        path = tmp_path / "targets.per-base.bed"
+        path.write_text("17\t7571000\t7591000\n")
+        with pytest.raises(InputError) as err:
+            assess_coverage(build="GRCh37", coverage=str(path), settings=SETTINGS)
+        assert err.value.line == 1 and err.value.code == "coverage_unreadable" and "no depth column" in str(err.value)
+
 
 def assay_bed(path: Path, skip: tuple[int, ...] = (), pad: int = 10, header: bool = True) -> Path:
     lines = ["track name=assay_targets", "# TP53 coding exons, padded"] if header else []

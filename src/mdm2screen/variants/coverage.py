@@ -250,6 +250,17 @@ def mosdepth_coverage(path: str | Path, model: TP53Model, settings: TP53Settings
     first, last = min(targets), max(targets)
     for line, fields in _bed_rows(p, model):
         start, end = _interval(p, fields, line, model)
+        if len(fields) < 4:
+            # A 3-column BED has no depth: its last column is the end coordinate, which read as a
+            # depth would make every listed base look deeply covered.
+            raise InputError(
+                p,
+                "no depth column: mosdepth rows are chrom, start, end, [name,] depth",
+                line=line,
+                expected="4 or 5 tab-separated columns",
+                found=f"{len(fields)} columns",
+                code="coverage_unreadable",
+            )
         raw = fields[-1].strip()
         try:
             value = float(raw)
