@@ -37,20 +37,20 @@ CASES = [
     (7577536, "T", "TCCG", "inframe_insertion", "c.742_744dup", "p.Arg249dup"),
     (7577076, "-", "C", "frameshift", "c.861dup", "p.Asn288GlufsTer18"),  # MAF Frame_Shift_Ins
     (7579911, "A", "G", "start_lost", "c.2T>C", "p.Met1?"),
-    (7572927, "T", "G", "stop_lost", "c.1182A>C", "p.Ter394CysextTer?"),
+    (7572927, "T", "G", "stop_lost", "c.1182A>C", "p.Ter394CysextTer9"),  # read on into the 3' UTR: CAT TCT ... TGA
     (7579311, "C", "T", "splice_donor", "c.375+1G>A", "p.?"),
-    (7579310, "C", "G", "splice_donor", "c.375+2G>C", "p.?"),
+    (7579310, "A", "C", "splice_donor", "c.375+2T>G", "p.?"),
     (7578555, "C", "T", "splice_acceptor", "c.376-1G>A", "p.?"),
     (7578556, "T", "C", "splice_acceptor", "c.376-2A>G", "p.?"),
     (7579307, "C", "T", "splice_region", "c.375+5G>A", None),  # intronic +5
     (7578559, "A", "G", "splice_region", "c.376-5T>C", None),  # intronic -5
-    (7579700, "G", "A", "splice_region", "c.96C>T", "p.Leu32="),  # synonymous at the last exonic base
+    (7579700, "C", "T", "splice_region", "c.96G>A", "p.Leu32="),  # synonymous at the last exonic base
     (7579471, "G", "A", "synonymous", "c.216C>T", "p.Pro72="),
-    (7579913, "C", "A", "utr5", "c.-1G>T", None),
-    (7572926, "T", "G", "utr3", "c.*1A>C", None),
+    (7579913, "G", "T", "utr5", "c.-1C>A", None),
+    (7572926, "G", "T", "utr3", "c.*1C>A", None),
     (7579250, "A", "G", "intronic", "c.375+62T>C", None),
-    (7590860, "T", "G", "upstream", "c.-194A>C", None),
-    (7571715, "A", "G", "downstream", "c.*1212T>C", None),
+    (7590860, "A", "C", "upstream", "c.-194T>G", None),
+    (7571715, "G", "A", "downstream", "c.*1212C>T", None),
 ]
 
 
@@ -80,22 +80,23 @@ def test_other_chromosome_and_symbolic_alleles_are_other():
 
 def test_splice_window_settings_change_the_class():
     # With a 1-base splice site, +2 becomes splice region; with a 4-base region, +5 becomes intronic.
-    assert annotate_tp53("17", 7579310, "C", "G", "GRCh37", splice_site_bases=1)[0] == "splice_region"
+    assert annotate_tp53("17", 7579310, "A", "C", "GRCh37", splice_site_bases=1)[0] == "splice_region"
     assert annotate_tp53("17", 7579307, "C", "T", "GRCh37", splice_region_bases=4)[0] == "intronic"
 
 
 def test_deletion_touching_the_donor_is_a_splice_change():
     # Delete the last exonic base of exon 4 (c.375 G) and the GT of c.375+1..+2 (plus strand: C, C, A).
-    klass, hgvs_c, hgvs_p = annotate_tp53("17", 7579309, "TACC", "T", "GRCh37")
+    klass, hgvs_c, hgvs_p = annotate_tp53("17", 7579309, "GACC", "G", "GRCh37")
     assert klass == "splice_donor"
     assert hgvs_c == "c.375_375+2del"
     assert hgvs_p == "p.?"
 
 
 def test_insertion_between_intron_bases_1_and_2_breaks_the_donor():
-    assert annotate_tp53("17", 7579310, "C", "CA", "GRCh37")[0] == "splice_donor"
-    # Between +2 and +3 the GT is intact: splice region only.
-    assert annotate_tp53("17", 7579309, "G", "GA", "GRCh37")[0] == "splice_region"
+    # Plus strand 7579309-7579312 is G A C C (c.375+3, +2, +1, c.375): a C inserted between the G and T of the donor.
+    assert annotate_tp53("17", 7579310, "A", "AG", "GRCh37")[:2] == ("splice_donor", "c.375+1_375+2insC")
+    # Between +2 and +3 the GT is intact (an inserted T repeats +2: c.375+2dup): splice region only.
+    assert annotate_tp53("17", 7579309, "G", "GA", "GRCh37")[:2] == ("splice_region", "c.375+2dup")
 
 
 def test_nonsense_by_mnv_and_inframe_stop_insertion():
@@ -138,9 +139,14 @@ class TestNormalisation:
         vcf = normalize(maf.key_pos, anchor, anchor + "C", model)
         assert (maf.key_pos, maf.key_ref, maf.key_alt) == (vcf.key_pos, vcf.key_ref, vcf.key_alt)
 
-    def test_intronic_maf_deletion_keeps_maf_style_key(self):
-        change = normalize(7579250, "A", "-", tp53_model("GRCh37"))
-        assert (change.key_pos, change.key_ref, change.key_alt) == (7579250, "A", "-")
+    def test_intronic_maf_deletion_is_shifted_and_keyed_like_the_vcf(self):
+        # The genome is known in introns too: an A deleted from the run c.375+62..+64 (plus 7579248-7579250)
+        # gets the VCF key anchored on 7579247 G and the HGVS 3'-most position, whichever A the file names.
+        model = tp53_model("GRCh37")
+        for written in ((7579250, "A", "-"), (7579248, "A", "-"), (7579249, "AA", "A"), (7579247, "GA", "G")):
+            change = normalize(*written, model)
+            assert (change.key_pos, change.key_ref, change.key_alt) == (7579247, "GA", "G")
+            assert annotate_tp53("17", *written, "GRCh37") == ("intronic", "c.375+64del", None)
 
 
 def _maf_tp53_rows():

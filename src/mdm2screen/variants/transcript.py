@@ -2,18 +2,21 @@
 
 Everything here is computed from the files shipped in ``resources/reference/``:
 ``tp53_exons.tsv`` (exons and CDS per build, 1-based inclusive), ``tp53_cds.fa`` (c.1-c.1182 incl.
-the TGA stop) and ``tp53_protein.fa`` (P04637, 393 aa). The model is checked on load: the CDS
-spans must add up to 1182 bp and translate exactly to the protein.
+the TGA stop), ``tp53_protein.fa`` (P04637, 393 aa) and the genomic sequence of the locus
+(RefSeqGene NG_017013.2, ``reference.tp53_genomic``). The model is checked on load: the CDS
+spans must add up to 1182 bp, translate exactly to the protein, and equal the genome there.
 
-Conventions (see ``resources/reference/tp53_transcript_README.md``):
+Conventions (:data:`HGVS_CONVENTION`, ``resources/reference/tp53_transcript_README.md``):
 
 * Variants are handled internally as a *minimal* plus-strand change: ``start..end`` is the
   replaced reference interval (1-based inclusive) and ``alt`` the inserted plus-strand bases;
   an insertion between genomic ``p`` and ``p + 1`` has ``start = p + 1, end = p``.
-* Only the coding sequence is known, not the genome. Indels inside a coding exon are
-  left-aligned on the genome, which on this minus-strand gene is the HGVS 3' rule; intronic and
-  UTR indels cannot be shifted and keep the caller's placement.
-* The intronic base of an SNV is taken from the file's REF allele (complemented for c.).
+* Every input, VCF (anchor base) or MAF (``-`` alleles), is normalised the same way on the
+  genome: trimmed, then insertions and deletions are shifted to their lowest genomic position
+  (VCF left-alignment). TP53 lies on the minus strand, so that is also the HGVS 3' rule on the
+  transcript, applied along the genome and therefore across exon/intron borders, as Ensembl VEP
+  does with ``--shift_hgvs 1``. The answer never depends on how the file wrote the variant.
+* Frameshifts and stop losses are translated on into the 3' UTR to find the new stop.
 """
 
 from __future__ import annotations
@@ -24,11 +27,22 @@ from functools import cache
 
 from ..genome import canonical_build, normalize_contig
 from ..paths import reference_path
+from ..reference import GenomicSequence, gene_locus, tp53_genomic
 
 TRANSCRIPT = "NM_000546.6"
 ENSEMBL_TRANSCRIPT = "ENST00000269305"
 GENE = "TP53"
 CHROM = "17"
+
+# How the HGVS descriptions are written; reports show this next to every computed c./p. text.
+HGVS_CONVENTION = (
+    "HGVS nomenclature v21.1 (hgvs-nomenclature.org) on NM_000546.6 / ENST00000269305: c. numbering "
+    "from the A of ATG, intronic positions from the nearest exon (middle base of an odd intron: +); "
+    "3' rule applied on the genome in the transcript's direction, also across exon/intron borders "
+    "(as Ensembl VEP --shift_hgvs 1); an insertion repeating the bases 5' of it is a dup; del/dup "
+    "written without bases; p. three-letter with Ter, fsTer/extTer counted into the 3' UTR "
+    "(fsTer?/extTer? only when the new frame runs off the transcript)"
+)
 
 # Project consequence classes, most severe first (the order of Ensembl VEP's consequence ranking).
 CONSEQUENCE_CLASSES: tuple[str, ...] = (
@@ -152,6 +166,12 @@ class TP53Model:
     stop_genomic: int  # genomic position of c.1182 (last base of the stop codon)
     plus_bases: dict[int, str]  # genomic position -> plus-strand base, coding positions only
     c_to_genomic: tuple[int, ...]  # index c-1 -> genomic position
+    genome: GenomicSequence  # plus strand of the whole locus (gene, 5 kb upstream, 8.6 kb downstream)
+    utr3: str  # transcript sequence after the stop codon (c.*1 to the end of the last exon)
+
+    def base(self, g: int) -> str | None:
+        """Plus-strand reference base at genomic ``g``; None outside the shipped locus."""
+        return self.genome.base(g)
 
     @property
     def tx_start(self) -> int:
@@ -233,15 +253,22 @@ def _read_fasta(name: str) -> str:
         return "".join(line.strip() for line in handle if not line.startswith(">")).upper()
 
 
-@cache
 def tp53_model(build: str) -> TP53Model:
-    """Load and check the TP53 model for ``build`` (GRCh37/GRCh38 or an alias)."""
+    """The checked TP53 model for ``build`` (GRCh37/GRCh38 or an alias), loaded once per process and build."""
     canon = canonical_build(build)
     if canon is None:
         raise ValueError(f"unknown genome build {build!r}")
+    return _load_model(canon)
+
+
+@cache
+def _load_model(canon: str) -> TP53Model:
     rows = _resource_rows(canon)
     if not rows:
         raise RuntimeError(f"tp53_exons.tsv has no rows for {canon}")
+    # Position numbering below (n. from exon.end, 3' shift toward lower coordinates) assumes the minus strand.
+    if gene_locus(GENE, canon).strand != "-":
+        raise RuntimeError("genes.tsv: TP53 must be on the minus strand for the transcript model")
     cds = _read_fasta("tp53_cds.fa")
     protein = _read_fasta("tp53_protein.fa")
     exons = []
@@ -260,6 +287,19 @@ def tp53_model(build: str) -> TP53Model:
     # The shipped resources must agree with each other; a mismatch is a packaging error, not bad input.
     if len(c_to_g) != len(cds) or translate(cds) != protein + "*":
         raise RuntimeError("TP53 resources disagree: CDS length or translation does not match the exon table/protein")
+    genome = tp53_genomic(canon)
+    transcript = ""
+    for exon in exons:
+        piece = genome.fetch(exon.start, exon.end)
+        if piece is None:
+            raise RuntimeError(f"TP53 exon {exon.number} ({canon}) lies outside the shipped genomic sequence")
+        transcript += revcomp(piece)
+    first = next(e for e in exons if e.start <= c_to_g[0] <= e.end)
+    c1_n = first.n_first + (first.end - c_to_g[0])
+    if transcript[c1_n - 1 : c1_n - 1 + len(cds)] != cds:
+        raise RuntimeError(
+            f"TP53 resources disagree: the genomic sequence ({genome.accession}) differs from the CDS in {canon}"
+        )
     plus = {g: complement(cds[i]) for i, g in enumerate(c_to_g)}
     return TP53Model(
         build=canon,
@@ -271,6 +311,8 @@ def tp53_model(build: str) -> TP53Model:
         stop_genomic=c_to_g[-1],
         plus_bases=plus,
         c_to_genomic=tuple(c_to_g),
+        genome=genome,
+        utr3=transcript[c1_n - 1 + len(cds) :],
     )
 
 
@@ -279,7 +321,7 @@ def tp53_model(build: str) -> TP53Model:
 
 @dataclass(frozen=True)
 class Change:
-    """A minimal plus-strand change plus its VCF-style key."""
+    """A minimal plus-strand change, shifted by the HGVS 3' rule, plus its VCF-style key."""
 
     start: int
     end: int  # end == start - 1 for an insertion between end and start
@@ -288,6 +330,7 @@ class Change:
     key_pos: int  # VCF-style (anchored when the anchor base is known), else MAF-style
     key_ref: str
     key_alt: str
+    ref_mismatch: str | None = None  # the written REF disagrees with the reference genome (text says where)
 
     @property
     def is_snv(self) -> bool:
@@ -307,11 +350,29 @@ def _clean(allele: str) -> str:
     return "" if a in ("-", ".") else a
 
 
+def _mismatch(model: TP53Model, pos: int, written: str) -> str | None:
+    """Text naming the first base of the written REF (at ``pos``) that differs from the reference."""
+    for offset, base in enumerate(written):
+        known = model.base(pos + offset)
+        if known is not None and base != "N" and known != base:
+            return (
+                f"REF base {base} at {model.chrom}:{pos + offset} differs from the TP53 reference "
+                f"({known}) in {model.build}"
+            )
+    return None
+
+
 def normalize(pos: int, ref: str, alt: str, model: TP53Model) -> Change:
-    """Trim, left-align (where bases are known) and key a change written VCF- or MAF-style.
+    """Trim, 3'-shift and key a change written VCF- or MAF-style; the same change always gives one result.
 
     ``-`` marks an empty allele (MAF); for a MAF insertion pass ``pos`` = the base before it.
     Raises ValueError for alleles that are not plain A/C/G/T/N or for a no-change record.
+
+    Insertions and deletions are moved to their lowest genomic position while the sequence allows
+    (VCF left-alignment, as vt/bcftools norm). On this minus-strand gene that is the most 3'
+    position on the transcript, the HGVS 3' rule, applied along the genome and so across
+    exon/intron borders. A change whose REF disagrees with the reference is only trimmed: shifting
+    it along a sequence it does not match would invent a placement.
     """
     r, a = _clean(ref), _clean(alt)
     for allele in (r, a):
@@ -319,10 +380,7 @@ def normalize(pos: int, ref: str, alt: str, model: TP53Model) -> Change:
             raise ValueError(f"allele {allele!r} is not a plain DNA sequence")
     if r == a:
         raise ValueError("REF and ALT are identical")
-    # Bases known on the plus strand: the caller's own REF allele, overridden by the CDS where the
-    # model has it (a REF that disagrees with the CDS is reported by annotate_change).
-    bases = {pos + i: b for i, b in enumerate(r)}
-    bases.update(model.plus_bases)
+    written_mismatch = _mismatch(model, pos, r)
     start = pos if r else pos + 1  # MAF insertion: "-" REF, pos is the base before
     # Trim a common suffix, then a common prefix (VCF normalisation order).
     while r and a and r[-1] == a[-1]:
@@ -331,20 +389,22 @@ def normalize(pos: int, ref: str, alt: str, model: TP53Model) -> Change:
         r, a = r[1:], a[1:]
         start += 1
     end = start + len(r) - 1
-    # Left-align while the base before equals the indel's last base (vt normalize's rule); on this
-    # minus-strand gene that is the HGVS 3' rule. It stops where no base is known (introns, UTRs).
-    if not r and a:  # insertion between start-1 and start
-        while bases.get(start - 1) == a[-1]:
-            a = a[-1] + a[:-1]
-            start -= 1
-        end = start - 1
-    elif r and not a:  # deletion of start..end
-        while bases.get(start - 1) == r[-1]:
-            start -= 1
-            end -= 1
-            r = bases[start] + r[:-1]
-    # Key: anchored VCF style when the base before is known, else MAF style with "-".
-    anchor = bases.get(start - 1)
+    genome = model.genome
+    matches = genome.fetch(start, end) == r and "N" not in r + a
+    if bool(r) != bool(a) and matches:
+        if a:  # insertion between start-1 and start: rotate while the base before repeats the last inserted base
+            while genome.base(start - 1) == a[-1]:
+                a = a[-1] + a[:-1]
+                start -= 1
+            end = start - 1
+        else:  # deletion of start..end: move while the base before equals the last deleted base
+            while genome.base(start - 1) is not None and genome.base(start - 1) == genome.base(end):
+                start -= 1
+                end -= 1
+            r = genome.fetch(start, end) or r
+    # Key: anchored VCF style when the base before is known, else MAF style with "-". A deletion of bases
+    # the reference does not have keeps the MAF style: an anchored key would be re-trimmed onto other bases.
+    anchor = genome.base(start - 1) if matches else None
     if r and a:
         key = (start, r, a)
     elif anchor is not None:
@@ -353,7 +413,7 @@ def normalize(pos: int, ref: str, alt: str, model: TP53Model) -> Change:
         key = (start - 1, "-", a)
     else:
         key = (start, r, "-")
-    return Change(start, end, r, a, *key)
+    return Change(start, end, r, a, *key, ref_mismatch=written_mismatch)
 
 
 # --------------------------------------------------------------------------- consequence + HGVS
@@ -398,11 +458,13 @@ def _protein_effect(model: TP53Model, c_lo: int, c_hi: int, alt_coding: str) -> 
     cds = model.cds
     ref_prot = model.protein + "*"
     alt_cds = cds[: c_lo - 1] + alt_coding + cds[c_hi:]
+    # The mRNA goes on past the stop: a frame that loses the stop reads into the 3' UTR.
+    alt_mrna = alt_cds + model.utr3
     # Start codon: anything that leaves no ATG at c.1 is start_lost; the protein is unknown.
     if c_lo <= 3 and alt_cds[:3] != "ATG":
         return "start_lost", "p.Met1?"
     if (len(alt_coding) - (c_hi - c_lo + 1)) % 3:
-        return _frameshift(ref_prot, translate(alt_cds))
+        return _frameshift(ref_prot, translate(alt_mrna))
     # In-frame: compare full translations, trimming the common prefix first and then the common
     # suffix, which yields the HGVS 3'-most description of changes in repeats.
     alt_full = translate(alt_cds, stop=False)
@@ -414,7 +476,7 @@ def _protein_effect(model: TP53Model, c_lo: int, c_hi: int, alt_coding: str) -> 
         b += 1
     ref_mid, alt_mid = ref_prot[a : len(ref_prot) - b], alt_full[a : len(alt_full) - b]
     if not ref_mid and not alt_mid:
-        codon = min(max((c_lo + 2) // 3, 1), len(model.protein))
+        codon = min(max((c_lo + 2) // 3, 1), len(ref_prot))  # the stop codon too: TGA>TAA is p.Ter394=
         return "synonymous", f"p.{aa3(ref_prot[codon - 1])}{codon}="
     if "*" in alt_mid:  # a premature stop inside the replacement: truncation
         k = alt_mid.index("*")
@@ -423,9 +485,16 @@ def _protein_effect(model: TP53Model, c_lo: int, c_hi: int, alt_coding: str) -> 
         last = a + max(len(ref_mid), 1)
         span = f"{aa3(ref_prot[a])}{a + 1}" + (f"_{aa3(ref_prot[last - 1])}{last}" if last > a + 1 else "")
         return "nonsense", f"p.{span}delins{aa3(alt_mid[: k + 1])}"
-    if "*" in ref_mid:  # the stop codon is gone: read-through into the 3' UTR, which the model does not hold
-        if a == len(ref_prot) - 1 and alt_mid:
-            return "stop_lost", f"p.Ter{a + 1}{aa3(alt_mid[0])}extTer?"
+    if "*" in ref_mid:  # the stop codon is gone: translation runs on into the 3' UTR
+        if a == len(ref_prot) - 1:  # the change starts at the stop codon: a C-terminal extension
+            tail = translate(alt_mrna[3 * a :])
+            if not tail:
+                return "stop_lost", "p.?"
+            if tail[0] == "*":  # another stop takes its place at once
+                return "synonymous", f"p.Ter{a + 1}="
+            # HGVS: the new stop is numbered within the added sequence (the changed stop itself is not counted).
+            ext = f"Ter{tail.index('*')}" if "*" in tail else "Ter?"
+            return "stop_lost", f"p.Ter{a + 1}{aa3(tail[0])}ext{ext}"
         return "stop_lost", "p.?"
     if not ref_mid:  # insertion between residues a and a+1 (1-based)
         n = len(alt_mid)
@@ -451,7 +520,11 @@ def _protein_effect(model: TP53Model, c_lo: int, c_hi: int, alt_coding: str) -> 
 
 
 def _frameshift(ref_prot: str, alt_prot: str) -> tuple[str, str]:
-    """HGVS p. of a frameshift: first changed residue, new residue, fsTer + length of the new frame."""
+    """HGVS p. of a frameshift: first changed residue, new residue, fsTer + length of the new frame.
+
+    ``alt_prot`` is the translation of the changed mRNA including its 3' UTR; a frame without a stop
+    before the transcript ends gets ``Ter?``.
+    """
     first = next((i for i in range(min(len(ref_prot), len(alt_prot))) if ref_prot[i] != alt_prot[i]), len(alt_prot))
     if first >= len(ref_prot):  # pragma: no cover - both end in the same stop: not a frameshift
         return "frameshift", "p.?"
@@ -474,8 +547,9 @@ def _hgvs_c(model: TP53Model, ch: Change) -> str:
         p = ch.start - 1  # inserted between genomic p and p+1; transcript order is p+1 then p
         ins = revcomp(ch.alt)
         n = len(ch.alt)
-        flank = "".join(model.plus_bases.get(g, "?") for g in range(p + 1, p + 1 + n))
-        if flank == ch.alt:  # the inserted bases repeat the bases just 5' on the transcript: a duplication
+        # After the 3' shift a copy of a repeated insertion lies just 5' of it on the transcript,
+        # i.e. at the higher genomic positions: then it is a duplication (intronic bases included).
+        if model.genome.fetch(p + 1, p + n) == ch.alt:
             hi, lo = pos(p + n), pos(p + 1)
             return f"c.{hi}dup" if n == 1 else f"c.{hi}_{lo}dup"
         return f"c.{pos(p + 1)}_{pos(p)}ins{ins}"
@@ -487,23 +561,57 @@ def _hgvs_c(model: TP53Model, ch: Change) -> str:
     return f"c.{span}delins{revcomp(ch.alt)}"
 
 
+def _probe_positions(model: TP53Model, start: int, end: int, window: int) -> list[int]:
+    """Positions of start..end where the region or splice class can change, plus both ends.
+
+    Classes are constant between exon/intron, UTR/CDS and transcript borders once more than
+    ``window`` bases away from them, so a deletion of any length is judged from a bounded set of
+    positions instead of every base it removes.
+    """
+    if end - start <= 4 * window + 8:
+        return list(range(start, end + 1))
+    edges = {model.c1_genomic, model.stop_genomic, model.tx_start, model.tx_end}
+    for exon in model.exons:
+        edges.update((exon.start, exon.end))
+    probes = {start, end}
+    for edge in edges:
+        for g in range(edge - window - 2, edge + window + 3):
+            if start <= g <= end:
+                probes.add(g)
+    return sorted(probes)
+
+
+def _coding_span(model: TP53Model, start: int, end: int) -> tuple[int, int, int] | None:
+    """(lowest c., highest c., number of coding bases) within genomic start..end, or None."""
+    lo = hi = None
+    count = 0
+    for exon in model.exons:
+        if exon.cds_start is None or exon.cds_end is None:
+            continue
+        a, b = max(start, exon.cds_start), min(end, exon.cds_end)
+        if a > b:
+            continue
+        count += b - a + 1
+        for g in (a, b):
+            c = model.position(g).c
+            assert c is not None
+            lo = c if lo is None else min(lo, c)
+            hi = c if hi is None else max(hi, c)
+    return (lo, hi, count) if lo is not None and hi is not None else None
+
+
 def annotate_change(
     model: TP53Model, ch: Change, splice_site_bases: int = 2, splice_region_bases: int = 8
 ) -> Annotation:
     """Consequence class and HGVS c./p. of a normalised change on the TP53 transcript."""
     if "N" in ch.ref or "N" in ch.alt:
         return Annotation("other", None, None)
-    mismatch = None
-    for offset, base in enumerate(ch.ref):
-        known = model.plus_bases.get(ch.start + offset)
-        if known is not None and known != base:
-            mismatch = (
-                f"REF base {base} at {model.chrom}:{ch.start + offset} differs from the TP53 reference "
-                f"({known}) in {model.build}"
-            )
-            break
+    mismatch = ch.ref_mismatch or _mismatch(model, ch.start, ch.ref)
     # Positions touched: the replaced bases, or the two bases flanking an insertion.
-    touched = [ch.end, ch.start] if ch.is_insertion else list(range(ch.start, ch.end + 1))
+    if ch.is_insertion:
+        touched = [ch.end, ch.start]
+    else:
+        touched = _probe_positions(model, ch.start, ch.end, max(splice_site_bases, splice_region_bases, 3))
     places = [model.position(g) for g in touched]
     classes: set[str] = set()
     for place in places:
@@ -516,38 +624,39 @@ def annotate_change(
                 if not all(p.region == "intron" and 0 < abs(p.offset) <= splice_site_bases for p in places):
                     splice = "splice_region"
             classes.add(splice)
-    coding = [p for p in places if p.region == "cds"]
     hgvs_p: str | None = None
-    if coding:
-        if ch.is_insertion:
-            # Inserted after the 5'-most coding flank (c order runs opposite to genomic order).
-            if len(coding) == 2 or places[1].region == "cds":
-                after = min(p.c for p in coding if p.c is not None) if len(coding) == 2 else places[1].c
-            else:  # the coding flank is the 3' one (exon start after an intron/UTR): insert before it
-                after = (places[0].c or 1) - 1
-            assert after is not None
-            if 1 <= after < len(model.cds):
-                kind, hgvs_p = _protein_effect(model, after + 1, after, revcomp(ch.alt))
-                classes.add(kind)
-        elif len(coding) == len(places):
-            c_values = [p.c for p in coding if p.c is not None]
-            kind, hgvs_p = _protein_effect(model, min(c_values), max(c_values), revcomp(ch.alt))
+    coding = [p for p in places if p.region == "cds"] if ch.is_insertion else []
+    span = None if ch.is_insertion else _coding_span(model, ch.start, ch.end)
+    if ch.is_insertion and coding:
+        # Inserted after the 5'-most coding flank (c order runs opposite to genomic order).
+        if len(coding) == 2 or places[1].region == "cds":
+            after = min(p.c for p in coding if p.c is not None) if len(coding) == 2 else places[1].c
+        else:  # the coding flank is the 3' one (exon start after an intron/UTR): insert before it
+            after = (places[0].c or 1) - 1
+        assert after is not None
+        if 1 <= after < len(model.cds):
+            kind, hgvs_p = _protein_effect(model, after + 1, after, revcomp(ch.alt))
+            classes.add(kind)
+    elif span is not None:
+        c_lo, c_hi, count = span
+        if count == ch.end - ch.start + 1:  # every replaced base is coding (one exon, or none skipped)
+            kind, hgvs_p = _protein_effect(model, c_lo, c_hi, revcomp(ch.alt))
             classes.add(kind)
         else:  # the change straddles coding and non-coding sequence: protein effect not predictable
-            c_values = [p.c for p in coding if p.c is not None]
-            if min(c_values) <= 3:
+            if c_lo <= 3:
                 classes.add("start_lost")
-            elif max(c_values) >= len(model.cds) - 2:
+            elif c_hi >= len(model.cds) - 2:
                 classes.add("stop_lost")
-            elif (len(c_values) - (len(ch.alt) if not ch.is_deletion else 0)) % 3:
+            elif (count - len(ch.alt)) % 3:
                 classes.add("frameshift")
             else:
                 classes.add("inframe_deletion")
             hgvs_p = "p.?"
     consequence = _most_severe(classes)
+    touches_cds = bool(coding) or span is not None
     if consequence in ("splice_donor", "splice_acceptor"):
         hgvs_p = "p.?"
-    elif consequence in ("utr5", "utr3", "intronic", "upstream", "downstream", "splice_region") and not coding:
+    elif consequence in ("utr5", "utr3", "intronic", "upstream", "downstream", "splice_region") and not touches_cds:
         hgvs_p = None
     return Annotation(consequence, _hgvs_c(model, ch), hgvs_p, mismatch)
 
