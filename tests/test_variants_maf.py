@@ -75,12 +75,16 @@ class TestTcgaCohortMaf:
         assert maf.cache_info()["misses"] - before == 1  # one parse for 64 samples
 
     def test_oncotator_text_is_shown_and_indels_are_keyed(self):
-        (call,) = read(MAF, barcode="TCGA-06-0128-01A-01D-1490-08").variants
-        assert (call.consequence, call.hgvs_c, call.hgvs_p) == ("frameshift", "c.936delC", "p.T312fs")
+        source = read(MAF, barcode="TCGA-06-0128-01A-01D-1490-08")
+        (call,) = source.variants
+        # HGVS is computed for every input alike (Oncotator wrote c.936delC, p.T312fs): the 3' rule
+        # puts the first changed amino acid at Ser313.
+        assert (call.consequence, call.hgvs_c, call.hgvs_p) == ("frameshift", "c.936del", "p.Ser313AlafsTer32")
+        assert call.annotation_source == "MAF"  # the consequence class is still the file's
         # Anchored with c.937 (A, plus strand T) from the CDS: the same key a VCF would have.
         assert (call.pos, call.ref, call.alt) == (7576909, "TG", "T")
         (inframe,) = read(MAF, barcode="TCGA-06-0238-01A-02D-1492-08").variants
-        assert (inframe.consequence, inframe.hgvs_p) == ("inframe_deletion", "p.NSS239del")
+        assert (inframe.consequence, inframe.hgvs_p) == ("inframe_deletion", "p.Asn239_Ser241del")  # file: p.NSS239del
         calls = read(MAF, barcode="TCGA-HT-7884-01B-11D-2395-08").variants
         insertion = next(c for c in calls if c.consequence == "frameshift")
         assert insertion.hgvs_c == "c.861dup"  # the row has no cDNA_Change: computed from positions

@@ -8,6 +8,7 @@ VariantCall. ``read_tp53_variants`` (the package's entry point) joins the two.
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 from ..model import VariantCall, VariantSource
@@ -229,6 +230,14 @@ def _within_one_intron(model: TP53Model, first: int, last: int, settings: TP53Se
 # --------------------------------------------------------------------------- building calls
 
 
+_DELETED_BASES = re.compile(r"(del|dup)[ACGTN]+$")
+
+
+def _without_deleted_bases(hgvs_c: str) -> str:
+    """``c.936delC`` -> ``c.936del``: older annotators spell out the bases; the same description."""
+    return _DELETED_BASES.sub(r"\1", hgvs_c)
+
+
 def allele_call(
     model: TP53Model,
     pos: int,
@@ -249,8 +258,9 @@ def allele_call(
     """One VariantCall: normalised key, consequence and HGVS (the file's annotation when usable).
 
     ``given`` is the file's own (class, HGVS c., HGVS p.) for the canonical transcript, or None.
-    A class of None/"other" is unusable and the transcript model decides; HGVS text from the file
-    is preferred, the model fills what is missing.
+    A class of None/"other" is unusable and the transcript model decides. HGVS is the model's
+    (one normalisation for every input format); the file's text is used only where the model
+    cannot confirm the reference base, and a differing c. is noted.
     """
     try:
         change = normalize(pos, ref, alt, model)
@@ -269,8 +279,17 @@ def allele_call(
         notes.append(f"{REFERENCE_MISMATCH_NOTE}{where}: {ann.ref_mismatch}; check the genome build of the file")
     consequence, hgvs_c, hgvs_p, source = ann.consequence, ann.hgvs_c, ann.hgvs_p, "computed"
     if given is not None:
-        hgvs_c = given[1] or hgvs_c
-        hgvs_p = given[2] or hgvs_p
+        if ann.ref_mismatch or not hgvs_c:
+            # The model's numbering rests on the reference base it could not confirm: keep the file's.
+            hgvs_c = given[1] or hgvs_c
+            hgvs_p = given[2] or hgvs_p
+        elif given[1] and _without_deleted_bases(given[1]) != hgvs_c:
+            # HGVS is computed on the shipped transcript for every input, so one variant reads the
+            # same from a VCF and a MAF; the annotator's differing text is kept as a note.
+            notes.append(
+                f"{where}: the {given_source} annotation writes {given[1]}; shown as {hgvs_c} "
+                "(HGVS 3' rule on the genome, computed for every input alike)"
+            )
         if given[0] and given[0] != "other":
             consequence, source = given[0], given_source
             if given[0] != ann.consequence and not ann.ref_mismatch:
