@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cn.genelevel import judge
+from .cn.genelevel import amplicon_of, deletion_reading, judge
 from .config import load_schema, parse_yaml
 from .errors import ConfigError
 from .ihc import P53_ABERRANT, MarkerCall
@@ -57,10 +57,15 @@ class Criterion:
     def describe(self) -> str:
         if self.kind == "gene_amplified":
             rule = self.own_rule()
+            how = "focally amplified" if self.params.get("require_focal") else "amplified"
             if rule:
                 mode = rule.get("mode", "absolute")
-                return f"{self.params['gene']} amplified by NGS ({mode} >= {rule['amplified_at']:g}, this arm's rule)"
-            return f"{self.params['gene']} amplified by NGS"
+                return f"{self.params['gene']} {how} by NGS ({mode} >= {rule['amplified_at']:g}, this arm's rule)"
+            return f"{self.params['gene']} {how} by NGS"
+        if self.kind == "gene_deleted":
+            return f"{self.params['gene']} homozygously deleted by NGS"
+        if self.kind == "gene_not_deleted":
+            return f"{self.params['gene']} not homozygously deleted by NGS"
         if self.kind == "tp53_wild_type":
             return "TP53 wild type"
         if self.kind == "mdm2_confirmed":
@@ -175,7 +180,9 @@ def _criterion(c: dict[str, Any], where: str, seen: set[str], genes: set[str], p
         hint = f"; did you mean '{close[0]}'?" if close else f"; known genes: {', '.join(sorted(genes))}"
         problems.append(f"{where}: gene '{gene}' has no coordinates in resources/reference/genes.tsv{hint}")
     if "gain_at" in params and "amplified_at" in params and params["gain_at"] > params["amplified_at"]:
-        problems.append(f"{where}: gain_at ({params['gain_at']}) must not exceed amplified_at ({params['amplified_at']})")
+        problems.append(
+            f"{where}: gain_at ({params['gain_at']}) must not exceed amplified_at ({params['amplified_at']})"
+        )
     for key in ("amplified_at", "gain_at", "value"):
         value = params.get(key)
         if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
@@ -285,21 +292,72 @@ def _gene(ev: Evidence, c: Criterion) -> CriterionResult:
     if rule.mode != "absolute":
         text += f"; {rule.mode} {_span(j.value, j.value_range)}"
     text += f" ({j.call.replace('_', ' ')}; amplified at >= {rule.amplified_at:g} {rule.mode})"
-    if j.amplified is True:
-        return CriterionResult(c, "met", text, Reason(f"{gene.lower()}_amplified", text), applied)
     if j.amplified is False:
         return CriterionResult(c, "not_met", text, Reason(f"{gene.lower()}_not_amplified", text), applied)
-    reasons = [r for r in call.reasons if r.code not in _RULE_REASONS]
-    if j.reason is not None:
-        reasons.append(j.reason)
-    why = _join(reasons) or "not assessable"
-    code = {
-        "equivocal": f"{gene.lower()}_equivocal",
-        "uncertain": f"{gene.lower()}_range_straddles_threshold",
-    }.get(j.call, f"{gene.lower()}_not_assessable")
-    return CriterionResult(
-        c, "unknown", f"{text}: {why}", Reason(code, f"{gene} {j.call.replace('_', ' ')}: {why}"), applied
-    )
+    if j.amplified is True:
+        result = CriterionResult(c, "met", text, Reason(f"{gene.lower()}_amplified", text), applied)
+    else:
+        reasons = [r for r in call.reasons if r.code not in _RULE_REASONS]
+        if j.reason is not None:
+            reasons.append(j.reason)
+        why = _join(reasons) or "not assessable"
+        code = {
+            "equivocal": f"{gene.lower()}_equivocal",
+            "uncertain": f"{gene.lower()}_range_straddles_threshold",
+        }.get(j.call, f"{gene.lower()}_not_assessable")
+        result = CriterionResult(
+            c, "unknown", f"{text}: {why}", Reason(code, f"{gene} {j.call.replace('_', ' ')}: {why}"), applied
+        )
+    return _require_focal(c, call, result) if c.params.get("require_focal") else result
+
+
+def _require_focal(c: Criterion, call: GeneCopyNumber, result: CriterionResult) -> CriterionResult:
+    """An amplification the arm counts only when focal: not focal -> not met; focality unknown -> unknown."""
+    gene = call.gene
+    amplicon = amplicon_of(call)
+    focal = amplicon["focal"] if amplicon is not None else None
+    if amplicon is None:
+        why = "focality not assessed (no amplicon evidence for this sample)"
+    else:
+        why = "; ".join(r["message"].removeprefix(f"{gene}: ") for r in amplicon["reasons"]) or "focality unknown"
+    assert result.rule is not None
+    result.rule["require_focal"] = True
+    result.rule["focal"] = focal
+    text = f"{result.evidence}; {why}"
+    if focal is True:
+        return CriterionResult(c, result.state, text, result.reason, result.rule, result.children)
+    if focal is False:
+        assert amplicon is not None
+        codes = {r["code"] for r in amplicon["reasons"]}
+        if "not_focal_arm_level" in codes or amplicon.get("spans_arm"):
+            message = f"{gene}: high-level gain of the whole arm (polysomy), not focal amplification: {why}"
+        else:
+            message = f"{gene}: a large-scale gain, not focal amplification: {why}"
+        return CriterionResult(c, "not_met", text, Reason(f"{gene.lower()}_not_focal", message), result.rule)
+    if result.state == "met":
+        reason = Reason(f"{gene.lower()}_focality_unknown", f"{gene} amplified, focality unknown: {why}")
+    else:
+        reason = Reason(result.reason.code, f"{result.reason.message}; {why}")
+    return CriterionResult(c, "unknown", text, reason, result.rule)
+
+
+def _deletion(ev: Evidence, c: Criterion) -> CriterionResult:
+    """gene_deleted / gene_not_deleted: a homozygous deletion measured over the whole gene (never assumed)."""
+    gene = c.params["gene"]
+    call = ev.genes.get(gene)
+    if call is None:
+        return CriterionResult(
+            c,
+            "unknown",
+            f"{gene} was not evaluated",
+            Reason(f"{gene.lower()}_not_assessable", f"{gene} copy number was not evaluated"),
+        )
+    present, text = deletion_reading(call)
+    if present is None:
+        return CriterionResult(c, "unknown", text, Reason(f"{gene.lower()}_deletion_unknown", text))
+    wanted = c.kind == "gene_deleted"
+    code = f"{gene.lower()}_homozygous_deletion" if present else f"{gene.lower()}_not_deleted"
+    return CriterionResult(c, "met" if present == wanted else "not_met", text, Reason(code, text))
 
 
 def _span(point: float | None, bounds: Any) -> str:
@@ -369,6 +427,9 @@ def _mdm2_confirmed(ev: Evidence, c: Criterion) -> CriterionResult:
     if negative:
         amplified = ev.genes.get("MDM2") is not None and ev.genes["MDM2"].amplified is True
         code = "mdm2_ihc_negative_discordant" if amplified else "mdm2_ihc_negative"
+        if "FISH" in negative and fish.finding == "polysomy":
+            # Chromosome 12 polysomy on FISH: a high NGS copy number may be the chromosome's, not an amplicon's.
+            code = "mdm2_fish_polysomy_discordant" if amplified else "mdm2_fish_polysomy"
         msg = (
             "NGS shows MDM2 amplification but confirmation is negative: "
             if amplified
@@ -402,6 +463,9 @@ def _marker_positive(ev: Evidence, c: Criterion) -> CriterionResult:
     if call.state in ("positive", "amplified"):
         return CriterionResult(c, "met", call.detail, Reason(f"{code}_positive", f"{name}: {call.detail}"))
     if call.state in ("negative", "not_amplified"):
+        if call.finding == "polysomy":
+            reason = Reason("mdm2_fish_polysomy", f"{name}: chromosome 12 polysomy, not amplification: {call.detail}")
+            return CriterionResult(c, "not_met", call.detail, reason)
         return CriterionResult(c, "not_met", call.detail, Reason(f"{code}_negative", f"{name}: {call.detail}"))
     if call.state in ("pending", "not_done", "absent"):
         what = "no result" if call.state == "absent" else call.state.replace("_", " ")
@@ -485,6 +549,8 @@ def _purity(ev: Evidence, c: Criterion) -> CriterionResult:
 
 _EVALUATORS = {
     "gene_amplified": _gene,
+    "gene_deleted": _deletion,
+    "gene_not_deleted": _deletion,
     "tp53_wild_type": _tp53,
     "mdm2_confirmed": _mdm2_confirmed,
     "p53_ihc_concordant": _p53_concordant,

@@ -17,6 +17,8 @@ from .criteria import ArmResult, Arms, Criterion, Evidence, evaluate_arm
 from .evidence import SampleEvidence
 from .model import AmplificationRule, Reason
 
+GENE_KINDS = ("gene_amplified", "gene_deleted", "gene_not_deleted")  # criteria that name a gene's copy number
+
 
 def _walk(criteria: Iterable[Criterion]) -> Iterator[Criterion]:
     """Criteria and their any_of alternatives, depth first."""
@@ -26,8 +28,9 @@ def _walk(criteria: Iterable[Criterion]) -> Iterator[Criterion]:
 
 
 def arm_genes(arms: Arms) -> list[str]:
-    """Every gene an arm's gene_amplified criterion names (evaluated even if not configured)."""
-    return [c.params["gene"] for arm in arms.arms for c in _walk(arm.criteria) if c.kind == "gene_amplified"]
+    """Every gene an arm's gene criterion names (gene_amplified, gene_deleted, gene_not_deleted): evaluated even
+    if not configured."""
+    return [c.params["gene"] for arm in arms.arms for c in _walk(arm.criteria) if c.kind in GENE_KINDS]
 
 
 @dataclass

@@ -19,17 +19,41 @@ MDM2       positive, pos, overexpressed, overexpression              ``positive`
 MDM2       negative, neg                                             ``negative``
 MDM2_FISH  amplified, amp, positive                                  ``amplified``
 MDM2_FISH  not amplified, non-amplified, negative                    ``not_amplified``
-MDM2_FISH  polysomy                                                  ``not_amplified`` (noted)
+MDM2_FISH  polysomy                                                  ``not_amplified``, finding
+                                                                     ``polysomy``
 all        equivocal, pending, not done                              the same
 ========== ========================================================= ==========================
+
+FISH raw scores (``MDM2_FISH`` rows only; Mod Pathol 2008;21:943, PMID 18500263):
+
+================= ======================================================= =======================
+column            meaning, accepted values                                 used as
+================= ======================================================= =======================
+``ratio``         MDM2/CEP12 ratio, 0-1000                                 >= ``fish_ratio_amplified``
+                                                                           (2.0) amplified
+``mdm2_signals``  mean MDM2 signals per nucleus, 0-1000 (amplified         ratio = mdm2 / cep12 when
+                  nuclei can hold clusters of dozens)                      no ratio is given
+``cep12_signals`` mean CEP12 signals per nucleus, above 0 to 1000          (both or neither)
+                  (a disomic nucleus has 2; more than a few is rare)
+``nuclei_scored`` nuclei counted, a whole number >= 1                      shown; below
+                                                                           ``fish_min_nuclei`` (when
+                                                                           set) equivocal
+================= ======================================================= =======================
+
+A ratio below the cut-off with both mean signals above ``fish_polysomy_signals`` (2: more than two
+signals of both probes) is **chromosome 12 polysomy**: ``not_amplified`` with the finding
+``polysomy``, reported as such. A reported ratio that differs from mdm2_signals / cep12_signals by
+more than ``fish_ratio_agreement`` (5%) makes the marker ``invalid``; ratios agreeing within it but
+on opposite sides of the cut-off make it ``equivocal``.
 
 Markers: ``MDM2`` (also ``MDM2 IHC``), ``p53`` (also ``TP53``, ``p53 IHC``), ``MDM2_FISH``
 (also ``MDM2 FISH``). ``aberrant``, ``overexpression``, ``null`` and ``cytoplasmic`` are the
 aberrant p53 patterns (``P53_ABERRANT``). ``intensity`` is 0-3, ``2+`` accepted.
 
 A row that cannot be read as evidence is never dropped silently: an unrecognised marker or
-result, a score out of range (percent 0-100, intensity 0-3, H-score 0-300, ratio 0-1000), a bad
-date, a sample that is not one of the patient's, a row with no result and no score, or a row of
+result, a score out of range (percent 0-100, intensity 0-3, H-score 0-300, ratio 0-1000), FISH signal
+counts on a row of another marker or only one of the two given, a bad date, a sample that is not one
+of the patient's, a row with no result and no score, or a row of
 a known patient with the wrong number of fields is listed (``IHCTable.patient_problems``, and
 all of them in ``IHCTable.cohort_problems()``) and makes that patient's marker ``invalid``
 (every marker, when the marker itself cannot be read): confirmation unknown until the row is
@@ -52,7 +76,14 @@ from .paths import where_relative
 from .sheet import split_lines
 
 REQUIRED_COLUMNS = ("patient_id", "marker")
-OPTIONAL_COLUMNS = ("sample_id", "result", "percent_positive", "intensity", "h_score", "ratio", "method", "date")
+OPTIONAL_COLUMNS = (
+    "sample_id", "result", "percent_positive", "intensity", "h_score", "ratio", "mdm2_signals", "cep12_signals",
+    "nuclei_scored", "method", "date",
+)  # fmt: skip
+# FISH raw scores that only MDM2_FISH rows may carry (module docstring).
+FISH_SIGNAL_COLUMNS = ("mdm2_signals", "cep12_signals", "nuclei_scored")
+MAX_FISH_SIGNALS = 1000.0  # mean signals per nucleus; the same cap as the ratio's
+MAX_NUCLEI_SCORED = 1_000_000
 MARKERS = {
     "mdm2": "MDM2",
     "mdm2_ihc": "MDM2",
@@ -138,6 +169,10 @@ class IHCRow:
     # Why this row cannot be evidence (file, line, column, value): the marker becomes invalid.
     # Such a row has marker "" when the marker itself could not be read (then every marker).
     problem: str | None = None
+    # MDM2_FISH raw scores: mean signals per nucleus of each probe and the nuclei counted.
+    mdm2_signals: float | None = None
+    cep12_signals: float | None = None
+    nuclei_scored: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -158,6 +193,9 @@ class IHCRow:
             out["reported"] = self.reported
         if self.problem is not None:
             out["problem"] = self.problem
+        for column in FISH_SIGNAL_COLUMNS:
+            if getattr(self, column) is not None:
+                out[column] = getattr(self, column)
         return out
 
 
@@ -198,9 +236,14 @@ class MarkerCall:
     state: str
     detail: str
     rows: list[dict[str, Any]] = field(default_factory=list)
+    # What the result shows beyond its state: "polysomy" (MDM2 FISH: chromosome 12 polysomy, not amplified).
+    finding: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"state": self.state, "detail": self.detail, "rows": self.rows}
+        out = {"state": self.state, "detail": self.detail, "rows": self.rows}
+        if self.finding is not None:
+            out["finding"] = self.finding
+        return out
 
 
 _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
@@ -255,10 +298,11 @@ def read_ihc(path: str | Path | None, patients: dict[str, set[str]]) -> IHCTable
         raise ConfigError(
             [f"{p}, line {first + 1}: required column '{c}' is missing (found: {', '.join(header)})" for c in missing]
         )
-    if "result" not in header and not {"percent_positive", "h_score", "ratio"} & set(header):
+    if "result" not in header and not {"percent_positive", "h_score", "ratio", "mdm2_signals"} & set(header):
         raise ConfigError(
             [
-                f"{p}, line {first + 1}: needs a 'result' column or raw scores (percent_positive/intensity, h_score, ratio)"
+                f"{p}, line {first + 1}: needs a 'result' column or raw scores (percent_positive/intensity, h_score, "
+                "ratio, mdm2_signals/cep12_signals)"
             ]
         )
     table = IHCTable(p)
@@ -306,6 +350,7 @@ def read_ihc(path: str | Path | None, patients: dict[str, set[str]]) -> IHCTable
             intensity_f = None
         h_score = _number(rec.get("h_score", ""), "h_score", where, 0, 300, problems)
         ratio = _number(rec.get("ratio", ""), "ratio", where, 0, 1000, problems)
+        mdm2_signals, cep12_signals, nuclei = _fish_signals(rec, marker, where, problems)
         date = None
         if rec.get("date"):
             try:
@@ -320,7 +365,14 @@ def read_ihc(path: str | Path | None, patients: dict[str, set[str]]) -> IHCTable
                 f"{where}, column 'sample_id': sample {_quote(sample)} is not a sample of patient {patient!r} "
                 "in the sample sheet"
             )
-        if not raw_result and marker is not None and percent is None and h_score is None and ratio is None:
+        if (
+            not raw_result
+            and marker is not None
+            and percent is None
+            and h_score is None
+            and ratio is None
+            and mdm2_signals is None
+        ):
             if not problems:
                 problems.append(f"{where}: no result and no raw score")
         if problems:
@@ -344,9 +396,49 @@ def read_ihc(path: str | Path | None, patients: dict[str, set[str]]) -> IHCTable
                 line=number,
                 source=str(p),
                 reported=reported,
+                mdm2_signals=mdm2_signals,
+                cep12_signals=cep12_signals,
+                nuclei_scored=nuclei,
             )
         )
     return table
+
+
+def _fish_signals(
+    rec: dict[str, str], marker: str | None, where: str, problems: list[str]
+) -> tuple[float | None, float | None, int | None]:
+    """The FISH raw scores of one row (module docstring), each problem named by column."""
+    given = [c for c in FISH_SIGNAL_COLUMNS if rec.get(c, "")]
+    if given and marker is not None and marker != "MDM2_FISH":
+        problems.append(
+            f"{where}, column '{given[0]}': FISH signal counts belong to MDM2_FISH rows, found on a {marker} row"
+        )
+        return None, None, None
+    before = len(problems)
+    mdm2 = _number(rec.get("mdm2_signals", ""), "mdm2_signals", where, 0, MAX_FISH_SIGNALS, problems)
+    cep12 = _number(rec.get("cep12_signals", ""), "cep12_signals", where, 0, MAX_FISH_SIGNALS, problems)
+    nuclei_text = rec.get("nuclei_scored", "")
+    nuclei = _number(nuclei_text, "nuclei_scored", where, 1, MAX_NUCLEI_SCORED, problems)
+    if nuclei is not None and nuclei != int(nuclei):
+        problems.append(
+            f"{where}, column 'nuclei_scored': expected a whole number of nuclei, found {_quote(nuclei_text)}"
+        )
+        nuclei = None
+    if len(problems) > before:
+        return None, None, None
+    if (mdm2 is None) != (cep12 is None):
+        missing = "cep12_signals" if cep12 is None else "mdm2_signals"
+        problems.append(
+            f"{where}, column '{missing}': empty, but the ratio needs both mean signals (mdm2_signals and cep12_signals)"
+        )
+        return None, None, None
+    if cep12 == 0:
+        problems.append(
+            f"{where}, column 'cep12_signals': 0 CEP12 signals per nucleus leaves the MDM2/CEP12 ratio undefined "
+            "(expected above 0)"
+        )
+        return None, None, None
+    return mdm2, cep12, int(nuclei) if nuclei is not None else None
 
 
 def _quote(value: str, limit: int = 120) -> str:
@@ -408,13 +500,67 @@ def score_mdm2(row: IHCRow, scoring: dict[str, Any]) -> tuple[str, str]:
 
 
 def score_fish(row: IHCRow, scoring: dict[str, Any]) -> tuple[str, str]:
-    if row.ratio is not None:
-        cut = scoring["fish_ratio_amplified"]
-        state = "amplified" if row.ratio >= cut else "not_amplified"
-        return state, f"MDM2/CEP12 ratio {row.ratio:g} (amplified at >= {cut:g})"
-    if row.result is None:
-        return "equivocal", "reported equivocal"
-    return row.result, _reported(row)
+    """State of one MDM2 FISH row and how it was reached (ratio, or mean signals, or the reported result)."""
+    cut = scoring["fish_ratio_amplified"]
+    ratio = row.ratio
+    nuclei = f", {row.nuclei_scored:,} nuclei scored" if row.nuclei_scored is not None else ""
+    signals = ""
+    if row.mdm2_signals is not None and row.cep12_signals is not None:
+        computed = row.mdm2_signals / row.cep12_signals
+        signals = f"MDM2 {row.mdm2_signals:g} / CEP12 {row.cep12_signals:g} signals per nucleus"
+        if ratio is not None:
+            agreement = scoring["fish_ratio_agreement"]
+            if abs(ratio - computed) > agreement * max(ratio, computed):
+                return INVALID, (
+                    f"{row.source}, line {row.line}: reported MDM2/CEP12 ratio {ratio:g} disagrees with {signals} "
+                    f"= {computed:.2f} (more than {agreement:.0%} apart, ihc_scoring.fish_ratio_agreement): fix the row"
+                )
+            if (ratio >= cut) != (computed >= cut):
+                return "equivocal", (
+                    f"reported ratio {ratio:g} and {signals} = {computed:.2f} fall on opposite sides of the "
+                    f"amplification cut-off {cut:g}{nuclei}: review"
+                )
+            signals += f" ({computed:.2f})"
+        else:
+            ratio = computed
+    if ratio is None:
+        if row.result is None:
+            return "equivocal", "reported equivocal"
+        return row.result, _reported(row)
+    shown = (
+        f"{signals}, MDM2/CEP12 ratio {ratio:.2f}"
+        if signals and row.ratio is None
+        else (f"MDM2/CEP12 ratio {ratio:g}" + (f", {signals}" if signals else ""))
+    )
+    minimum = scoring.get("fish_min_nuclei")
+    if minimum is not None and row.nuclei_scored is not None and row.nuclei_scored < minimum:
+        return "equivocal", (
+            f"{shown}: only {row.nuclei_scored:,} nuclei scored, fewer than {minimum:,} (ihc_scoring.fish_min_nuclei)"
+        )
+    if ratio >= cut:
+        return "amplified", f"{shown} (amplified at >= {cut:g}){nuclei}"
+    if fish_finding(row, scoring) == "polysomy":
+        return "not_amplified", (
+            f"{shown} (amplified at >= {cut:g}) with more than {scoring['fish_polysomy_signals']:g} signals of both "
+            f"probes: chromosome 12 polysomy, not MDM2 amplification (Mod Pathol 2008;21:943){nuclei}"
+        )
+    return "not_amplified", f"{shown} (amplified at >= {cut:g}){nuclei}"
+
+
+def fish_finding(row: IHCRow, scoring: dict[str, Any]) -> str | None:
+    """ "polysomy" when a FISH row shows chromosome 12 polysomy and no amplification: reported so, or a ratio
+    below the cut-off with both probes' mean signals above ``fish_polysomy_signals`` (Mod Pathol 2008;21:943)."""
+    ratio = row.ratio
+    if ratio is None and row.mdm2_signals is not None and row.cep12_signals is not None:
+        ratio = row.mdm2_signals / row.cep12_signals
+    if ratio is not None and ratio >= scoring["fish_ratio_amplified"]:
+        return None
+    if row.reported is not None and normalise_wording(row.reported) == "polysomy":
+        return "polysomy"
+    if ratio is None or row.mdm2_signals is None or row.cep12_signals is None:
+        return None
+    above = scoring["fish_polysomy_signals"]
+    return "polysomy" if row.mdm2_signals > above and row.cep12_signals > above else None
 
 
 def _reported(row: IHCRow) -> str:
@@ -471,4 +617,8 @@ def resolve_marker(rows: Iterable[IHCRow], marker: str, sample_id: str | None, s
         listing = "; ".join(f"line {r.line}: {state}" for r, state, _ in scored)
         return MarkerCall("conflicting", f"{marker} rows disagree ({listing}){note}", rows_out)
     row, state, how = scored[0]
-    return MarkerCall(state, f"{marker}: {how} (line {row.line}){note}", rows_out)
+    finding = None
+    if marker == "MDM2_FISH":
+        findings = {fish_finding(r, scoring) for r, _, _ in scored}
+        finding = findings.pop() if len(findings) == 1 else None
+    return MarkerCall(state, f"{marker}: {how} (line {row.line}){note}", rows_out, finding)

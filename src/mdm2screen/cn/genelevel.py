@@ -53,13 +53,16 @@ not assessable (``too_few_bins``).
 
 from __future__ import annotations
 
+import copy
+import csv
 import math
 import statistics
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from functools import cache
 from typing import Any
 
-from ..genome import normalize_contig
+from ..genome import chrom_sizes, normalize_contig
 from ..model import (
     AmplificationRule,
     CNComponent,
@@ -70,6 +73,7 @@ from ..model import (
     Reason,
     Segment,
 )
+from ..paths import reference_path
 from ..reference import GeneLocus
 from .formats import gap_bridged
 
@@ -158,11 +162,14 @@ def gene_copy_number(
     ploidy: float | None,
     purity_source: str | None,
     coding: Sequence[tuple[int, int]] | None = None,
+    focal: FocalRule | None = None,
 ) -> GeneCopyNumber:
     """Copy-number estimate for one gene, with ``call`` read under ``rule`` (module docstring).
 
     ``purity``/``ploidy`` are the effective values chosen by the caller (sample sheet over file).
     ``coding``: the gene's coding intervals (TP53); a deletion then counts only where measured over them.
+    ``focal``: the configured ``copy_number.focal`` rule; with it the result also carries the amplicon
+    around the gene (:func:`estimate_amplicon`, :class:`GeneCopyNumberWithAmplicon`).
     """
     _check_args(purity, ploidy)
     result = GeneCopyNumber(
@@ -195,7 +202,10 @@ def gene_copy_number(
             _from_segments(result, overlapping, locus, rule, purity, ploidy, coding)
     if result.estimate is not None and _plausible(result, rule, purity, ploidy):
         apply_rule(result, rule)
-    return result
+    if focal is None:
+        return result
+    values = {f.name: getattr(result, f.name) for f in fields(result)}
+    return GeneCopyNumberWithAmplicon(**values, amplicon=estimate_amplicon(profile, locus, result, rule, focal))
 
 
 def _effective_spans(segs: list[Segment], *, max_gap: int) -> list[tuple[Segment, int, int]]:
@@ -928,6 +938,503 @@ def apply_rule(result: GeneCopyNumber, rule: AmplificationRule) -> None:
                 "flagged for review, not counted as a homozygous deletion",
             )
         )
+
+
+# --------------------------------------------------------------------------- amplicon: focal amplification or arm-level gain
+
+
+@dataclass(frozen=True)
+class FocalRule:
+    """What makes a high copy number a *focal* amplification (``copy_number.focal`` in the configuration).
+
+    Default definition: the French aCGH recommendation (PMC4830395, Table 2): focal amplification is
+    copy number >= 6 in a diploid tumour over an amplicon of <= 10 Mb; a level that is the whole arm's
+    (polysomy, whole-genome doubling) is measured against the arm's own baseline, as FISH measures MDM2
+    against CEP12 (ratio >= 2, Mod Pathol 2008;21:943).
+    """
+
+    max_size_bp: int
+    min_ratio_to_arm: float
+    min_arm_measured_fraction: float
+
+    @classmethod
+    def from_config(cls, focal: Mapping[str, Any]) -> FocalRule:
+        """From the validated ``copy_number.focal`` mapping (every key has a schema default)."""
+        return cls(
+            max_size_bp=round(float(focal["max_size_mb"]) * 1_000_000),
+            min_ratio_to_arm=float(focal["min_ratio_to_arm"]),
+            min_arm_measured_fraction=float(focal["min_arm_measured_fraction"]),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "max_size_mb": self.max_size_bp / 1_000_000,
+            "min_ratio_to_arm": self.min_ratio_to_arm,
+            "min_arm_measured_fraction": self.min_arm_measured_fraction,
+        }
+
+
+@dataclass
+class GeneCopyNumberWithAmplicon(GeneCopyNumber):
+    """A gene's copy number with the amplicon around it (what ``require_focal`` and the summaries read).
+
+    ``amplicon`` is the dict :func:`estimate_amplicon` returns. Genes estimated without a focal rule
+    (and genes whose file could not be read) are plain :class:`GeneCopyNumber`: no amplicon evidence.
+    """
+
+    amplicon: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = super().to_dict()
+        d["amplicon"] = copy.deepcopy(self.amplicon)
+        return d
+
+
+def amplicon_of(gene: GeneCopyNumber | None) -> dict[str, Any] | None:
+    """The gene's amplicon evidence, None when it was not estimated."""
+    return gene.amplicon if isinstance(gene, GeneCopyNumberWithAmplicon) else None
+
+
+@dataclass(frozen=True)
+class ChromosomeArm:
+    chrom: str
+    arm: str  # "p" or "q"
+    start: int  # 1-based inclusive, the centromere's acen band excluded
+    end: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.chrom}{self.arm}"
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start + 1
+
+
+@cache
+def _centromeres(build: str) -> dict[str, tuple[int, int]]:
+    """Chromosome -> (first, last) base of its centromere (UCSC cytoBand ``acen`` bands), 1-based inclusive."""
+    with open(reference_path("centromeres.tsv"), newline="") as handle:
+        return {
+            row["chrom"]: (int(row["acen_start"]), int(row["acen_end"]))
+            for row in csv.DictReader(handle, delimiter="\t")
+            if row["build"] == build
+        }
+
+
+def chromosome_arm(build: str, chrom: str, start: int, end: int) -> ChromosomeArm | None:
+    """The arm holding ``start``-``end``; None when it lies in or across the centromere, or the chromosome has no arm table."""
+    c = normalize_contig(chrom)
+    centromere = _centromeres(build).get(c)
+    size = chrom_sizes(build).get(c)
+    if centromere is None or size is None:
+        return None
+    first, last = centromere
+    if end < first:
+        return ChromosomeArm(c, "p", 1, first - 1)
+    if start > last:
+        return ChromosomeArm(c, "q", last + 1, size)
+    return None
+
+
+def _mb(bp: float) -> str:
+    return f"{bp / 1_000_000:.2f} Mb"
+
+
+def _ratio_text(value: float) -> str:
+    return "unbounded" if math.isinf(value) else f"{value:.2f}x"
+
+
+def _weighted_median(values: Sequence[tuple[float, float]]) -> float:
+    """Lower weighted median of (value, weight) pairs."""
+    ordered = sorted(values)
+    half = sum(w for _, w in ordered) / 2.0
+    seen = 0.0
+    for value, weight in ordered:
+        seen += weight
+        if seen >= half:
+            return value
+    return ordered[-1][0]
+
+
+def _kink_points(est: CopyNumberEstimate, comps: Iterable[CNComponent]) -> list[tuple[float, float]]:
+    """(purity, ploidy) points where copy-number extremes can lie: the ends of both ranges and every purity at
+    which a converted loss reaches 0 copies (between them each copy number is linear in 1/purity)."""
+    plo, phi = est.purity
+    u_lo, u_hi = 1.0 / phi, 1.0 / plo
+    us = {u_lo, u_hi}
+    for c in comps:
+        if c.converted and c.value < 1.0:
+            u = 1.0 / (1.0 - c.value)
+            if u_lo < u < u_hi:
+                us.add(u)
+    return [(1.0 / u, q) for u in sorted(us) for q in sorted(set(est.ploidy))]
+
+
+def _gene_cn_at(est: CopyNumberEstimate, purity: float, ploidy: float) -> tuple[float, float]:
+    """The gene's copy number at one point; a gene with no probe inside lies between its flanks' values."""
+    if est.summary == "flanks":
+        values = [component_copy_number(c, purity, ploidy) for c in est.components]
+        return min(values), max(values)
+    value = estimate_at(est, "absolute", purity, ploidy)[0]
+    return value, value
+
+
+def estimate_amplicon(
+    profile: CopyNumberProfile, locus: GeneLocus, gene: GeneCopyNumber, rule: AmplificationRule, focal: FocalRule
+) -> dict[str, Any]:
+    """The amplicon around a gene and the copy-number baseline of its chromosome arm outside it.
+
+    The amplicon is the contiguous run of segments around the gene whose compared value (``rule.mode``)
+    is at or above ``rule.gain_at`` (copy_number.thresholds, the configured reading like the gene's
+    ``call``), over the same purity/ploidy ranges as the gene. Each segment is *high* (the whole range
+    at or above gain_at), *low* (the whole range below) or *maybe*. The **core** run grows through high
+    segments only, the **outer** run through high and maybe ones; runs stop at an unmeasured gap that
+    is not bridged (copy_number.max_gap_bridged, probe-based formats only), at the arm's end, or at a
+    segment that is not high. Sizes are observed extents (first to last measured base); the largest
+    size the amplicon can have is up to the flanking low segments, known only when both are measured.
+
+    The arm (p or q, centromere from UCSC cytoBand ``acen`` bands, data/reference/centromeres.tsv) gives
+    the baseline: the length-weighted median copy number of the arm's segments outside the amplicon.
+    The gene's copy number divided by that baseline is a range: its low end uses the baseline with
+    the maybe segments counted in (highest baseline), its high end the baseline without them.
+
+    ``focal``: True when the gene is high, both edges are measured, the amplicon is at most
+    ``focal.max_size_bp`` and the ratio at least ``focal.min_ratio_to_arm`` over the whole range; False
+    when even the core exceeds the size or the ratio stays below the minimum (the high level is the
+    arm's: polysomy or whole-genome doubling); otherwise None with the reason. A gene-level table, a
+    bin-level file, too little of the arm measured (``focal.min_arm_measured_fraction``) or a gene
+    that is not assessable leave it None: missing evidence is never evidence.
+    """
+    out: dict[str, Any] = {
+        "state": "not_assessable",
+        "focal": None,
+        "arm": None,
+        "gain_level": {"mode": rule.mode, "gain_at": rule.gain_at, "source": "copy_number.thresholds"},
+        "rule": focal.to_dict(),
+        "start": None,
+        "end": None,
+        "size_bp": None,
+        "core_size_bp": None,
+        "max_size_bp": None,
+        "edges_measured": None,
+        "spans_arm": None,
+        "n_segments": 0,
+        "baseline": None,
+        "ratio_to_baseline": None,
+        "ratio_range": None,
+        "reasons": [],
+    }
+
+    def unknown(code: str, message: str) -> dict[str, Any]:
+        out["reasons"].append(Reason(code, f"{locus.gene}: {message}").to_dict())
+        return out
+
+    if profile.gene_rows is not None:
+        return unknown(
+            "focal_unknown_gene_level",
+            "the copy-number file is a gene-level table: without the segments around the gene neither the "
+            "amplicon's size nor the arm's baseline is known, so focality is unknown",
+        )
+    if profile.is_bin_level:
+        return unknown(
+            "focal_unknown_bin_level",
+            "bin-level file (.cnr): single bins are too noisy to delimit an amplicon; give the segment file "
+            "(.cns) to assess focality",
+        )
+    est = gene.estimate
+    if est is None:
+        return unknown("focal_unknown_not_assessable", "the gene's copy number is not assessable")
+    arm = chromosome_arm(locus.build, locus.chrom, locus.start, locus.end)
+    if arm is None:
+        return unknown(
+            "focal_unknown_arm",
+            f"no chromosome arm for chr{locus.chrom}:{locus.start:,}-{locus.end:,} (centromere table: "
+            "data/reference/centromeres.tsv)",
+        )
+    out["arm"] = {"name": arm.name, "start": arm.start, "end": arm.end}
+    chrom = normalize_contig(locus.chrom)
+    on_chrom = [s for s in profile.segments if s.chrom == chrom and math.isfinite(s.value)]
+    max_gap = rule.max_gap_bridged if gap_bridged(profile.format) else 0
+    spans = [(s, a, b) for s, a, b in _effective_spans(on_chrom, max_gap=max_gap) if b >= arm.start and a <= arm.end]
+    block = [i for i, (_s, a, b) in enumerate(spans) if b >= locus.start and a <= locus.end]
+    if not block:
+        return unknown("focal_unknown_not_assessable", "no segment of the arm overlaps the gene")
+    comps = [_component(s, 1.0) for s, _a, _b in spans]
+    observed = [(max(s.start, arm.start), min(s.end, arm.end)) for s, _a, _b in spans]
+    (plo, phi), (qlo, qhi) = est.purity, est.ploidy
+    corners = [(p, q) for p in (plo, phi) for q in (qlo, qhi)]
+
+    def state(values: Sequence[float]) -> str:
+        if min(values) >= rule.gain_at:
+            return "high"
+        return "low" if max(values) < rule.gain_at else "maybe"
+
+    states = [
+        state([compared_value(rule.mode, component_copy_number(c, p, q), c.log2, q) for p, q in corners]) for c in comps
+    ]
+    gene_state = state(value_range(est, rule.mode))
+    lo, hi = block[0], block[-1]
+
+    def touching(i: int) -> bool:  # span i and i + 1 are contiguous (probe gap bridged or none)
+        return spans[i][2] + 1 >= spans[i + 1][1]
+
+    def grow(allowed: tuple[str, ...]) -> tuple[int, int]:
+        a, b = lo, hi
+        while a > 0 and touching(a - 1) and states[a - 1] in allowed:
+            a -= 1
+        while b < len(spans) - 1 and touching(b) and states[b + 1] in allowed:
+            b += 1
+        return a, b
+
+    gain = f"{rule.gain_at:g} ({rule.mode})"
+    if gene_state == "low":
+        out["state"] = "no_amplicon"
+        out["reasons"].append(
+            Reason(
+                "no_amplicon",
+                f"{locus.gene}: copy number below the gain level {gain} over the whole plausible range: no amplicon",
+            ).to_dict()
+        )
+        return out
+    outer = grow(("high", "maybe"))
+    core = grow(("high",)) if gene_state == "high" else None
+    left_measured = outer[0] > 0 and touching(outer[0] - 1) and states[outer[0] - 1] == "low"
+    right_measured = outer[1] < len(spans) - 1 and touching(outer[1]) and states[outer[1] + 1] == "low"
+    out["state"] = "measured"
+    out["start"], out["end"] = observed[outer[0]][0], observed[outer[1]][1]
+    out["size_bp"] = out["end"] - out["start"] + 1
+    out["n_segments"] = outer[1] - outer[0] + 1
+    out["edges_measured"] = [left_measured, right_measured]
+    core_size = observed[core[1]][1] - observed[core[0]][0] + 1 if core else None
+    out["core_size_bp"] = core_size
+    if left_measured and right_measured:
+        out["max_size_bp"] = spans[outer[1] + 1][0].start - spans[outer[0] - 1][0].end - 1
+    whole_arm = core is not None and core[0] == 0 and core[1] == len(spans) - 1
+    out["spans_arm"] = whole_arm  # every measured segment of the arm is above the gain level
+
+    if core_size is not None and core_size > focal.max_size_bp:
+        what = (
+            f"high-level gain of the whole arm {arm.name} (polysomy or an arm-level gain)"
+            if whole_arm
+            else f"a large-scale gain over at least {_mb(core_size)} of {arm.name}"
+        )
+        out["focal"] = False
+        out["reasons"].append(
+            Reason(
+                "not_focal_large_amplicon",
+                f"{locus.gene}: copy number at or above the gain level {gain} over {_mb(core_size)} "
+                f"(focal amplification spans at most {_mb(focal.max_size_bp)}, copy_number.focal.max_size_mb): "
+                f"{what}, not a focal amplification",
+            ).to_dict()
+        )
+        return out
+
+    # The arm outside the amplicon: without the core (the maybe segments counted in: the highest baseline,
+    # for the ratio's low end) and without the outer run (the lowest baseline, for its high end).
+    inner = core if core is not None else (lo, hi)
+    outside_core = [i for i in range(len(spans)) if not inner[0] <= i <= inner[1]]
+    outside = [i for i in range(len(spans)) if not outer[0] <= i <= outer[1]]
+
+    def measured(indices: list[int], around: tuple[int, int]) -> tuple[int, float]:
+        bp = sum(observed[i][1] - observed[i][0] + 1 for i in indices)
+        rest = arm.length - (observed[around[1]][1] - observed[around[0]][0] + 1)
+        return bp, bp / rest if rest > 0 else 0.0
+
+    core_bp, core_fraction = measured(outside_core, inner)
+    outer_bp, outer_fraction = measured(outside, outer)
+    baseline: dict[str, Any] = {
+        "measured_bp": outer_bp,
+        "arm_measured_fraction": outer_fraction,
+        "n_segments": len(outside),
+        "copy_number": None,
+        "range": None,
+    }
+    out["baseline"] = baseline
+    if not outside_core or core_fraction < focal.min_arm_measured_fraction:
+        return unknown(
+            "focal_unknown_sparse_arm",
+            f"only {core_fraction:.0%} of {arm.name} outside the amplicon is measured ({core_bp:,} bp in "
+            f"{len(outside_core)} segment(s)); at least {focal.min_arm_measured_fraction:.0%} is needed for the "
+            "arm's baseline (copy_number.focal.min_arm_measured_fraction), so focality is unknown",
+        )
+    # Without the outer run too little may remain: the segments next to the amplicon are then possibly above
+    # the gain level themselves, the arm's lowest baseline is unknown and so is the ratio's high end.
+    low_known = bool(outside) and outer_fraction >= focal.min_arm_measured_fraction
+    if not low_known:
+        outside = outside_core
+        baseline.update(measured_bp=core_bp, arm_measured_fraction=core_fraction, n_segments=len(outside_core))
+    points = _kink_points(est, [*est.components, *comps])
+
+    def base_at(indices: list[int], p: float, q: float) -> float:
+        return _weighted_median(
+            [(component_copy_number(comps[i], p, q), float(observed[i][1] - observed[i][0] + 1)) for i in indices]
+        )
+
+    ratio_low, ratio_high = math.inf, 0.0
+    base_values = []
+    for p, q in points:
+        g_lo, g_hi = _gene_cn_at(est, p, q)
+        high_base, low_base = base_at(outside_core, p, q), base_at(outside, p, q)
+        base_values.append(low_base)
+        if high_base > 0:
+            ratio_low = min(ratio_low, g_lo / high_base)
+        ratio_high = max(ratio_high, g_hi / low_base) if low_base > 0 and low_known else math.inf
+    p, q = _point(est)
+    point_base = base_at(outside, p, q)
+    baseline["copy_number"] = point_base
+    baseline["range"] = [min(base_values), max(base_values)]
+    gene_point = _gene_cn_at(est, p, q)[0]
+    out["ratio_to_baseline"] = gene_point / point_base if point_base > 0 else None
+    out["ratio_range"] = [None if math.isinf(ratio_low) else ratio_low, None if math.isinf(ratio_high) else ratio_high]
+    base_text = _span(point_base, baseline["range"])
+    minimum = f"{focal.min_ratio_to_arm:g}x (copy_number.focal.min_ratio_to_arm)"
+    if ratio_high < focal.min_ratio_to_arm:
+        out["focal"] = False
+        out["reasons"].append(
+            Reason(
+                "not_focal_arm_level",
+                f"{locus.gene}: copy number at most {_ratio_text(ratio_high)} the {arm.name} baseline of {base_text} "
+                f"copies (focal amplification needs {minimum}): the high level is the whole arm's (polysomy or "
+                "whole-genome doubling), not a focal amplification",
+            ).to_dict()
+        )
+        return out
+    size_text = f"{_mb(out['size_bp'])} ({out['start']:,}-{out['end']:,})"
+    if gene_state != "high":
+        return unknown(
+            "focal_unknown_gene_straddles_gain",
+            f"its copy number straddles the gain level {gain} over the plausible range, so whether there is an "
+            "amplicon at all depends on purity or ploidy",
+        )
+    if out["size_bp"] > focal.max_size_bp:
+        return unknown(
+            "focal_unknown_size_straddles",
+            f"the copy number is certainly at or above the gain level over {_mb(core_size or 0)} and possibly over "
+            f"{size_text} (purity or ploidy needed); focal amplification spans at most {_mb(focal.max_size_bp)} "
+            "(copy_number.focal.max_size_mb)",
+        )
+    if not (left_measured and right_measured):
+        side = (
+            "both edges"
+            if not (left_measured or right_measured)
+            else "the left edge"
+            if not left_measured
+            else "the right edge"
+        )
+        return unknown(
+            "focal_unknown_edge_not_observed",
+            f"the high copy number runs over {size_text} of {arm.name} but {side} of it is not measured (an "
+            "unmeasured gap, the end of the data or a segment that may still be above the gain level), so its "
+            "size is unknown",
+        )
+    assert out["max_size_bp"] is not None
+    if out["max_size_bp"] > focal.max_size_bp:
+        return unknown(
+            "focal_unknown_size_straddles",
+            f"the amplicon measures {size_text} but may reach {_mb(out['max_size_bp'])} up to the flanking segments "
+            f"below the gain level; focal amplification spans at most {_mb(focal.max_size_bp)} "
+            "(copy_number.focal.max_size_mb)",
+        )
+    if ratio_low < focal.min_ratio_to_arm:
+        return unknown(
+            "focal_unknown_ratio_straddles",
+            f"copy number {_ratio_text(ratio_low)} to {_ratio_text(ratio_high)} the {arm.name} baseline over the "
+            f"plausible purity and ploidy; focal amplification needs {minimum}: purity needed",
+        )
+    out["focal"] = True
+    out["reasons"].append(
+        Reason(
+            "focal_amplification",
+            f"{locus.gene}: focal amplification: copy number at or above the gain level {gain} over {size_text} "
+            f"of {arm.name} (at most {_mb(out['max_size_bp'])} up to the flanking segments; limit "
+            f"{_mb(focal.max_size_bp)}), {_ratio_text(ratio_low)} or more the arm's baseline of {base_text} copies "
+            f"(needs {minimum})",
+        ).to_dict()
+    )
+    return out
+
+
+def _span(point: float, bounds: Sequence[float]) -> str:
+    if abs(bounds[1] - bounds[0]) < 5e-3:
+        return f"{point:.2f}"
+    return f"{point:.2f} (range {bounds[0]:.2f}-{bounds[1]:.2f})"
+
+
+# --------------------------------------------------------------------------- co-alterations (modifiers)
+
+#: Co-alterations reported next to MDM2 amplification. They never gate unless an arm names them
+#: (``gene_amplified`` / ``gene_deleted`` / ``gene_not_deleted``). In milademetan-treated intimal sarcoma,
+#: response was associated with TWIST1 amplification and negatively with CDKN2A loss (Cancer Discov
+#: 2023;13:1814); CDK4, HMGA2 and FRS2 are co-amplified on 12q13-15 in liposarcoma.
+CO_ALTERATIONS: tuple[tuple[str, str], ...] = (
+    ("CDK4", "amplification"),
+    ("HMGA2", "amplification"),
+    ("FRS2", "amplification"),
+    ("TWIST1", "amplification"),
+    ("CDKN2A", "homozygous_deletion"),
+)
+
+
+def homozygous_deletion_present(estimated: bool, deletion: Mapping[str, Any] | None) -> bool | None:
+    """True: the whole gene measured at or below the deletion level in every scenario; False: estimated and
+    no measured base at that level in any scenario; None: partial, possible (purity needed) or not measured."""
+    if not estimated:
+        return None
+    if deletion is None:
+        return False
+    if deletion.get("state") == "deleted" and deletion.get("whole") is not False:
+        return True
+    return None
+
+
+def deletion_reading(gene: GeneCopyNumber) -> tuple[bool | None, str]:
+    """Whether the gene is homozygously deleted, with the sentence that says why."""
+    present = homozygous_deletion_present(gene.estimate is not None, gene.deletion)
+    deletion = gene.deletion or {}
+    if present is True:
+        return (
+            True,
+            f"{gene.gene}: homozygous deletion (copy number <= {deletion['deletion_at']:g} over the {deletion['measured_over']})",
+        )
+    if present is False:
+        return False, f"{gene.gene}: no homozygous deletion (copy number {gene.copy_number:.2f}, measured)"
+    if deletion.get("state") == "deleted":
+        return None, f"{gene.gene}: part of the gene is homozygously deleted ({deletion['deleted_bp']:,} bp): review"
+    if deletion.get("state") == "possible":
+        return None, (
+            f"{gene.gene}: a loss that would be a homozygous deletion at some plausible purity "
+            f"({deletion['possible_bp']:,} bp): purity needed"
+        )
+    why = "; ".join(r.message for r in gene.reasons) or "not assessable"
+    return None, f"{gene.gene}: deletion not assessable ({why})"
+
+
+def co_alterations(genes: Mapping[str, GeneCopyNumber]) -> list[dict[str, Any]]:
+    """Each co-alteration of :data:`CO_ALTERATIONS` with ``present`` True / False / None and why (report modifiers)."""
+    out = []
+    for gene, alteration in CO_ALTERATIONS:
+        cn = genes.get(gene)
+        entry: dict[str, Any] = {"gene": gene, "alteration": alteration, "present": None, "call": None,
+                                 "copy_number": None}  # fmt: skip
+        if cn is None:
+            entry["detail"] = f"{gene} was not evaluated (add it to copy_number.genes)"
+        elif alteration == "amplification":
+            entry["present"] = cn.amplified
+            label = (
+                "amplified" if cn.amplified else "not amplified" if cn.amplified is False else cn.call.replace("_", " ")
+            )
+            entry["detail"] = f"{gene}: {label} (copy number {_fmt(cn.copy_number)}, copy_number.thresholds)"
+        else:
+            entry["present"], entry["detail"] = deletion_reading(cn)
+        if cn is not None:
+            entry["call"], entry["copy_number"] = cn.call, cn.copy_number
+        out.append(entry)
+    return out
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
 
 
 # --------------------------------------------------------------------------- plot data

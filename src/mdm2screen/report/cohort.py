@@ -19,20 +19,50 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
+from ..cn.genelevel import homozygous_deletion_present
 from ..fileio import atomic_write
 from .html import DEFAULT_TITLE, _template
 from .svg import STATUS_ORDER, STATUS_STYLE, TP53_ORDER, TP53_STYLE, cn_by_tp53_svg, status_counts_svg
 
 NA = "NA"
 _HEAD = (
-    "patient_id", "status", "mdm2_copy_number", "mdm2_amplified", "tp53_status", "mdm2_ihc", "cdk4_amplified",
-    "reasons", "cdk4_copy_number", "mdm2_call", "cdk4_call", "p53_ihc", "decision_sample", "n_samples", "build",
-    "tumor_type", "mdm2_fish",
+    "patient_id",
+    "status",
+    "mdm2_copy_number",
+    "mdm2_amplified",
+    "tp53_status",
+    "mdm2_ihc",
+    "cdk4_amplified",
+    "reasons",
+    "cdk4_copy_number",
+    "mdm2_call",
+    "cdk4_call",
+    "p53_ihc",
+    "decision_sample",
+    "n_samples",
+    "build",
+    "tumor_type",
+    "mdm2_fish",
 )
+# The MDM2 amplicon and the co-alterations (modifiers: they gate nothing unless an arm names them).
+# After the per-arm columns, so the columns before them keep their places.
+_CONTEXT = (
+    "mdm2_focal", "mdm2_amplicon_mb", "mdm2_arm_baseline", "hmga2_amplified", "frs2_amplified", "twist1_amplified",
+    "cdkn2a_deleted", "mdm2_fish_finding",
+)  # fmt: skip
 _TAIL = ("report_html", "report_json")
-#: Fixed summary.tsv columns. The per-arm ``status_<arm_id>`` columns go between ``tumor_type``
-#: and ``report_html``; :func:`summary_columns` gives the full list for a set of arms.
-SUMMARY_COLUMNS: tuple[str, ...] = _HEAD + _TAIL
+#: Fixed summary.tsv columns. The per-arm ``status_<arm_id>`` columns go between ``mdm2_fish``
+#: and ``mdm2_focal``; :func:`summary_columns` gives the full list for a set of arms.
+SUMMARY_COLUMNS: tuple[str, ...] = _HEAD + _CONTEXT + _TAIL
+#: Co-alterations counted among MDM2-amplified patients (summary column, label); MDM2 focality first.
+CO_ALTERATION_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("mdm2_focal", "MDM2 amplification focal"),
+    ("cdk4_amplified", "CDK4 amplification"),
+    ("hmga2_amplified", "HMGA2 amplification"),
+    ("frs2_amplified", "FRS2 amplification"),
+    ("twist1_amplified", "TWIST1 amplification"),
+    ("cdkn2a_deleted", "CDKN2A homozygous deletion"),
+)
 REASON_SEPARATOR = " | "
 # Cells starting with these are formulas to Excel/LibreOffice/Sheets (OWASP "CSV Injection");
 # the full-width forms are included because some spreadsheet locales accept them too.
@@ -91,7 +121,7 @@ _SORT_FILTER_JS = """
 
 def summary_columns(arm_ids: Iterable[str] = ()) -> tuple[str, ...]:
     """All summary.tsv columns for these arms, in order."""
-    return _HEAD + tuple(f"status_{_clean(a)}" for a in arm_ids) + _TAIL
+    return _HEAD + tuple(f"status_{_clean(a)}" for a in arm_ids) + _CONTEXT + _TAIL
 
 
 # --------------------------------------------------------------------------- one row
@@ -131,6 +161,30 @@ def _get(mapping: object, *keys: str) -> Any:
     return mapping
 
 
+def _gene(report: Mapping[str, Any], gene: str) -> Any:
+    """A gene's copy-number block of the report (MDM2 and CDK4 have their own keys)."""
+    if gene in ("MDM2", "CDK4"):
+        return report.get(gene.lower())
+    return _get(report, "genes", gene)
+
+
+def _deleted(gene: Any) -> str:
+    """true / false / NA: homozygous deletion over the whole gene, as ``cn.genelevel.homozygous_deletion_present`` reads it."""
+    if not isinstance(gene, Mapping):
+        return NA
+    deletion = gene.get("deletion")
+    present = homozygous_deletion_present(
+        gene.get("estimate") is not None, deletion if isinstance(deletion, Mapping) else None
+    )
+    return _bool(present)
+
+
+def _megabases(bp: object) -> str:
+    if bp is None or isinstance(bp, bool) or not isinstance(bp, (int, float)):
+        return NA
+    return _number(bp / 1_000_000)
+
+
 def summary_row(report: dict, *, report_html: str | None = None, report_json: str | None = None) -> dict[str, str]:
     """One flat summary row: reasons joined with " | ", booleans true/false/NA, numbers with 2 decimals.
 
@@ -141,7 +195,8 @@ def summary_row(report: dict, *, report_html: str | None = None, report_json: st
     samples = [s for s in report.get("samples") or [] if isinstance(s, Mapping)]
     decision = report.get("decision_sample")
     chosen = next((s for s in samples if s.get("sample_id") == decision), None) or next(
-        (s for s in samples if s.get("used_for_decision")), None)
+        (s for s in samples if s.get("used_for_decision")), None
+    )
     tumor = chosen.get("tumor_type") if chosen else None
     if not tumor:
         tumor = next((s.get("tumor_type") for s in samples if s.get("tumor_type")), None)
@@ -169,6 +224,14 @@ def summary_row(report: dict, *, report_html: str | None = None, report_json: st
     for arm in report.get("arms") or []:
         if isinstance(arm, Mapping) and arm.get("id"):
             row[f"status_{_clean(arm['id'])}"] = _clean(arm.get("status"))
+    amplicon = _get(report, "mdm2", "amplicon")
+    row["mdm2_focal"] = _bool(_get(amplicon, "focal"))
+    row["mdm2_amplicon_mb"] = _megabases(_get(amplicon, "size_bp"))
+    row["mdm2_arm_baseline"] = _number(_get(amplicon, "baseline", "copy_number"))
+    for gene in ("HMGA2", "FRS2", "TWIST1"):
+        row[f"{gene.lower()}_amplified"] = _bool(_get(_gene(report, gene), "amplified"))
+    row["cdkn2a_deleted"] = _deleted(_gene(report, "CDKN2A"))
+    row["mdm2_fish_finding"] = _clean(_get(report, "ihc", "fish", "finding"))
     safe_id = quote(pid, safe="")
     row["report_html"] = _clean(report_html or f"patients/{safe_id}.html")
     row["report_json"] = _clean(report_json or f"patients/{safe_id}.json")
@@ -247,8 +310,10 @@ def _concordance_view(concordance: Mapping[str, Any] | None) -> dict[str, Any] |
 
 def _script_csp(script: str) -> str:
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
-    return (f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-{digest}'; "
-            "base-uri 'none'; form-action 'none'")
+    return (
+        f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-{digest}'; "
+        "base-uri 'none'; form-action 'none'"
+    )
 
 
 def _strip_xmlns(svg: str) -> str:
@@ -258,9 +323,16 @@ def _strip_xmlns(svg: str) -> str:
 # --------------------------------------------------------------------------- writer
 
 
-def write_cohort_summary(rows: Iterable[dict[str, str]], outdir: str | Path, *, title: str = DEFAULT_TITLE,
-                         arms: list[dict], concordance: dict | None = None, problems: list[str] | None = None,
-                         thresholds: Mapping[str, Any] | None = None) -> dict[str, Path]:
+def write_cohort_summary(
+    rows: Iterable[dict[str, str]],
+    outdir: str | Path,
+    *,
+    title: str = DEFAULT_TITLE,
+    arms: list[dict],
+    concordance: dict | None = None,
+    problems: list[str] | None = None,
+    thresholds: Mapping[str, Any] | None = None,
+) -> dict[str, Path]:
     """Write {outdir}/cohort/summary.tsv, summary.csv, summary.xlsx (Excel: a sheet per arm and
     the problems), summary.html and the two plots.
 
@@ -294,7 +366,7 @@ def write_cohort_summary(rows: Iterable[dict[str, str]], outdir: str | Path, *, 
             points.append((row.get("patient_id", NA), cn, row.get("tp53_status", NA)))
         table.append(row)
     if extra:
-        at = columns.index(_TAIL[0])
+        at = columns.index(_CONTEXT[0])  # with the arms' columns: most such keys are an arm's status
         columns[at:at] = extra
     for row in table:
         for c in columns:
@@ -317,6 +389,7 @@ def write_cohort_summary(rows: Iterable[dict[str, str]], outdir: str | Path, *, 
         "status_svg": Markup(_strip_xmlns(status_svg)),  # svg.py escapes every text it writes
         "cn_svg": Markup(_strip_xmlns(cn_svg)),
         "concordance": _concordance_view(concordance),
+        "co_alterations": co_alteration_frequencies(table),
         "problems": list(problems or []),
         "script": Markup(_SORT_FILTER_JS),  # a constant, not input
         "csp": Markup(_script_csp(_SORT_FILTER_JS)),  # a constant and its hash
@@ -352,6 +425,32 @@ def write_cohort_summary(rows: Iterable[dict[str, str]], outdir: str | Path, *, 
     return written
 
 
+def co_alteration_frequencies(rows: Iterable[Mapping[str, str]]) -> dict[str, Any]:
+    """How often each co-alteration (:data:`CO_ALTERATION_COLUMNS`) is present among MDM2-amplified patients.
+
+    ``n`` MDM2-amplified patients (``mdm2_amplified`` true); per co-alteration ``present`` of ``assessed``
+    (true or false) with the percentage of the assessed, and ``unknown`` (NA: not assessable or not evaluated),
+    which is never counted as absent.
+    """
+    amplified = [r for r in rows if r.get("mdm2_amplified") == "true"]
+    table = []
+    for column, label in CO_ALTERATION_COLUMNS:
+        values = [r.get(column, NA) for r in amplified]
+        present, absent = values.count("true"), values.count("false")
+        assessed = present + absent
+        table.append(
+            {
+                "column": column,
+                "label": label,
+                "present": present,
+                "assessed": assessed,
+                "unknown": len(values) - assessed,
+                "percent": 100.0 * present / assessed if assessed else None,
+            }
+        )
+    return {"n": len(amplified), "rows": table}
+
+
 def _count(rows: Iterable[Mapping[str, str]], column: str) -> dict[str, int]:
     counts: dict[str, int] = {}
     for row in rows:
@@ -368,4 +467,16 @@ def _html_row(row: Mapping[str, str], arm_ids: Sequence[str]) -> dict[str, Any]:
         "href": f"../patients/{quote(pid, safe='')}.html",  # IDs are validated, quoted anyway
         "arm_status": [row.get(f"status_{a}", NA) for a in arm_ids],
         "reasons": reasons,
+        "co_alterations": _co_alteration_cell(row),
     }
+
+
+def _co_alteration_cell(row: Mapping[str, str]) -> str:
+    """The co-alterations present ('CDK4 amp, CDKN2A del'), 'none' when all were assessed absent, else NA."""
+    names = {"cdk4_amplified": "CDK4 amp", "hmga2_amplified": "HMGA2 amp", "frs2_amplified": "FRS2 amp",
+             "twist1_amplified": "TWIST1 amp", "cdkn2a_deleted": "CDKN2A del"}  # fmt: skip
+    values = {column: row.get(column, NA) for column in names}
+    present = [names[c] for c, v in values.items() if v == "true"]
+    if present:
+        return ", ".join(present)
+    return "none" if all(v == "false" for v in values.values()) else NA
