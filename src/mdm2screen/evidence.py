@@ -2,7 +2,11 @@
 
 For each sample: each screened gene's copy-number estimate (with its range over what is unknown),
 TP53 (every variant with its evidence, whether TP53 was shown to be sequenced, TP53 copy number),
-the patient's IHC/FISH resolved for the sample, and the files read with their checksums. Every
+the patient's IHC/FISH resolved for the sample, the files read with their checksums, and the
+tool versions the input files name (for the audit). Purity and ploidy: the sample sheet's when
+it states them, else the copy-number caller's own (the copy-number file itself, or the files the
+caller writes beside it: ``cn/caller_meta.py``), else not stated (copy number as a range); each
+with its source, and a caller QC failure (PURPLE FAIL_*/NO_TUMOR) as an error of the sample. Every
 access to the sample's files, checksums included, is inside this module's error boundary: a bad
 file becomes a reason and "not assessable" evidence, never an exception that leaves the batch.
 Which thresholds and arms decide is the decision layer's business (``decision.py``).
@@ -21,6 +25,16 @@ from pathlib import Path
 from typing import Any
 
 from .cn import chromosome_profile, gene_copy_number, read_copy_number
+from .cn.caller_meta import (
+    CallerPurity,
+    Kind,
+    StatedValue,
+    agreed,
+    cn_file_software,
+    find_caller_purity,
+    same_value,
+    stated_in_file,
+)
 from .config import Settings
 from .errors import InputError
 from .fileio import read_text_lines, sha256_file
@@ -37,6 +51,7 @@ from .model import (
 from .reference import gene_locus
 from .sheet import GENE_PANEL_KEYWORDS, SampleRow
 from .variants import TP53Settings, assess_coverage, assess_tp53, read_tp53_variants
+from .variants.headers import FileSoftware, variant_file_software
 from .variants.transcript import tp53_model
 
 log = logging.getLogger(__name__)
@@ -102,6 +117,26 @@ def unassessable_gene(gene: str, build: str, reason: Reason) -> GeneCopyNumber:
     )
 
 
+PURITY_NOT_STATED = "not stated (range over plausible purity)"
+
+
+@dataclass
+class PurityPloidy:
+    """The purity and ploidy a sample's copy numbers are read at, where each came from, and what the
+    copy-number caller's own files say (also when the sample sheet overrides them)."""
+
+    purity: float | None = None
+    ploidy: float | None = None
+    purity_source: str = PURITY_NOT_STATED
+    ploidy_source: str = "not stated"
+    caller: str | None = None  # whose files beside the copy numbers were read (PURPLE, Sequenza, ...)
+    caller_files: list[str] = field(default_factory=list)
+    caller_purity: float | None = None  # what the caller's files agree on, used or not
+    caller_ploidy: float | None = None
+    qc_status: str | None = None  # the caller's own QC status, as written (PURPLE QCStatus / fit method)
+    notes: list[Reason] = field(default_factory=list)  # values refused, disagreements, QC warnings
+
+
 @dataclass
 class SampleEvidence:
     """What one sample's files show; no decision."""
@@ -115,6 +150,9 @@ class SampleEvidence:
     mdm2_ihc: MarkerCall | None = None
     p53_ihc: MarkerCall | None = None
     fish: MarkerCall | None = None
+    purity_ploidy: PurityPloidy = field(default_factory=PurityPloidy)
+    # Tool versions the input files name (variants/headers.py, cn/caller_meta.py): for the audit only.
+    software: list[dict[str, Any]] = field(default_factory=list)
 
 
 class EvidenceAssembler:
@@ -140,7 +178,9 @@ class EvidenceAssembler:
 
     # ------------------------------------------------------------------ per sample
 
-    def _copy_number(self, row: SampleRow, errors: list[Reason], files: list[dict[str, Any]]):
+    def _copy_number(
+        self, row: SampleRow, errors: list[Reason], files: list[dict[str, Any]], software: list[dict[str, Any]]
+    ) -> tuple[dict[str, GeneCopyNumber], dict[str, Any] | None, PurityPloidy]:
         genes: dict[str, GeneCopyNumber] = {}
         profile: CopyNumberProfile | None = None
         if row.cn_file is None:
@@ -169,15 +209,18 @@ class EvidenceAssembler:
         if profile is None:
             for gene in [*self.genes, "TP53"]:
                 genes[gene] = unassessable_gene(gene, row.build, reason)
-            return genes, None
-        purity, ploidy = row.purity, row.ploidy
-        source: str | None = "sample sheet"
-        if purity is None and profile.purity is not None:
-            purity, source = profile.purity, "copy-number file"
-        if ploidy is None and profile.ploidy is not None:
-            ploidy = profile.ploidy
-        if purity is None:
-            source = None
+            return genes, None, self._sheet_only(row)
+        assert row.cn_file is not None  # a profile was read from it
+        chosen = self._purity_ploidy(row, profile, errors, files, software)
+        qc_failure = next((r for r in errors if r.code == "caller_qc_failed"), None)
+        if qc_failure is not None:
+            # The caller's own QC says its copy numbers are no evidence (no tumour found, contamination):
+            # none of them makes a call, amplified or not.
+            for gene in [*self.genes, "TP53"]:
+                genes[gene] = unassessable_gene(gene, row.build, qc_failure)
+            return genes, None, chosen
+        purity, ploidy = chosen.purity, chosen.ploidy
+        source = chosen.purity_source if purity is not None else None
         for gene in [*self.genes, "TP53"]:
             try:
                 genes[gene] = gene_copy_number(
@@ -210,7 +253,107 @@ class EvidenceAssembler:
             ],
             "threshold": self.rules["MDM2"].amplified_at if self.rules["MDM2"].mode == "absolute" else None,
         }
-        return genes, chr12
+        return genes, chr12, chosen
+
+    def _ploidy_not_stated(self) -> str:
+        lo, hi = self.rules["MDM2"].unknown_ploidy
+        span = f"{lo:g}" if lo == hi else f"{lo:g}-{hi:g}"
+        return f"not stated (copy_number.unknown_ploidy {span} considered)"
+
+    def _sheet_only(self, row: SampleRow) -> PurityPloidy:
+        return PurityPloidy(
+            purity=row.purity,
+            ploidy=row.ploidy,
+            purity_source="sample sheet" if row.purity is not None else PURITY_NOT_STATED,
+            ploidy_source="sample sheet" if row.ploidy is not None else self._ploidy_not_stated(),
+        )
+
+    def _purity_ploidy(
+        self,
+        row: SampleRow,
+        profile: CopyNumberProfile,
+        errors: list[Reason],
+        files: list[dict[str, Any]],
+        software: list[dict[str, Any]],
+    ) -> PurityPloidy:
+        """Sample sheet first; else what the caller states (the copy-number file itself and the files it
+        writes beside it must agree); else not stated. A caller QC failure is an error of the sample."""
+        assert row.cn_file is not None
+        chosen = self._sheet_only(row)
+        caller: CallerPurity | None = None
+        try:
+            caller = find_caller_purity(
+                row.cn_file, profile.format, min_plausible_purity=self.settings.min_plausible_purity()
+            )
+        except Exception as exc:  # noqa: BLE001 - a sidecar never stops the sample, let alone the batch
+            log.error("files beside %s could not be read", row.cn_file, exc_info=exc)
+            chosen.notes.append(
+                Reason(
+                    "caller_file_unreadable",
+                    f"the copy-number caller's files beside {row.cn_file} could not be read "
+                    f"({type(exc).__name__}: {str(exc)[:200]}); their purity and ploidy are not used",
+                )
+            )
+        if caller is not None:
+            chosen.caller, chosen.caller_files, chosen.qc_status = caller.caller, list(caller.files), caller.qc_status
+            for path in caller.files:
+                files.append(
+                    {"role": "cn_caller_file", "path": path, "sha256": file_sha256(Path(path)),
+                     "format": f"{caller.caller.lower()}_sidecar", "sample_id": row.sample_id}
+                )  # fmt: skip
+            for r in caller.problems:
+                (errors if r.code == "caller_qc_failed" else chosen.notes).append(r)
+            if caller.software is not None and (caller.software.tools or caller.software.notes):
+                software.append(_software_entry("cn_caller_file", row, caller.software))
+        name = Path(row.cn_file).name
+        kinds: tuple[Kind, Kind] = ("purity", "ploidy")
+        found: dict[Kind, tuple[StatedValue | None, StatedValue | None, Reason | None]] = {}
+        for kind in kinds:
+            own = stated_in_file(kind, getattr(profile, kind), row.cn_file)
+            statements = ([own] if own else []) + (caller.stated(kind) if caller else [])
+            found[kind] = (own, *agreed(statements))
+        # Files that disagree on one value come from more than one run: neither value from them is trusted.
+        mixed = any(conflict is not None for _, _, conflict in found.values())
+        for kind in kinds:
+            own, agreed_value, conflict = found[kind]
+            if caller is not None and caller.qc_failed:
+                agreed_value = None  # the caller's QC failed: its values are not evidence (errors say why)
+            if conflict is not None:
+                chosen.notes.append(conflict)
+            elif mixed and agreed_value is not None:
+                chosen.notes.append(
+                    Reason(
+                        f"caller_{kind}_not_used",
+                        f"the copy-number caller's {kind} {agreed_value.describe()} is not used either: its files "
+                        "disagree on another value, so they may come from more than one run",
+                    )
+                )
+                agreed_value = None
+            if agreed_value is not None:
+                setattr(chosen, f"caller_{kind}", agreed_value.value)
+            sheet = getattr(row, kind)
+            if sheet is not None:
+                if agreed_value is not None and not same_value(_sheet_value(kind, sheet), agreed_value):
+                    chosen.notes.append(
+                        Reason(
+                            f"{kind}_sheet_overrides_caller",
+                            f"the sample sheet's {kind} {sheet:g} is used; the copy-number caller states "
+                            f"{agreed_value.describe()}",
+                        )
+                    )
+                continue
+            if agreed_value is None:
+                continue
+            setattr(chosen, kind, agreed_value.value)
+            where = Path(agreed_value.file).name
+            setattr(
+                chosen,
+                f"{kind}_source",
+                f"copy-number file {name}"
+                if agreed_value is own
+                else f"{caller.caller if caller else 'caller'} file {where}",
+            )
+        return chosen
 
     def _coding(self, gene: str, build: str) -> tuple[tuple[int, int], ...]:
         """TP53's coding intervals (a deletion counts only where measured over them)."""
@@ -351,9 +494,11 @@ class EvidenceAssembler:
             )
         # _copy_number fills the detected format into the cn_file entry: keep it last when present.
         files.sort(key=lambda f: f["role"] == "cn_file")
-        genes, chr12 = self._copy_number(row, errors, files)
+        software: list[dict[str, Any]] = []
+        genes, chr12, purity_ploidy = self._copy_number(row, errors, files, software)
         tp53 = self._tp53(row, genes["TP53"], errors, files)
         tp53.copy_number = genes["TP53"]
+        software[:0] = self._input_software(row, files)
         rows = self.ihc.for_patient(patient_id)
         scoring = self.settings["ihc_scoring"]
         return SampleEvidence(
@@ -366,7 +511,39 @@ class EvidenceAssembler:
             mdm2_ihc=resolve_marker(rows, "MDM2", row.sample_id, scoring),
             p53_ihc=resolve_marker(rows, "p53", row.sample_id, scoring),
             fish=resolve_marker(rows, "MDM2_FISH", row.sample_id, scoring),
+            purity_ploidy=purity_ploidy,
+            software=software,
         )
+
+    @staticmethod
+    def _input_software(row: SampleRow, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Tool versions the variant and copy-number files name in their headers (the audit's record of
+        the caller and annotation tools). Never an error of the sample: a problem is a note."""
+        found = []
+        for f in files:
+            if f["role"] not in ("vcf", "cn_file"):
+                continue
+            try:
+                if f["role"] == "vcf":
+                    kind = f["format"] if f["format"] in ("vcf", "maf") else None
+                    entry: FileSoftware | None = variant_file_software(f["path"], kind)
+                else:
+                    entry = cn_file_software(f["path"], f["format"]) if f["format"] else None
+                    entry = entry or FileSoftware(f["path"])
+            except Exception as exc:  # noqa: BLE001 - the audit record never stops the sample
+                log.error("tool versions of %s could not be read", f["path"], exc_info=exc)
+                entry = FileSoftware(f["path"], notes=[f"header not read ({type(exc).__name__}: {str(exc)[:200]})"])
+            if entry is not None:
+                found.append(_software_entry(f["role"], row, entry))
+        return found
+
+
+def _software_entry(role: str, row: SampleRow, software: FileSoftware) -> dict[str, Any]:
+    return {"role": role, "sample_id": row.sample_id, **software.to_dict()}
+
+
+def _sheet_value(kind: Kind, value: float) -> StatedValue:
+    return StatedValue(kind, value, repr(float(value)), "sample sheet", "")
 
 
 def _unexpected(path: Any, what: str, exc: BaseException) -> Reason:

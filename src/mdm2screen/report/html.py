@@ -414,6 +414,8 @@ def build_view(report: Mapping[str, Any], title: str) -> dict[str, Any]:
         "arms": arm_views,
         "confirmation": _confirmation_view(_dict(report.get("ihc"))),
         "samples": samples,
+        # The decision sample's summary: where its purity and ploidy came from (shown in the gene blocks).
+        "decision_summary": next((s for s in samples if s.get("used_for_decision") is True), None),
         "other_genes": other_genes,
         "events": events,
         "variants": variants,

@@ -6,6 +6,8 @@ and configuration give byte-identical JSON apart from ``provenance.run``.
 
 from __future__ import annotations
 
+import copy
+import csv
 import datetime as dt
 import importlib.metadata
 import os
@@ -27,9 +29,10 @@ from ..decision import PatientDecision, SampleDecision
 from ..evidence import file_sha256
 from ..ihc import IHCTable
 from ..model import GeneCopyNumber
-from ..paths import repo_root
+from ..paths import reference_path, repo_root
+from ..variants.transcript import TRANSCRIPT as TP53_TRANSCRIPT
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 REFERENCE = {
     "genes": "resources/reference/genes.tsv (SpliceAI 1.3.1 GENCODE v24 canonical transcripts)",
     "tp53_transcript": "NM_000546.6 / ENST00000269305",
@@ -62,8 +65,11 @@ class SampleSummary:
     build: str
     collection_date: str | None
     tumor_type: str | None
-    purity: float | None
+    purity: float | None  # what the copy numbers were read at: the sheet's, else the caller's own
     ploidy: float | None
+    purity_source: str  # "sample sheet", "<caller> file <name>", "copy-number file <name>", "not stated (...)"
+    ploidy_source: str
+    caller_estimate: dict[str, Any] | None  # what the copy-number caller's own files say, QC status, notes
     assay: str | None
     used_for_decision: bool
     evaluable: bool
@@ -84,13 +90,27 @@ class SampleSummary:
         def short(g: GeneCopyNumber) -> dict[str, Any]:
             return {"call": g.call, "amplified": g.amplified, "copy_number": g.copy_number}
 
+        pp = ev.purity_ploidy
+        caller = None
+        if pp.caller is not None or pp.notes:
+            caller = {
+                "caller": pp.caller,
+                "files": list(pp.caller_files),
+                "purity": pp.caller_purity,
+                "ploidy": pp.caller_ploidy,
+                "qc_status": pp.qc_status,
+                "notes": [r.to_dict() for r in pp.notes],
+            }
         return cls(
             sample_id=row.sample_id,
             build=row.build,
             collection_date=row.collection_date.isoformat() if row.collection_date else None,
             tumor_type=row.tumor_type,
-            purity=row.purity,
-            ploidy=row.ploidy,
+            purity=pp.purity,
+            ploidy=pp.ploidy,
+            purity_source=pp.purity_source,
+            ploidy_source=pp.ploidy_source,
+            caller_estimate=caller,
             assay=row.assay,
             used_for_decision=used,
             evaluable=d.evaluable,
@@ -118,6 +138,7 @@ class IHCSection:
 @lru_cache(maxsize=1)
 def software_versions() -> dict[str, str | None]:
     """Versions of what read the files and ran the screen (Python's is in ``run``: it is per host)."""
+
     def installed(name: str) -> str | None:
         try:
             return importlib.metadata.version(name)
@@ -129,6 +150,35 @@ def software_versions() -> dict[str, str | None]:
         "pysam": pysam.__version__,
         "htslib": getattr(pysam.version, "__htslib_version__", None),
         "snakemake": installed("snakemake"),
+    }
+
+
+@lru_cache(maxsize=1)
+def reference_data() -> dict[str, Any]:
+    """Versions of the shipped reference data, read from the files themselves: the TP53 transcript the
+    HGVS and consequences are computed on, where each build's gene coordinates come from, and the
+    SHA-256 of every reference file (a changed file shows as a changed checksum)."""
+    tp53: dict[str, str] = {}
+    sources: dict[str, set[str]] = {}
+    with open(reference_path("genes.tsv"), newline="") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            if row.get("gene") == "TP53":
+                tp53 = {k: row.get(k) or "" for k in ("mane_select_ensembl", "mane_status")}
+            for key, value in row.items():
+                if key and key.endswith("_source") and value:
+                    sources.setdefault(key.removesuffix("_source").replace("grch", "GRCh"), set()).add(value)
+    folder = reference_path("genes.tsv").parent
+    files = [
+        {"name": p.name, "sha256": file_sha256(p)}
+        for p in sorted(folder.iterdir())
+        if p.is_file() and p.suffix != ".md" and "LICENSE" not in p.name.upper()  # data, not documentation
+    ]
+    return {
+        "tp53_transcript": TP53_TRANSCRIPT,
+        "tp53_transcript_ensembl": tp53.get("mane_select_ensembl") or None,
+        "tp53_transcript_status": tp53.get("mane_status") or None,
+        "gene_coordinates": {build: "; ".join(sorted(values)) for build, values in sorted(sources.items())},
+        "files": files,
     }
 
 
@@ -144,6 +194,10 @@ class Provenance:
     genome_build: str
     reference: dict[str, str]
     run: dict[str, Any]  # run-time fields: the only ones that differ between identical runs
+    # Tools the input files name in their headers (callers, VEP, SnpEff; PURPLE/FACETS/Sequenza files):
+    # one entry per sample and file, as read (variants/headers.py, cn/caller_meta.py).
+    inputs_software: list[dict[str, Any]]
+    reference_data: dict[str, Any]
 
 
 @dataclass
@@ -252,5 +306,7 @@ def build_report(decision: PatientDecision, ctx: ReportContext) -> PatientReport
                 "python": platform.python_version(),
                 "pid": os.getpid(),
             },
+            inputs_software=[dict(entry) for d in decision.chronological for entry in d.evidence.software],
+            reference_data=copy.deepcopy(reference_data()),  # the cached dict is never handed out
         ),
     )
