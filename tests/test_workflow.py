@@ -46,9 +46,7 @@ def test_batch_jobs_ask_for_batch_threads_cores(tmp_path):
     """Each batch job screens with `batch_threads` worker processes, so it asks Snakemake (and Slurm)
     for that many cores; Snakemake lowers it to --cores."""
     config = tmp_path / "config.yaml"
-    config.write_text(
-        f"samples: {REPO / 'resources/demo/samples.tsv'}\noutdir: {tmp_path / 'out'}\nbatch_size: 5\n"
-    )
+    config.write_text(f"samples: {REPO / 'resources/demo/samples.tsv'}\noutdir: {tmp_path / 'out'}\nbatch_size: 5\n")
     base = [*SNAKEMAKE, "--dry-run", "--configfile", str(config)]
     for cores, threads, expected in (("8", 3, 3), ("8", 1, 1), ("2", 3, 2)):
         dry = run([*base, "--cores", cores, "--config", f"batch_threads={threads}"])
@@ -59,8 +57,10 @@ def test_batch_jobs_ask_for_batch_threads_cores(tmp_path):
         assert len(blocks) == 4 and threads_seen == {expected}, dry.stdout[-3000:]
 
 
-def test_snakemake_lint_is_clean():
-    result = run([*SNAKEMAKE, "--lint"])
+@pytest.mark.parametrize("snakefile", ["Snakefile", "workflow/Snakefile"])
+def test_snakemake_lint_is_clean(snakefile):
+    """The workflow (workflow/Snakefile, the module snakedeploy deploys) and the clone's Snakefile."""
+    result = run([*SNAKEMAKE, "--snakefile", snakefile, "--lint"])
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Lints for" not in result.stdout, result.stdout
 
@@ -73,7 +73,7 @@ def test_snakefmt_clean():
         if (Path(sys.executable).parent / "snakefmt").exists()
         else "snakefmt"
     )
-    result = run([exe, "--check", "Snakefile", "workflow/rules"])
+    result = run([exe, "--check", "Snakefile", "workflow/Snakefile", "workflow/rules"])
     assert result.returncode == 0, result.stdout + result.stderr
 
 

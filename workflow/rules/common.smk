@@ -2,7 +2,6 @@
 # work: every problem is listed at once and the run stops (mdm2screen.pipeline.prepare).
 import os
 import sys
-from pathlib import Path
 
 import pandas as pd
 import yaml
@@ -13,11 +12,12 @@ from mdm2screen.fileio import sha256_file
 from mdm2screen.paths import schema_path
 from mdm2screen.pipeline import gistic_samples, prepare
 
-# Without --configfile/--config the demo cohort runs. Loaded here rather than with the
-# `configfile:` directive so that keys left out of another cohort's file (e.g. `ihc`) take
-# schema defaults instead of the demo's values.
+# Without --configfile/--config the demo cohort runs (a deployment passes its own config). Loaded
+# here rather than with the `configfile:` directive so that keys left out of another cohort's file
+# (e.g. `ihc`) take schema defaults instead of the demo's values. The file is the workflow's own,
+# found next to this one; the paths in it are relative to the working folder, as in any config.
 if not config:
-    with open(Path(workflow.basedir) / "config" / "config.yaml") as handle:
+    with open(workflow.source_path("../../config/config.yaml")) as handle:
         config.update(yaml.safe_load(handle))
 
 # mdm2screen's own checks run first: they list every problem with file, line and column.
@@ -95,10 +95,13 @@ def patient_report_folder():
     if not os.path.isdir(folder):
         return []
     # Assigned first: Snakemake's parser reads `report` at the start of a line as its directive.
+    # The caption's path is relative to workflow/Snakefile, where `all` asks for this folder.
+    # Snakemake reads a caption relative to the file defining the rule that uses it, in a clone
+    # as in a module fetched with github(...); workflow.basedir is the deploying workflow's folder.
     marked = report(
         folder,
         patterns=["{patient}.html"] + (["{patient}.fhir.json"] if WRITE_FHIR else []),
-        caption=str(Path(workflow.basedir) / "workflow" / "report" / "patient.rst"),
+        caption="report/patient.rst",
         category="Patient reports",
         labels={"patient": "{patient}"},
     )

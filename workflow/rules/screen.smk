@@ -23,7 +23,7 @@ for _batch in BATCHES:
         group:
             "screen"
         conda:
-            "../../environment.yml"
+            "../envs/screen.yaml"
         threads: BATCH_THREADS
         resources:
             mem_mb=1000,

@@ -31,7 +31,7 @@ rule cohort_summary:
     log:
         f"{OUTDIR}/logs/cohort_summary.log",
     conda:
-        "../../environment.yml"
+        "../envs/summary.yaml"
     resources:
         mem_mb=2000,
         runtime=30,
