@@ -7,9 +7,19 @@ line numbers in messages are those an editor shows.
 
 Optional column ``variants_profiled`` (yes/no/true/false, or empty for unknown): the source of
 the sample's MAF states that this sample was profiled for mutations, so a sample without MAF
-rows had no mutation called (rather than a barcode that matches nothing). Per-sample *files* are not opened here: a missing or broken data
-file makes only that patient INDETERMINATE at screening time. Structural problems (missing
-columns, bad IDs, duplicate samples, unknown builds, out-of-range values) stop the run.
+rows had no mutation called (rather than a barcode that matches nothing).
+
+Optional columns for what else can make p53 non-functional, and for resistance over time:
+``sv_vcf`` (a structural-variant VCF, a path like ``vcf``), ``sample_type`` (``tissue`` or
+``plasma``; ``cfDNA``/``ctDNA`` (also ``cf-DNA``, ``ct DNA``) are read as plasma, case ignored; empty: not
+stated), ``normal_sample`` (the matched normal's column in the VCFs, never the same as
+``tumor_sample``) and ``treatment_start`` (the MDM2-inhibitor start date, YYYY-MM-DD). The start
+date belongs to the patient: every row of a patient gives the same date, or none on every row,
+in one sheet and across sheets; a sample collected after it is fine (that is what it is for).
+
+Per-sample *files* are not opened here: a missing or broken data file makes only that patient
+INDETERMINATE at screening time. Structural problems (missing columns, bad IDs, duplicate samples,
+unknown builds, out-of-range values) stop the run.
 """
 
 from __future__ import annotations
@@ -44,12 +54,20 @@ OPTIONAL_COLUMNS = (
     "gene_panel",
     "gistic_cna",
     "variants_profiled",
+    "sv_vcf",
+    "sample_type",
+    "normal_sample",
+    "treatment_start",
 )
-PATH_COLUMNS = ("cn_file", "vcf", "bam", "coverage", "gistic_cna")
+PATH_COLUMNS = ("cn_file", "vcf", "bam", "coverage", "gistic_cna", "sv_vcf")
 KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 MAX_PLOIDY = 12.0
 GENE_PANEL_KEYWORDS = ("WES", "WGS")
 BOOLEAN_VALUES = {"yes": True, "true": True, "no": False, "false": False}
+SAMPLE_TYPES = ("tissue", "plasma")
+# sample_type, case ignored: cell-free / circulating tumour DNA is plasma ("cfDNA", "ct-DNA", "ct DNA").
+_SAMPLE_TYPE = re.compile(r"(tissue|plasma|c[ft][\s_-]*dna)", re.IGNORECASE)
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Used when no configuration is at hand (copy_number.min_plausible_purity's schema default).
 # A plain decimal number: float() also takes "1_0", "infinity", "nan" and surrounding blanks.
 _NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
@@ -78,6 +96,10 @@ class SampleRow:
     gistic_cna: Path | None = None
     # True: the MAF's source says this sample was profiled for mutations (no rows = none called).
     variants_profiled: bool | None = None
+    sv_vcf: Path | None = None  # structural-variant VCF
+    sample_type: str | None = None  # "tissue" or "plasma" (cfDNA/ctDNA); None: not stated
+    normal_sample: str | None = None  # the matched normal's column in the VCFs
+    treatment_start: dt.date | None = None  # the patient's MDM2-inhibitor start date (same on all their rows)
     raw: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     def fingerprint(self) -> str:
@@ -104,6 +126,9 @@ class SheetResult:
     # (sample ID, line) of every data row that names one, rows with other problems included, so
     # that a duplicate is reported in the same run as the row's other problems.
     sample_ids: list[tuple[str, int]] = field(default_factory=list)
+    # (patient ID, treatment_start or None, line) of every row naming a patient whose treatment_start
+    # is empty or a valid date, rows with other problems included: the date must agree across sheets.
+    treatment_starts: list[tuple[str, dt.date | None, int]] = field(default_factory=list)
 
 
 def _cn_formats() -> tuple[str, ...]:
@@ -131,6 +156,50 @@ def _parse_float(
         problems.append(f"{where}, column '{column}': expected a value {bound}, found {value!r}")
         return None
     return number
+
+
+def _parse_sample_type(value: str, where: str, problems: list[str]) -> str | None:
+    if not value:
+        return None
+    found = _SAMPLE_TYPE.fullmatch(value)
+    sample_type = None if found is None else "tissue" if found.group(1).lower() == "tissue" else "plasma"
+    if sample_type is None:
+        problems.append(
+            f"{where}, column 'sample_type': expected {' or '.join(SAMPLE_TYPES)} (cfDNA and ctDNA are read as "
+            f"plasma), found {value!r}; a matched blood (white-cell) normal is not a row of its own: name its VCF "
+            "column in normal_sample"
+        )
+    return sample_type
+
+
+def _parse_day(value: str, column: str, where: str, problems: list[str]) -> dt.date | None:
+    """A YYYY-MM-DD date (date.fromisoformat alone also takes 20240102 and week dates)."""
+    try:
+        if _ISO_DAY.match(value):
+            return dt.date.fromisoformat(value)
+    except ValueError:
+        pass
+    problems.append(f"{where}, column '{column}': expected a date as YYYY-MM-DD, found {value!r}")
+    return None
+
+
+def _shown_day(day: dt.date | None) -> str:
+    return day.isoformat() if day is not None else "none"
+
+
+def _treatment_start_problems(sheet: Path, starts: list[tuple[str, dt.date | None, int]]) -> list[str]:
+    """A row whose treatment_start differs from the patient's first row in the same sheet."""
+    problems = []
+    first: dict[str, tuple[dt.date | None, int]] = {}
+    for patient, day, line in starts:
+        seen = first.setdefault(patient, (day, line))
+        if seen[0] != day:
+            problems.append(
+                f"{sheet}, line {line}, column 'treatment_start': patient {patient!r} has {_shown_day(day)} here "
+                f"but {_shown_day(seen[0])} on line {seen[1]}; the MDM2-inhibitor start date is the patient's: give "
+                "the same date on every row of the patient"
+            )
+    return problems
 
 
 def split_lines(text: str) -> list[str]:
@@ -198,6 +267,7 @@ def read_sheet(
     rows: list[SampleRow] = []
     other_rows = 0
     sample_ids: list[tuple[str, int]] = []
+    starts: list[tuple[str, dt.date | None, int]] = []
     base = sheet.parent
     for offset, cells in enumerate(reader, start=first + 2):
         if not cells or all(not c.strip() for c in cells) or cells[0].startswith("#"):
@@ -260,6 +330,20 @@ def read_sheet(
                     f"{where}, column 'variants_profiled': expected yes, no, true, false or empty, "
                     f"found {record['variants_profiled']!r}"
                 )
+        sample_type = _parse_sample_type(record.get("sample_type", ""), where, row_problems)
+        normal_sample = record.get("normal_sample") or None
+        if normal_sample is not None and normal_sample == record.get("tumor_sample"):
+            row_problems.append(
+                f"{where}, column 'normal_sample': {normal_sample!r} is also the tumor_sample; the matched normal's "
+                "column must be another one"
+            )
+        treatment_start = None
+        if record.get("treatment_start"):
+            treatment_start = _parse_day(record["treatment_start"], "treatment_start", where, row_problems)
+            if treatment_start is not None and record["patient_id"]:
+                starts.append((record["patient_id"], treatment_start, offset))
+        elif record["patient_id"]:
+            starts.append((record["patient_id"], None, offset))
         panel = record.get("gene_panel") or None
         if panel is not None and panel.upper() in GENE_PANEL_KEYWORDS:
             panel = panel.upper()
@@ -291,12 +375,17 @@ def read_sheet(
                 gene_panel=panel,
                 gistic_cna=paths["gistic_cna"],
                 variants_profiled=profiled,
+                sv_vcf=paths["sv_vcf"],
+                sample_type=sample_type,
+                normal_sample=normal_sample,
+                treatment_start=treatment_start,
                 raw=tuple(sorted(record.items())),
             )
         )
+    problems.extend(_treatment_start_problems(sheet, starts))
     if not rows and not problems and not other_rows:
         problems.append(f"{sheet}: the sample sheet has a header but no sample rows")
-    return SheetResult(sheet, rows, problems, sample_ids)
+    return SheetResult(sheet, rows, problems, sample_ids, starts)
 
 
 def sheet_paths(samples: str | Path) -> list[Path]:
@@ -308,7 +397,8 @@ def sheet_paths(samples: str | Path) -> list[Path]:
 
 
 def cross_sheet_problems(results: list[SheetResult]) -> list[str]:
-    """Problems spanning rows: a sample ID used twice, one sample under two patients."""
+    """Problems spanning rows: a sample ID used twice, one sample under two patients, a patient whose
+    treatment_start differs between sheets (within one sheet, read_sheet reports it)."""
     problems = []
     seen: dict[str, tuple[Path, int]] = {}
     for result in results:
@@ -321,6 +411,19 @@ def cross_sheet_problems(results: list[SheetResult]) -> list[str]:
                 )
             else:
                 seen[sample_id] = (result.path, line)
+    started: dict[str, tuple[dt.date | None, Path, int]] = {}
+    for result in results:
+        reported: set[str] = set()  # one problem per sheet and patient is enough to find it
+        for patient, day, line in result.treatment_starts:
+            first_start = started.setdefault(patient, (day, result.path, line))
+            if first_start[1] != result.path and first_start[0] != day and patient not in reported:
+                reported.add(patient)
+                problems.append(
+                    f"{result.path}, line {line}, column 'treatment_start': patient {patient!r} has "
+                    f"{_shown_day(day)} here but {_shown_day(first_start[0])} in {first_start[1]}, line "
+                    f"{first_start[2]}; the MDM2-inhibitor start date is the patient's: give the same date on "
+                    "every row of the patient, in every sheet"
+                )
     return problems
 
 

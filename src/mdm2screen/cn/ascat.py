@@ -6,7 +6,9 @@ VanLoo-lab/ascat README): ``sample chr startpos endpos nMajor nMinor`` with SNP 
 wrappers write a total column instead (``nTot``/``total_cn``/``tcn``/``cn``), which is used
 directly. Without a sample column (PCGR's ``Chromosome Start End nMajor nMinor`` input,
 sigven/pcgr ``examples/*.cna.tsv``) the file is single-sample. Raw (non-integer) ``nAraw``
-``nBraw`` columns are ignored; rows with missing allele copy numbers are skipped.
+``nBraw`` columns are ignored; rows with missing allele copy numbers are skipped. ``nMajor``/``nMinor``
+also go to ``major_cn``/``minor_cn`` (``allelic.AlleleChecks``: a row with the minor above the major keeps
+its total and loses them).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from ._common import (
     read_table,
     skipped_note,
 )
+from .allelic import AlleleChecks
 
 FORMATS = ("ascat",)
 TOTAL_KEYS = ("ntot", "n.tot", "total_cn", "totalcn", "total_copy_number", "tcn", "cn")
@@ -83,6 +86,7 @@ def parse(path: str, lines: Sequence[str], fmt: str, sieve: OffChromosomes | Non
     notes: list[str] = []
     samples: dict[str, list] = {}
     skipped = 0
+    alleles = AlleleChecks()
     for row in table.rows:
         sample = row.fields[sample_i].strip() if sample_i is not None else ""
         if sample_i is not None and not sample:
@@ -102,6 +106,7 @@ def parse(path: str, lines: Sequence[str], fmt: str, sieve: OffChromosomes | Non
             major = check_copy_number(table, row, mai, parse_float(table, row, mai), notes)
             minor = check_copy_number(table, row, mii, parse_float(table, row, mii), notes)
             total = major + minor if major is not None and minor is not None else None
+            major, minor = alleles.check(row.line, major, minor)
         else:
             assert ti is not None  # use_alleles is False only with a total column (checked above)
             total = check_copy_number(table, row, ti, parse_float(table, row, ti), notes)
@@ -124,6 +129,7 @@ def parse(path: str, lines: Sequence[str], fmt: str, sieve: OffChromosomes | Non
         segs.append(seg)
     if note := skipped_note(skipped, "the allele copy numbers are missing"):
         notes.append(note)
+    notes.extend(alleles.notes())
     if use_alleles:
         notes.append("total copy number = nMajor + nMinor")
     else:

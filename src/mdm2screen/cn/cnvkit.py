@@ -7,7 +7,9 @@ reference. Optional columns:
 
 - ``cn``: absolute integer copy number written by ``cnvkit.py call`` (.call.cns) -> used as
   ``Segment.copy_number`` (the raw log2 is kept as the value);
-- ``cn1``/``cn2``: allele-specific copy numbers from ``call`` with a VCF -> major/minor;
+- ``cn1``/``cn2``: allele-specific copy numbers from ``call`` with a VCF (cnvlib/call.py: ``cn1 >= cn2``,
+  ``cn1 + cn2 = cn``; empty where the BAF is unknown) -> major/minor, dropped by ``allelic.AlleleChecks``
+  when they contradict ``cn``;
 - ``probes``: bins in the segment (present in every .cns, absent from .cnr);
 - ``weight``/``depth``: bin weight and depth (.cnr).
 
@@ -33,6 +35,7 @@ from ._common import (
     read_table,
     skipped_note,
 )
+from .allelic import AlleleChecks
 
 FORMATS = ("cnvkit", "cnvkit_cnr")
 BASE_KEYS = {"chromosome", "start", "end", "log2"}
@@ -74,6 +77,7 @@ def parse(path: str, lines: Sequence[str], fmt: str, sieve: OffChromosomes | Non
     notes: list[str] = []
     segments = []
     skipped = empty = 0
+    alleles = AlleleChecks()
     for row in table.rows:
         log2 = parse_float(table, row, li)
         if log2 is None:
@@ -88,6 +92,7 @@ def parse(path: str, lines: Sequence[str], fmt: str, sieve: OffChromosomes | Non
         cn = check_copy_number(table, row, cni, parse_float(table, row, cni), notes) if cni is not None else None
         major = parse_float(table, row, c1i) if c1i is not None else None
         minor = parse_float(table, row, c2i) if c2i is not None else None
+        major, minor = alleles.check(row.line, major, minor, total=cn)
         seg = make_segment(
             table,
             row,
@@ -109,6 +114,7 @@ def parse(path: str, lines: Sequence[str], fmt: str, sieve: OffChromosomes | Non
         notes.append(note)
     if cni is not None:
         notes.append("absolute copy number taken from the 'cn' column (cnvkit.py call); log2 kept as raw value")
+    notes.extend(alleles.notes())
     return ParsedFile(
         path, fmt, {"": segments}, names_samples=False, is_bin_level=(fmt == "cnvkit_cnr"), notes=notes
     ).finish()

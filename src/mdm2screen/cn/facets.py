@@ -5,7 +5,9 @@ Convention (mskcc/facets ``R/facets-cncf.R``, ``emcncf()``; the written ``*.cncf
 mafR.clust start end cf.em tcn.em lcn.em``. ``start``/``end`` are the first and last SNP
 positions of the segment (**1-based inclusive**); chromosome ``23`` is X (``24`` Y).
 ``tcn.em`` is the absolute total tumour copy number (older ``fitcncf`` output: ``tcn``);
-``lcn.em`` the lesser allele copy number (``NA`` when too few heterozygous SNPs).
+``lcn.em`` the lesser allele copy number (``NA`` when too few heterozygous SNPs): ``minor_cn``, with
+``major_cn = tcn.em - lcn.em``; both None when ``lcn.em`` is NA (unknown, never 0), both dropped
+(``allelic.AlleleChecks``) when ``lcn.em`` is above ``tcn.em - lcn.em`` (it is the lesser allele).
 
 Purity/ploidy are used only when the file states them: ``purity``/``ploidy`` columns (one
 value for the whole file) or comment lines such as ``# purity = 0.62`` / ``# ploidy = 3.1``.
@@ -32,6 +34,7 @@ from ._common import (
     skipped_note,
     validate_purity_ploidy,
 )
+from .allelic import AlleleChecks
 
 FORMATS = ("facets",)
 TCN_KEYS = ("tcn.em", "tcn")
@@ -82,6 +85,7 @@ def parse(path: str, lines: Sequence[str], fmt: str, sieve: OffChromosomes | Non
     pcols = {k: table.col(k, required=False) for k in column_values}
     samples: dict[str, list] = {}
     skipped = 0
+    alleles = AlleleChecks()
     for row in table.rows:
         for key, idx in pcols.items():
             if idx is not None and (v := parse_float(table, row, idx)) is not None:
@@ -103,7 +107,7 @@ def parse(path: str, lines: Sequence[str], fmt: str, sieve: OffChromosomes | Non
             skipped += 1
             continue
         lcn = parse_float(table, row, li) if li is not None else None
-        major = tcn - lcn if lcn is not None else None
+        major, lcn = alleles.check(row.line, tcn - lcn if lcn is not None else None, lcn)
         seg = make_segment(
             table,
             row,
@@ -136,6 +140,7 @@ def parse(path: str, lines: Sequence[str], fmt: str, sieve: OffChromosomes | Non
                 ploidy = values.pop()
     if note := skipped_note(skipped, "tcn.em is missing"):
         notes.append(note)
+    notes.extend(alleles.notes())
     return ParsedFile(
         path, fmt, samples, names_samples=sample_i is not None, purity=purity, ploidy=ploidy, notes=notes
     ).finish()

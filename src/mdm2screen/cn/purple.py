@@ -9,6 +9,8 @@ clamped to 0 (a larger negative value is rejected as corrupt).
 - ``purple_somatic`` (``*.purple.cnv.somatic.tsv``; older releases ``*.purple.cnv`` with a
   ``#chromosome`` header): ``chromosome start end copyNumber ... minorAlleleCopyNumber
   majorAlleleCopyNumber``. The file states no purity/ploidy (that is ``purple.purity.tsv``).
+  The allele copy numbers (fractional, purity-adjusted; ``NA`` -> None) go to ``major_cn``/``minor_cn``
+  after ``allelic.AlleleChecks`` (a row whose alleles contradict its copyNumber loses them).
 - ``purple_gene`` (``*.purple.cnv.gene.tsv``): ``chromosome start end gene minCopyNumber
   maxCopyNumber ...``, one row per gene; read into ``gene_rows``. A gene absent from the table
   is not assessable (the gene-level layer reports ``gene_not_reported``).
@@ -33,6 +35,7 @@ from ._common import (
     read_table,
     skipped_note,
 )
+from .allelic import AlleleChecks
 
 FORMATS = ("purple_somatic", "purple_gene")
 SOMATIC_COMPANIONS = ("bafcount", "observedbaf", "segmentstartsupport", "majorallelecopynumber", "depthwindowcount")
@@ -71,6 +74,7 @@ def parse(path: str, lines: Sequence[str], fmt: str, sieve: OffChromosomes | Non
     notes: list[str] = []
     segments = []
     skipped = 0
+    alleles = AlleleChecks()
     for row in table.rows:
         cn = check_copy_number(table, row, vi, parse_float(table, row, vi), notes)
         if cn is None:
@@ -78,6 +82,7 @@ def parse(path: str, lines: Sequence[str], fmt: str, sieve: OffChromosomes | Non
             continue
         major = parse_float(table, row, mai) if mai is not None else None
         minor = parse_float(table, row, mii) if mii is not None else None
+        major, minor = alleles.check(row.line, major, minor, total=cn)
         seg = make_segment(
             table,
             row,
@@ -94,6 +99,7 @@ def parse(path: str, lines: Sequence[str], fmt: str, sieve: OffChromosomes | Non
         segments.append(seg)
     if note := skipped_note(skipped, "copyNumber is missing"):
         notes.append(note)
+    notes.extend(alleles.notes())
     return ParsedFile(path, fmt, {"": segments}, names_samples=False, notes=notes).finish()
 
 

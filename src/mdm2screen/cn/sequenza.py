@@ -5,7 +5,8 @@ written with ``write.table(seg.res, file = segs.file, col.names = TRUE, row.name
 sep = "\\t")``, i.e. R's default quoting, so the header and the chromosome names are in double
 quotes): ``"chromosome" "start.pos" "end.pos" "Bf" "N.BAF" "sd.BAF" "depth.ratio" "N.ratio"
 "sd.ratio" "CNt" "A" "B" "LPP"``. Positions come from the seqz file (**1-based inclusive**).
-``CNt`` is the absolute total tumour copy number (``A``/``B`` the major/minor allele copies);
+``CNt`` is the absolute total tumour copy number (``A``/``B`` the major/minor allele copies:
+``major_cn``/``minor_cn``, NA -> None, dropped by ``allelic.AlleleChecks`` when they contradict ``CNt``);
 ``depth.ratio`` is not used. Sequenza writes cellularity/ploidy to a separate
 ``_confints_CP.txt``; they are used here only if the segment file itself states them in
 comment lines (``# cellularity = ...``/``# ploidy = ...``).
@@ -28,6 +29,7 @@ from ._common import (
     read_table,
     skipped_note,
 )
+from .allelic import AlleleChecks
 
 FORMATS = ("sequenza",)
 REQUIRED = {"chromosome", "start.pos", "end.pos", "cnt"}
@@ -59,6 +61,7 @@ def parse(path: str, lines: Sequence[str], fmt: str, sieve: OffChromosomes | Non
     notes: list[str] = []
     segments = []
     skipped = 0
+    alleles = AlleleChecks()
     for row in table.rows:
         cnt = check_copy_number(table, row, ti, parse_float(table, row, ti), notes)
         if cnt is None:
@@ -66,6 +69,7 @@ def parse(path: str, lines: Sequence[str], fmt: str, sieve: OffChromosomes | Non
             continue
         major = parse_float(table, row, ai) if ai is not None else None
         minor = parse_float(table, row, bi) if bi is not None else None
+        major, minor = alleles.check(row.line, major, minor, total=cnt)
         seg = make_segment(
             table,
             row,
@@ -83,6 +87,7 @@ def parse(path: str, lines: Sequence[str], fmt: str, sieve: OffChromosomes | Non
         segments.append(seg)
     if note := skipped_note(skipped, "CNt is missing"):
         notes.append(note)
+    notes.extend(alleles.notes())
     purity, ploidy = purity_ploidy_from_comments(path, [*table.preamble, *table.comments])
     return ParsedFile(
         path, fmt, {"": segments}, names_samples=False, purity=purity, ploidy=ploidy, notes=notes
