@@ -35,6 +35,7 @@ from .cn.caller_meta import (
     same_value,
     stated_in_file,
 )
+from .cn.genelevel import FocalRule
 from .config import Settings
 from .errors import InputError
 from .fileio import read_text_lines, sha256_file
@@ -165,6 +166,7 @@ class EvidenceAssembler:
         # Genes an arm names are evaluated even when copy_number.genes does not list them.
         self.genes = list(dict.fromkeys([*settings.genes(), *(g for g in arm_genes if g != "TP53")]))
         self.rules: dict[str, AmplificationRule] = {g: settings.amplification_rule(g) for g in [*self.genes, "TP53"]}
+        self.focal = FocalRule.from_config(settings["copy_number"]["focal"])
         self._tp53_coding: dict[str, tuple[tuple[int, int], ...]] = {}
         self._chromosomes_by_build: dict[str, frozenset[str]] = {}
 
@@ -231,6 +233,7 @@ class EvidenceAssembler:
                     ploidy=ploidy,
                     purity_source=source,
                     coding=self._coding("TP53", row.build) if gene == "TP53" else None,
+                    focal=None if gene == "TP53" else self.focal,
                 )
             except InputError as exc:
                 genes[gene] = unassessable_gene(

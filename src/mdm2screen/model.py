@@ -7,6 +7,7 @@ used (each reader converts and documents its own convention). Contig names are p
 
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
@@ -119,6 +120,9 @@ class GeneCopyNumber:
     estimate: CopyNumberEstimate | None = None
     observed_fraction: float = 0.0  # fraction of the gene body covered by measured (not interpolated) bases
     deletion: dict[str, Any] | None = None  # deletion evidence (TP53: over coding exons), see genelevel
+    # The amplicon around the gene and whether it is focal (genelevel.estimate_amplicon); None
+    # when not estimated (TP53, or no focal rule given).
+    amplicon: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         # Field by field rather than dataclasses.asdict: its recursive deep copy of every
@@ -130,6 +134,7 @@ class GeneCopyNumber:
         d["reasons"] = [r.to_dict() for r in self.reasons]
         d["estimate"] = self.estimate.to_dict() if self.estimate is not None else None
         d["deletion"] = dict(self.deletion) if self.deletion is not None else None
+        d["amplicon"] = copy.deepcopy(self.amplicon) if self.amplicon is not None else None
         return d
 
 

@@ -53,12 +53,11 @@ not assessable (``too_few_bins``).
 
 from __future__ import annotations
 
-import copy
 import csv
 import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -169,7 +168,7 @@ def gene_copy_number(
     ``purity``/``ploidy`` are the effective values chosen by the caller (sample sheet over file).
     ``coding``: the gene's coding intervals (TP53); a deletion then counts only where measured over them.
     ``focal``: the configured ``copy_number.focal`` rule; with it the result also carries the amplicon
-    around the gene (:func:`estimate_amplicon`, :class:`GeneCopyNumberWithAmplicon`).
+    around the gene (:func:`estimate_amplicon`, ``GeneCopyNumber.amplicon``).
     """
     _check_args(purity, ploidy)
     result = GeneCopyNumber(
@@ -204,8 +203,8 @@ def gene_copy_number(
         apply_rule(result, rule)
     if focal is None:
         return result
-    values = {f.name: getattr(result, f.name) for f in fields(result)}
-    return GeneCopyNumberWithAmplicon(**values, amplicon=estimate_amplicon(profile, locus, result, rule, focal))
+    result.amplicon = estimate_amplicon(profile, locus, result, rule, focal)
+    return result
 
 
 def _effective_spans(segs: list[Segment], *, max_gap: int) -> list[tuple[Segment, int, int]]:
@@ -418,6 +417,59 @@ def _overlap(a: int, b: int, lo: int, hi: int) -> int:
     return max(0, min(b, hi) - max(a, lo) + 1)
 
 
+# Measurement noise allowed on a ratio before its stated copy number is called impossible.
+_RATIO_NOISE = 1.1
+
+
+def stated_contradiction(seg: Segment, rule: AmplificationRule) -> str | None:
+    """Why a segment's stated copy number contradicts its own ratio, or None.
+
+    A ratio r (tumour/reference, with its noise widened by ``_RATIO_NOISE``) and the copy number
+    P * (1 + (r - 1) / purity) it rescales to, for every plausible purity (down to
+    ``min_plausible_purity``) and ploidy P (``plausible_ploidy``), bound what the file may state:
+    a loss (r < 1) lies at most at P * r, a gain at least at P * r, and a neutral or gained
+    segment at most at P * (1 + (r - 1) / min purity). A stated copy number outside those bounds
+    (plus half a copy for rounding) cannot come from the same measurement: the row is corrupt (a
+    shifted or dropped field), and neither number is evidence.
+    """
+    if seg.copy_number is None:
+        return None
+    ratio = linear_ratio(seg)
+    if ratio is None or not math.isfinite(ratio) or not math.isfinite(seg.copy_number):
+        return None
+    low_ploidy, high_ploidy = rule.plausible_ploidy
+    low_ratio, high_ratio = ratio / _RATIO_NOISE, ratio * _RATIO_NOISE
+    if high_ratio <= 1.0:
+        highest = high_ploidy * high_ratio
+    else:
+        highest = high_ploidy * (1.0 + (high_ratio - 1.0) / rule.min_plausible_purity)
+    lowest = low_ploidy * low_ratio if low_ratio >= 1.0 else 0.0
+    if lowest - 0.5 <= seg.copy_number <= highest + 0.5:
+        return None
+    where = f"line {seg.line}" if seg.line is not None else f"chr{seg.chrom}:{seg.start:,}-{seg.end:,}"
+    return (
+        f"{where}: the file's {seg.value_kind.replace('_', ' ')} value {seg.value:g} allows a copy number of "
+        f"{lowest:.3g}-{highest:.3g} (any purity >= {rule.min_plausible_purity:g}, ploidy {low_ploidy:g}-"
+        f"{high_ploidy:g}), but the file states {seg.copy_number:g}"
+    )
+
+
+def _contradictory(result: GeneCopyNumber, segs: Sequence[Segment], locus: GeneLocus, rule: AmplificationRule) -> bool:
+    """Make the gene not assessable when a segment over it contradicts itself (:func:`stated_contradiction`)."""
+    found = [why for why in (stated_contradiction(s, rule) for s in segs) if why]
+    if not found:
+        return False
+    result.reasons.append(
+        Reason(
+            "cn_self_contradictory",
+            f"{locus.gene}: copy number not assessable: {'; '.join(found[:3])}; check the file for a shifted or "
+            "missing field",
+        )
+    )
+    result.call, result.amplified, result.estimate = "not_assessable", None, None
+    return True
+
+
 def _from_segments(
     result: GeneCopyNumber,
     overlapping: list[tuple[Segment, int, int]],
@@ -462,6 +514,8 @@ def _from_segments(
             )
         )
     if _coverage_reason(result, locus, rule, f"{covered:,} of {locus.length:,} bp by {len(segs)} segment(s)"):
+        return
+    if _contradictory(result, segs, locus, rule):
         return
     if observed:
         comps = [_component(s, float(m)) for s, m in observed]
@@ -610,6 +664,8 @@ def _from_bins(
         )
         return
     if _coverage_reason(result, locus, rule, f"bins span {result.covered_fraction:.0%} of the gene"):
+        return
+    if _contradictory(result, bins, locus, rule):
         return
     # Median of the raw values, then one conversion: the median is robust to noisy single amplicons.
     raw = statistics.median(b.value for b in bins)
@@ -974,25 +1030,9 @@ class FocalRule:
         }
 
 
-@dataclass
-class GeneCopyNumberWithAmplicon(GeneCopyNumber):
-    """A gene's copy number with the amplicon around it (what ``require_focal`` and the summaries read).
-
-    ``amplicon`` is the dict :func:`estimate_amplicon` returns. Genes estimated without a focal rule
-    (and genes whose file could not be read) are plain :class:`GeneCopyNumber`: no amplicon evidence.
-    """
-
-    amplicon: dict[str, Any] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        d = super().to_dict()
-        d["amplicon"] = copy.deepcopy(self.amplicon)
-        return d
-
-
 def amplicon_of(gene: GeneCopyNumber | None) -> dict[str, Any] | None:
     """The gene's amplicon evidence, None when it was not estimated."""
-    return gene.amplicon if isinstance(gene, GeneCopyNumberWithAmplicon) else None
+    return gene.amplicon if gene is not None else None
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ import pysam
 import pysam.version
 
 from .. import __version__
+from ..cn.genelevel import co_alterations
 from ..config import Settings
 from ..criteria import Arms
 from ..decision import PatientDecision, SampleDecision
@@ -30,9 +31,12 @@ from ..evidence import file_sha256
 from ..ihc import IHCTable
 from ..model import GeneCopyNumber
 from ..paths import reference_path, repo_root
+from ..variants.transcript import HGVS_CONVENTION
 from ..variants.transcript import TRANSCRIPT as TP53_TRANSCRIPT
 
-SCHEMA_VERSION = "1.2.0"
+SCHEMA_VERSION = "1.3.0"
+# The genomic sequence the TP53 HGVS is computed on (reference.py, data/reference/README.md).
+TP53_GENOMIC = "RefSeqGene NG_017013.2 (GRCh37 17:7563097-7595868, GRCh38 17:7659779-7692550)"
 REFERENCE = {
     "genes": "resources/reference/genes.tsv (SpliceAI 1.3.1 GENCODE v24 canonical transcripts)",
     "tp53_transcript": "NM_000546.6 / ENST00000269305",
@@ -175,6 +179,8 @@ def reference_data() -> dict[str, Any]:
     ]
     return {
         "tp53_transcript": TP53_TRANSCRIPT,
+        "hgvs_convention": HGVS_CONVENTION,
+        "tp53_genomic": TP53_GENOMIC,
         "tp53_transcript_ensembl": tp53.get("mane_select_ensembl") or None,
         "tp53_transcript_status": tp53.get("mane_status") or None,
         "gene_coordinates": {build: "; ".join(sorted(values)) for build, values in sorted(sources.items())},
@@ -212,6 +218,7 @@ class PatientReport:
     mdm2: dict[str, Any]
     cdk4: dict[str, Any]
     genes: dict[str, dict[str, Any]]
+    co_alterations: list[dict[str, Any]]
     tp53: dict[str, Any]
     ihc: IHCSection
     samples: list[SampleSummary]
@@ -279,6 +286,7 @@ def build_report(decision: PatientDecision, ctx: ReportContext) -> PatientReport
         mdm2=chosen.genes["MDM2"].to_dict(),
         cdk4=chosen.genes["CDK4"].to_dict(),
         genes={g: chosen.genes[g].to_dict() for g in ctx.genes if g not in ("MDM2", "CDK4")},
+        co_alterations=co_alterations(chosen.genes),
         tp53=chosen.tp53.to_dict(),
         ihc=IHCSection(
             mdm2=chosen.mdm2_ihc.to_dict(),
