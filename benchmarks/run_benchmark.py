@@ -283,7 +283,7 @@ def clear_set_aside(workdir: Path) -> None:
 
 def snakemake_cmd(config: Path, rundir: Path, cores: int, *extra: str) -> list[str]:
     # --directory keeps Snakemake's .snakemake/ state in the benchmark's folder, not in the repo.
-    return [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(rundir),
+    return [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "workflow" / "Snakefile"), "--directory", str(rundir),
             "--configfile", str(config), "--cores", str(cores), *SNAKEMAKE_EXTRA, *extra]
 
 
@@ -719,8 +719,7 @@ def code_state() -> dict[str, Any]:
         return out.stdout.strip()
 
     digest = hashlib.sha256()
-    files = sorted([*(REPO / "src" / "mdm2screen").rglob("*.py"), *(REPO / "workflow").rglob("*"),
-                    REPO / "Snakefile"])
+    files = sorted([*(REPO / "src" / "mdm2screen").rglob("*.py"), *(REPO / "workflow").rglob("*")])
     for path in files:
         if path.is_file() and "__pycache__" not in path.parts:
             digest.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes())

@@ -304,7 +304,7 @@ def test_snakemake_on_a_mixed_cohort_keeps_good_patients_unchanged(tmp_path):
             "-m",
             "snakemake",
             "--snakefile",
-            str(REPO / "Snakefile"),
+            str(REPO / "workflow" / "Snakefile"),
             "--directory",
             str(workdir),
             "--cores",

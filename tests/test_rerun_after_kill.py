@@ -28,7 +28,6 @@ RECOVERY = REPO / "docs" / "recovery.md"
 MARKER = "# recovery: snakemake"
 PLACEHOLDER = "my_cohort.yaml"
 WORKFLOW_FILES = (
-    "Snakefile",
     "environment.yml",
     "pyproject.toml",
     "workflow",

@@ -25,7 +25,7 @@ from conftest import DEMO, REPO
 
 SCRIPT = REPO / "scripts" / "slurm_local.sh"
 PROFILE = REPO / "profiles" / "slurm"
-SNAKEMAKE = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile")]
+SNAKEMAKE = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "workflow" / "Snakefile")]
 # Local-test overrides (NOTES.md): no slurmdbd here, so sacct cannot report job states.
 SLURM_TEST_OVERRIDES = [
     "--slurm-status-command",
