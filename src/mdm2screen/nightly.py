@@ -16,6 +16,9 @@
 6. rebuilds the cohort summary from the registry and writes the digest
    ``{outdir}/digests/<date>.json`` / ``.html``: what changed since the last completed run.
 
+Each run writes its log, ``{outdir}/logs/mdm2screen_nightly_<UTC time>.log`` (``runlog.run_log``):
+one line per patient screened, every warning, and a last line once the run is complete.
+
 See docs/nightly.md for operation (cron, exit codes, recovering from a crash). The registry
 queries of ``mdm2screen history`` and ``list`` are in ``app``; the command line is ``cli.nightly``.
 """
@@ -38,11 +41,11 @@ from typing import Any
 
 import jinja2
 
-from . import __version__
+from . import __version__, runlog
 from .errors import ConfigError
 from .fileio import atomic_write, sha256_file
 from .paths import output_folder_problem
-from .pipeline import Cohort, prepare, summarize, write_patient_outputs, write_rows
+from .pipeline import Cohort, log_cohort_problems, prepare, summarize, write_patient_outputs, write_rows
 from .registry import ChecksumStats, DecisionRecord, Registry, StoredDecision, now_utc, registry_path
 from .report import SUMMARY_COLUMNS, summary_row
 from .runner import run_in_workers
@@ -222,7 +225,7 @@ def _screen_one(cohort: Cohort, screener: Screener, item: PatientPlan) -> Decisi
     json_path, html_path = write_patient_outputs(
         report, cohort.outdir, cohort.settings["report"]["title"], fhir=cohort.settings["outputs"]["fhir"]
     )
-    return DecisionRecord(
+    record = DecisionRecord(
         patient_id=item.patient_id,
         status=report["status"],
         arms={a["id"]: a["status"] for a in report["arms"]},
@@ -240,6 +243,9 @@ def _screen_one(cohort: Cohort, screener: Screener, item: PatientPlan) -> Decisi
         report_sha256=sha256_file(json_path),
         summary=summary_row(report),
     )
+    # Logged once the reports are written: a patient line means a decision on disk.
+    runlog.log_patient(report)
+    return record
 
 
 def _screen_items(
@@ -581,6 +587,7 @@ class NightlyResult:
     digest_html: Path
     summary_rebuilt: bool
     plan: Plan = field(repr=False)
+    log: Path | None = None  # the run's log, {outdir}/logs/mdm2screen_nightly_<time>.log
 
 
 def run_nightly(
@@ -593,8 +600,14 @@ def run_nightly(
     force: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> NightlyResult:
-    """One nightly run (see the module docstring). Raises ConfigError, LockHeld or RegistryError."""
-    say = progress or (lambda message: log.info("%s", message))
+    """One nightly run (see the module docstring). Raises ConfigError, LockHeld or RegistryError.
+
+    ``progress`` receives what the run is doing (counts, waiting for the lock, sheets skipped);
+    without it those lines go to the log and the console (``runlog.status``).
+    """
+    say = progress or runlog.status
+    # The command line lists skipped sheets once the run is done: in the log only, unless asked.
+    say_skipped = progress or (lambda message: log.warning("%s", message, extra={"console": False}))
     date = date or dt.date.today().isoformat()
     # Everything is validated before anything is written: a run refused for a broken input leaves
     # no output folder and no lock file behind.
@@ -608,12 +621,38 @@ def run_nightly(
         waited.append(message)
         say(message)
 
+    # Opened before the lock is taken: a run refused by another run's lock says so in its log.
+    with runlog.run_log(cohort.outdir, "nightly", config_sha256=cohort.config_sha256) as job:
+        log_cohort_problems(cohort)
+        result = _locked_run(cohort, config, source, date, wait, jobs, force, say, say_skipped, on_wait, waited)
+        job.complete(
+            f"run {result.run_id}: {result.n_patients} patient(s), {result.n_screened} screened, "
+            f"{len(result.failures)} failed, {len(result.skipped_sheets)} sample sheet(s) skipped; "
+            f"digest {result.digest_html}"
+        )
+    result.log = job.path
+    return result
+
+
+def _locked_run(
+    cohort: Cohort,
+    config: dict[str, Any],
+    source: str,
+    date: str,
+    wait: bool,
+    jobs: int,
+    force: bool,
+    say: Callable[[str], None],
+    say_skipped: Callable[[str], None],
+    on_wait: Callable[[str], None],
+    waited: list[str],
+) -> NightlyResult:
     with NightlyLock(cohort.outdir) as lock:
         lock.acquire(wait=wait, on_wait=on_wait)
         if waited:  # the inputs may have changed while the other run held the lock: read them again
             cohort = prepare(config, source=source, skip_bad_sheets=True)
         for sheet, problems in cohort.skipped_sheets.items():
-            say(f"sample sheet {sheet} skipped: {'; '.join(problems)}")
+            say_skipped(f"sample sheet {sheet} skipped: {'; '.join(problems)}")
         with Registry(registry_path(cohort.outdir)) as registry:
             run_id = registry.begin_run(
                 pipeline_version=__version__, config_sha256=cohort.config_sha256, config_path=source
@@ -651,15 +690,17 @@ def _run(
     failures: list[PatientFailure] = []
     counts = {"inserted": 0, "done": 0}
 
-    def commit(results: list[DecisionRecord | PatientFailure]) -> None:
-        records = [r for r in results if isinstance(r, DecisionRecord)]
-        failures.extend(r for r in results if isinstance(r, PatientFailure))
-        inserted, _ = registry.record(run_id, records)
-        counts["inserted"] += inserted
-        counts["done"] += len(results)
-        say(f"screened {counts['done']}/{len(plan.todo)}")
+    with runlog.Progress(len(plan.todo)) as progress:
 
-    screen_patients(cohort, plan.todo, commit, jobs=jobs, lock_fd=lock_fd)
+        def commit(results: list[DecisionRecord | PatientFailure]) -> None:
+            records = [r for r in results if isinstance(r, DecisionRecord)]
+            failures.extend(r for r in results if isinstance(r, PatientFailure))
+            inserted, _ = registry.record(run_id, records)
+            counts["inserted"] += inserted
+            counts["done"] += len(results)
+            progress.advance(len(results))
+
+        screen_patients(cohort, plan.todo, commit, jobs=jobs, lock_fd=lock_fd)
     registry.mark_seen(run_id, cohort.patients)
     previous = registry.last_completed_run(before=run_id)
     summary_sha, rebuilt = rebuild_summary(cohort, registry, previous.summary_rows_sha256 if previous else None)

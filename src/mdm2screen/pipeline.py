@@ -4,7 +4,8 @@
 and raises one ConfigError listing every problem before any work. ``run_batch`` screens a
 batch of patients (the Snakemake batch job) and writes one JSON and one HTML report per patient
 plus a batch TSV of summary rows; ``summarize`` merges batch TSVs into the cohort summary.
-Worker processes come from ``runner``.
+Worker processes come from ``runner``; logs and progress from ``runlog`` (a log per batch under
+``OUTDIR/logs/screen/``, one line per patient).
 
 ``check_config`` and ``screen_config`` are the API of ``mdm2screen check`` and ``mdm2screen screen``.
 
@@ -15,6 +16,7 @@ summary job import this module and never screen; importing it up front cost each
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -23,13 +25,16 @@ import logging
 import math
 import os
 import re
+import time
 import zlib
-from collections.abc import Collection, Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import runlog
 from .concordance import gistic_concordance, write_concordance_tsv
 from .config import Settings, load_settings
 from .criteria import Arms, load_arms
@@ -180,10 +185,14 @@ def prepare(
         problems.extend(exc.problems)
     for name, bed in settings["assays"].items():
         if not Path(bed).is_file():
-            problems.append(f"{source}: config key 'assays.{name}': target BED {bed} does not exist{where_relative(bed)}")
+            problems.append(
+                f"{source}: config key 'assays.{name}': target BED {bed} does not exist{where_relative(bed)}"
+            )
     for build, fasta in settings["reference_fasta"].items():
         if not Path(fasta).is_file():
-            problems.append(f"{source}: config key 'reference_fasta.{build}': FASTA {fasta} does not exist{where_relative(fasta)}")
+            problems.append(
+                f"{source}: config key 'reference_fasta.{build}': FASTA {fasta} does not exist{where_relative(fasta)}"
+            )
     paths = sheet_paths(settings["samples"])
     if not paths:
         problems.append(f"{settings['samples']}: the folder holds no *.tsv sample sheet")
@@ -255,12 +264,20 @@ def write_patient_pdf(html_path: Path) -> bool:
 
 
 def run_batch(
-    cohort: Cohort, patient_ids: Iterable[str], rows_path: Path | None = None, *, jobs: int = 1
+    cohort: Cohort,
+    patient_ids: Iterable[str],
+    rows_path: Path | None = None,
+    *,
+    jobs: int = 1,
+    job_log: runlog.JobLog | None = None,
+    progress: runlog.Progress | None = None,
 ) -> list[dict[str, str]]:
     """Screen the given patients, write their reports, return (and optionally write) summary rows.
 
     ``jobs`` > 1 screens them in that many worker processes (see ``_screen_in_workers``); the
-    reports, the rows and their order are the same as with one.
+    reports, the rows and their order are the same as with one. ``job_log``: the batch's log
+    (``runlog.job_log``), which gets the batch line first and its completion line once the batch
+    table is written. ``progress`` is told of each patient done.
     """
     patient_ids = list(patient_ids)
     gone = [pid for pid in patient_ids if pid not in cohort.patients]
@@ -269,15 +286,43 @@ def run_batch(
         raise ConfigError(
             [f"patient(s) {', '.join(gone[:10])} planned for this batch are no longer in the sample sheets; run again"]
         )
+    started = time.monotonic()
+    if job_log is not None:
+        job_log.info("%s: %s", job_log.title, batch_opening(cohort, len(patient_ids)))
     if jobs > 1 and len(patient_ids) > 1:
-        ((summary, written),) = _screen_in_workers(cohort, [patient_ids], jobs)
+        ((summary, written),) = _screen_in_workers(cohort, [patient_ids], jobs, progress=progress)
     else:
-        summary, written = _screen_patients(cohort, _screener(cohort), patient_ids)
+        summary, written = _screen_patients(cohort, _screener(cohort), patient_ids, progress)
     # One flush for the batch's reports, before the batch table that marks the batch complete.
     sync_files(written)
     if rows_path is not None:
         write_rows(rows_path, summary, SUMMARY_COLUMNS)
+    if job_log is not None:
+        job_log.complete(batch_outcome(summary, time.monotonic() - started))
     return summary
+
+
+def log_cohort_problems(cohort: Cohort) -> None:
+    """The cohort's problems that belong to no patient (IHC rows of unknown patients) as warnings; a
+    patient's own are logged with the patient (``runlog.log_patient``)."""
+    own = {p for problems in cohort.ihc.patient_problems.values() for p in problems}
+    for problem in cohort.problems:
+        if problem not in own:
+            log.warning("%s", problem)
+
+
+def batch_opening(cohort: Cohort, n_patients: int) -> str:
+    """A batch log's first line after its header: what the batch screens, with which configuration."""
+    return (
+        f"{n_patients} patient(s) to screen; configuration sha256 {cohort.config_sha256}; output folder {cohort.outdir}"
+    )
+
+
+def batch_outcome(rows: list[dict[str, str]], seconds: float) -> str:
+    """A batch log's completion line: patients per status and the time taken."""
+    counts = Counter(row.get("status", "") for row in rows)
+    statuses = ", ".join(f"{status} {n}" for status, n in sorted(counts.items()))
+    return f"{len(rows)} patient(s) ({statuses or 'none'}) in {seconds:.1f} s"
 
 
 def _screener(cohort: Cohort) -> Screener:
@@ -287,9 +332,12 @@ def _screener(cohort: Cohort) -> Screener:
 
 
 def _screen_patients(
-    cohort: Cohort, screener: Screener, patient_ids: list[str]
+    cohort: Cohort, screener: Screener, patient_ids: list[str], progress: runlog.Progress | None = None
 ) -> tuple[list[dict[str, str]], list[Path]]:
-    """Screen patients one after another: their summary rows, and the report files written (not yet flushed)."""
+    """Screen patients one after another: their summary rows, and the report files written (not yet flushed).
+
+    Each patient's warnings and line go to the log (``runlog.log_patient``); ``progress`` is told of each.
+    """
     title = cohort.settings["report"]["title"]
     want_pdf = cohort.settings["report"]["pdf"]
     summary: list[dict[str, str]] = []
@@ -303,7 +351,9 @@ def _screen_patients(
         if want_pdf:
             write_patient_pdf(html_path)
         summary.append(summary_row(report))
-        log.info("%s: %s", pid, report["status"])
+        runlog.log_patient(report)
+        if progress is not None:
+            progress.advance()
     return summary, written
 
 
@@ -316,8 +366,17 @@ def _worker_chunk(context: tuple[Cohort, Screener], patient_ids: list[str]) -> t
     return _screen_patients(*context, patient_ids)
 
 
+GroupDone = Callable[[int, list[dict[str, str]], list[Path]], None]
+
+
 def _screen_in_workers(
-    cohort: Cohort, groups: list[list[str]], jobs: int
+    cohort: Cohort,
+    groups: list[list[str]],
+    jobs: int,
+    *,
+    progress: runlog.Progress | None = None,
+    route: Callable[[int], str] | None = None,
+    on_group: GroupDone | None = None,
 ) -> list[tuple[list[dict[str, str]], list[Path]]]:
     """Screen each group of patients (a batch) in ``jobs`` worker processes; per group, the summary
     rows in the group's order and the report files written (not yet flushed).
@@ -326,6 +385,10 @@ def _screen_in_workers(
     chunk of each other (~0.1 s) however unevenly slow files (e.g. CNVkit .cnr bins) fall; with
     one chunk per worker the slowest decided. What every patient needs on first use (the
     screening modules, the report template) is loaded before the workers fork, once.
+
+    As chunks complete (in this process): what the workers logged goes to the log of group i's
+    ``route(i)`` (``runlog.replay``), ``progress`` advances, and ``on_group(i, rows, written)`` runs
+    once group i is done.
     """
     from . import screen  # noqa: F401 - loaded here for the workers to inherit
 
@@ -336,42 +399,120 @@ def _screen_in_workers(
         (index, ids[start : start + size]) for index, ids in enumerate(groups) for start in range(0, len(ids), size)
     ]
     done: list[tuple[list[dict[str, str]], list[Path]] | None] = [None] * len(chunks)
+    positions: list[list[int]] = [[] for _ in groups]
+    for position, (index, _) in enumerate(chunks):
+        positions[index].append(position)
+    waiting = [len(p) for p in positions]
+    results: list[tuple[list[dict[str, str]], list[Path]]] = [([], []) for _ in groups]
 
     def keep(position: int, result: tuple[list[dict[str, str]], list[Path]]) -> None:
         done[position] = result
+        if progress is not None:
+            progress.advance(len(result[0]))
+        index = chunks[position][0]
+        waiting[index] -= 1
+        if waiting[index]:
+            return
+        # In chunk order, so each group's rows come in its own order, as one process gives them.
+        rows, written = results[index]
+        for p in positions[index]:
+            chunk_result = done[p]
+            assert chunk_result is not None
+            rows.extend(chunk_result[0])
+            written.extend(chunk_result[1])
+            done[p] = None
+        if on_group is not None:
+            on_group(index, rows, written)
 
     run_in_workers(
-        [ids for _, ids in chunks], _worker_chunk, keep, jobs=jobs, setup=_worker_context, setup_args=(cohort,)
+        [ids for _, ids in chunks],
+        _worker_chunk,
+        keep,
+        jobs=jobs,
+        setup=_worker_context,
+        setup_args=(cohort,),
+        log_route=(lambda position: route(chunks[position][0])) if route is not None else None,
     )
-    results: list[tuple[list[dict[str, str]], list[Path]]] = [([], []) for _ in groups]
-    # In chunk order, so each group's rows come in its own order, as one process gives them.
-    for (index, _), result in zip(chunks, done, strict=True):
-        assert result is not None
-        rows, written = result
-        results[index][0].extend(rows)
-        results[index][1].extend(written)
     return results
 
 
-def screen_cohort(cohort: Cohort, *, jobs: int = 1) -> list[Path]:
+def screen_cohort(cohort: Cohort, *, jobs: int = 1, batches: list[Batch] | None = None) -> list[Path]:
     """Screen every batch in this process (``jobs`` 1) or in ``jobs`` worker processes.
 
-    The same batches and batch tables as the Snakemake workflow. With workers, every batch is
-    cut into small chunks of patients that go to whichever worker is free (``_screen_in_workers``),
-    so a slow batch does not leave a core idle; each batch table is written once all its chunks are
-    done. Returns the batch tables.
+    The same batches, batch tables and batch logs (``OUTDIR/logs/screen/<batch>.log``) as the
+    Snakemake workflow. With workers, every batch is cut into small chunks of patients that go to
+    whichever worker is free (``_screen_in_workers``), so a slow batch does not leave a core idle;
+    each batch table is written, and its log completed, as soon as all its chunks are done.
+    Progress is shown when a command line configured the console (``runlog.Progress``). Returns
+    the batch tables. ``batches``: ``cohort.batches()`` when the caller has them already.
     """
-    batches = cohort.batches()
+    batches = cohort.batches() if batches is None else batches
     tables = [cohort.outdir / "batches" / f"{b.id}.tsv" for b in batches]
-    if jobs <= 1:
-        for batch, table in zip(batches, tables, strict=True):
-            run_batch(cohort, batch.patients, table)
-        return tables
-    results = _screen_in_workers(cohort, [b.patients for b in batches], jobs)
-    for table, (rows, written) in zip(tables, results, strict=True):
-        sync_files(written)
-        write_rows(table, rows, SUMMARY_COLUMNS)
+    with runlog.Progress(sum(len(b.patients) for b in batches), batches=len(batches)) as progress:
+        if jobs <= 1:
+            for batch, table in zip(batches, tables, strict=True):
+                with runlog.job_log(runlog.batch_log_path(cohort.outdir, batch.id), f"batch {batch.id}") as job:
+                    run_batch(cohort, batch.patients, table, job_log=job, progress=progress)
+                progress.batch_done()
+            return tables
+        logs = _BatchLogs(cohort, batches)
+        started = time.monotonic()
+
+        def finish(index: int, rows: list[dict[str, str]], written: list[Path]) -> None:
+            # One flush for the batch's reports, before the batch table that marks the batch complete.
+            sync_files(written)
+            write_rows(tables[index], rows, SUMMARY_COLUMNS)
+            logs.complete(index, batch_outcome(rows, time.monotonic() - started))
+            progress.batch_done()
+
+        try:
+            # The workers fork before any batch log is open: they must log patient lines all the same.
+            with runlog.passing_info():
+                _screen_in_workers(
+                    cohort, [b.patients for b in batches], jobs, progress=progress, route=logs.route, on_group=finish
+                )
+        except BaseException as exc:
+            logs.abandon(exc)
+            raise
     return tables
+
+
+class _BatchLogs:
+    """The logs of batches screened in workers: a batch's log is opened when its first chunk is done
+    (``route``) and closed when its last is (``complete``), so only the few batches with chunks under
+    way have a file open, whatever the number of batches (e.g. a small ``batch_size``)."""
+
+    def __init__(self, cohort: Cohort, batches: list[Batch]) -> None:
+        self.cohort = cohort
+        self.batches = batches
+        self.open: dict[int, tuple[contextlib.ExitStack, runlog.JobLog]] = {}
+
+    def route(self, index: int) -> str:
+        """Batch ``index``'s route for its records (its ID), its log opened if it is not yet."""
+        if index not in self.open:
+            batch = self.batches[index]
+            stack = contextlib.ExitStack()
+            job = stack.enter_context(
+                runlog.job_log(runlog.batch_log_path(self.cohort.outdir, batch.id), f"batch {batch.id}", route=batch.id)
+            )
+            job.info("%s: %s", job.title, batch_opening(self.cohort, len(batch.patients)))
+            self.open[index] = (stack, job)
+        return self.batches[index].id
+
+    def complete(self, index: int, detail: str) -> None:
+        self.route(index)  # the log is open by now (each chunk logs a line per patient), unless logging is off
+        stack, job = self.open.pop(index)
+        job.complete(detail)
+        stack.close()
+
+    def abandon(self, exc: BaseException) -> None:
+        """Each open log's last line says its batch did not complete, and why."""
+        for stack, _ in self.open.values():
+            try:
+                stack.__exit__(type(exc), exc, exc.__traceback__)
+            except BaseException:  # noqa: S110 - the log re-raises the run's own error; the caller raises it
+                pass
+        self.open.clear()
 
 
 def write_rows(path: Path, rows: list[dict[str, str]], columns: Iterable[str]) -> None:
@@ -494,6 +635,7 @@ class ScreenResult:
     n_patients: int
     reports: Path  # the folder of patient reports
     summary: Path  # the cohort summary page
+    log: Path  # the run's log (OUTDIR/logs/mdm2screen_screen_<time>.log); batch logs are in OUTDIR/logs/screen/
 
 
 def screen_config(config: dict[str, Any], *, source: str = "config", jobs: int = 1) -> ScreenResult:
@@ -504,8 +646,20 @@ def screen_config(config: dict[str, Any], *, source: str = "config", jobs: int =
     unwritable = output_folder_problem(cohort.outdir)
     if unwritable is not None:
         raise ConfigError([unwritable])
-    tables = screen_cohort(cohort, jobs=jobs)
-    written = summarize(cohort, tables)
-    return ScreenResult(
-        len(cohort.patients), cohort.outdir / "patients", written.get("summary.html", cohort.outdir / "cohort")
-    )
+    with runlog.run_log(cohort.outdir, "screen", config_sha256=cohort.config_sha256) as job:
+        batches = cohort.batches()
+        job.info(
+            "%d patient(s), %d sample(s) in %d batch(es), %d worker process(es); configuration %s; output folder %s",
+            len(cohort.patients),
+            len(cohort.rows),
+            len(batches),
+            jobs,
+            source,
+            cohort.outdir,
+        )
+        log_cohort_problems(cohort)
+        tables = screen_cohort(cohort, jobs=jobs, batches=batches)
+        written = summarize(cohort, tables)
+        summary = written.get("summary.html", cohort.outdir / "cohort")
+        job.complete(f"{len(cohort.patients)} patient(s) in {len(batches)} batch(es); summary {summary}")
+    return ScreenResult(len(cohort.patients), cohort.outdir / "patients", summary, job.path)

@@ -8,6 +8,9 @@ finish within a chunk of each other however unevenly slow patients fall. Workers
 inherit what the parent loaded before the pool started (the cohort, the screening modules) instead
 of pickling it, and each builds its context once (``setup``). With ``die_with_parent`` a worker
 ends when the process that forked it is killed, instead of waiting on its task pipe forever.
+
+Workers write no log: what they log goes back with each chunk's result and is written by this
+process (``runlog.collect_in_worker`` / ``runlog.replay``), into the log of the chunk's batch.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import os
 import signal
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
+
+from . import runlog
 
 C = TypeVar("C")  # a chunk of work
 R = TypeVar("R")  # the result of one chunk
@@ -45,11 +50,23 @@ def die_with_parent(parent_pid: int) -> None:
 
 def _init_worker(parent_pid: int, setup: Callable[..., Any], setup_args: tuple[Any, ...]) -> None:
     die_with_parent(parent_pid)
+    runlog.collect_in_worker()
     _WORKER["context"] = setup(*setup_args)
 
 
-def _run_chunk(work: Callable[[Any, C], R], chunk: C) -> R:
-    return work(_WORKER["context"], chunk)
+# A chunk's error carries what the worker logged for it here, to be written before it is raised.
+LOG_RECORDS_ATTRIBUTE = "mdm2screen_log_records"
+
+
+def _run_chunk(work: Callable[[Any, C], R], chunk: C) -> tuple[R, list[Any]]:
+    """The chunk's result and the log records of it (and of the worker's setup, for the first)."""
+    try:
+        result = work(_WORKER["context"], chunk)
+    except BaseException as exc:
+        # An exception pickles with its __dict__: the records travel with it.
+        setattr(exc, LOG_RECORDS_ATTRIBUTE, runlog.worker_records())
+        raise
+    return result, runlog.worker_records()
 
 
 def _fork_context() -> multiprocessing.context.BaseContext | None:
@@ -65,6 +82,7 @@ def run_in_workers(
     jobs: int,
     setup: Callable[..., Any],
     setup_args: tuple[Any, ...] = (),
+    log_route: Callable[[int], str | None] | None = None,
 ) -> None:
     """Run ``work(context, chunk)`` for every chunk in up to ``jobs`` forked worker processes.
 
@@ -73,9 +91,13 @@ def run_in_workers(
     ``index`` is the chunk's position in ``chunks``); a chunk's result is let go once handed over.
     ``work`` and ``setup`` must be module-level functions; the first error raised by a chunk is
     raised here once the pool has shut down.
+
+    What a chunk's worker logged is written here just before ``on_result`` (``runlog.replay``), to
+    the log of batch ``log_route(index)`` when given.
     """
     if not chunks:
         return
+    runlog.flush_before_fork()
     with concurrent.futures.ProcessPoolExecutor(
         max_workers=min(jobs, len(chunks)),
         mp_context=_fork_context(),
@@ -87,4 +109,11 @@ def run_in_workers(
             # Let go of each chunk's result once handed over: holding every future would keep all
             # results of the run in memory until the last chunk is done.
             index = pending.pop(future)
-            on_result(index, future.result())
+            batch = log_route(index) if log_route is not None else None
+            try:
+                result, records = future.result()
+            except BaseException as exc:
+                runlog.replay(getattr(exc, LOG_RECORDS_ATTRIBUTE, ()), batch=batch)
+                raise
+            runlog.replay(records, batch=batch)
+            on_result(index, result)

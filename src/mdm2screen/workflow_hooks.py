@@ -1,11 +1,17 @@
-"""What the Snakefile runs when a Snakemake run ends (its ``onsuccess`` and ``onerror`` handlers)."""
+"""What the Snakefile runs when a Snakemake run starts (``onstart``) and ends (``onsuccess``, ``onerror``)."""
 
 from __future__ import annotations
 
 import atexit
 import functools
 import gc
+import os
+import sys
 import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from .runlog import LOG_FOLDER, RUN_ID_ENV, batch_log_path, new_run_id
 
 # After each scheduling round Snakemake's job scheduler starts a threading.Timer that wakes the
 # scheduler again once the --max-jobs-per-timespan window has passed (JobScheduler.
@@ -51,3 +57,29 @@ def end_of_run() -> None:
     """The Snakefile's ``onsuccess`` and ``onerror`` handler."""
     release_scheduler_timers()
     skip_exit_collection()
+
+
+def where_logs_are(outdir: str | os.PathLike[str], batch_ids: Sequence[str], snakemake_logs: Sequence[str] = ()) -> str:
+    """One line naming this run's logs: the batch jobs', the summary job's and Snakemake's own."""
+    folder = Path(outdir).absolute() / LOG_FOLDER
+    batches = f"{len(batch_ids)} batch(es)"
+    if batch_ids:
+        batches += f", e.g. {batch_log_path(Path(outdir).absolute(), batch_ids[0])}"
+    text = (
+        f"mdm2screen: this run's logs are in {folder}: screen/<batch>.log for each batch job ({batches}), "
+        f"cohort_summary.log for the summary"
+    )
+    own = [os.path.abspath(p) for p in snakemake_logs]
+    if own:
+        text += f"; Snakemake's own log: {', '.join(own)}"
+    return text
+
+
+def start_of_run(
+    outdir: str | os.PathLike[str], batch_ids: Sequence[str], snakemake_logs: str | Sequence[str] = ()
+) -> None:
+    """The Snakefile's ``onstart`` handler: say where the logs of this run are (on stderr, before any job),
+    and give its jobs one run ID for their log headers (``MDM2SCREEN_RUN_ID``, inherited by the jobs)."""
+    os.environ.setdefault(RUN_ID_ENV, new_run_id())
+    logs = [snakemake_logs] if isinstance(snakemake_logs, str) else list(snakemake_logs)
+    print(where_logs_are(outdir, batch_ids, logs), file=sys.stderr, flush=True)

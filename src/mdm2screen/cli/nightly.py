@@ -12,7 +12,8 @@ from .common import EXIT_CONFIG, EXIT_ERROR, EXIT_LOCKED, EXIT_OK, add_config_ar
 NAME = "nightly"
 HELP = "screen only what is new or changed since the last run (for cron)"
 DESCRIPTION = "Screen only patients whose inputs, IHC rows or criteria changed since their last decision."
-EPILOG = """Decisions go to {outdir}/registry.sqlite, what changed to {outdir}/digests/<date>.json/.html.
+EPILOG = """Decisions go to {outdir}/registry.sqlite, what changed to {outdir}/digests/<date>.json/.html,
+the run's log to {outdir}/logs/mdm2screen_nightly_<UTC time>.log (its path is printed last).
 
 example (crontab):
   30 2 * * *  cd /srv/screening && mdm2screen nightly --config site.yaml --jobs 8
@@ -38,8 +39,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--force", action="store_true", help="screen every patient again (new decision rows only where the key changed)"
     )
-    # Its own destination: `mdm2screen -v` (log every patient decided) is another option.
-    parser.add_argument("--verbose", "-v", dest="progress", action="store_true", help="report progress on stderr")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,10 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from ..nightly import LockHeld, run_nightly
     from ..registry import RegistryError
 
-    def progress(message: str) -> None:
-        if args.progress:
-            print(f"mdm2screen nightly: {message}", file=sys.stderr, flush=True)
-
+    # Progress and what the run is doing go to stderr (off with -q), every patient with -v, all to the run log.
     try:
         result = run_nightly(
             load_config(args.config, args.set),
@@ -60,7 +56,6 @@ def run(args: argparse.Namespace) -> int:
             wait=args.wait,
             jobs=args.jobs,
             force=args.force,
-            progress=progress,
         )
     except ConfigError as exc:
         print(f"mdm2screen nightly: {exc}", file=sys.stderr)
@@ -81,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_ERROR
-    for sheet, problems in result.skipped_sheets.items():
+    skipped = {} if getattr(args, "quiet", False) else result.skipped_sheets  # warnings: not under -q
+    for sheet, problems in skipped.items():
         print(
             f"mdm2screen nightly: warning: sample sheet {sheet} was skipped (its patients were not screened):",
             file=sys.stderr,

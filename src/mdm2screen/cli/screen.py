@@ -9,7 +9,10 @@ from .common import EXIT_OK, add_config_arguments, positive_int
 NAME = "screen"
 HELP = "screen the whole cohort without Snakemake, in this process or --jobs workers"
 DESCRIPTION = "Screen the whole cohort without Snakemake: the same batches, reports and summary as the workflow."
-EPILOG = """example:
+EPILOG = """Logs: one per batch in {outdir}/logs/screen/<batch>.log (as the workflow writes them), and the
+run's own {outdir}/logs/mdm2screen_screen_<UTC time>.log (its path is printed last).
+
+example:
   mdm2screen screen --config my_cohort.yaml --jobs 8
 """
 
