@@ -88,6 +88,8 @@ SLOW_MODULES = {
     "test_report_browser": "Chromium",
     "test_benchmark_smoke": "the benchmark",
     "test_installed_package": "pip install into a new environment",
+    "test_runlog_workflow": "Snakemake on a small cohort, checking its logs",
+    "test_workflow_deploy": "Snakemake on a deployed copy",
 }
 
 

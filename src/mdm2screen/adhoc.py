@@ -39,6 +39,7 @@ from .fileio import atomic_write
 from .ihc import read_ihc
 from .paths import ID_PATTERN_TEXT, is_valid_id, output_folder_problem, safe_child
 from .pipeline import prepare, report_paths, run_batch
+from .runlog import run_log
 from .sheet import KNOWN_COLUMNS, PATH_COLUMNS
 
 # Sample sheet column -> the command-line option that fills it (for messages and validation).
@@ -219,7 +220,9 @@ def screen_one(
     if typed_wrong:
         raise ConfigError([_name_option(p, sheet_path, ihc_path, ihc_lines) for p in typed_wrong])
 
-    run_batch(cohort, [patient_id])
+    with run_log(cohort.outdir, "patient", config_sha256=cohort.config_sha256) as job:
+        run_batch(cohort, [patient_id])
+        job.complete(f"{patient_id}: reports in {cohort.outdir / 'patients'}")
     json_path, html_path = report_paths(cohort.outdir, patient_id)
     report = json.loads(json_path.read_text())
     wanted = set(arms)
