@@ -476,3 +476,24 @@ def test_the_demo_purple_sample_without_sheet_purity_now_shows_purple_s(tmp_path
     assert (sample["purity"], sample["ploidy"]) == (0.99, 3.1)
     html = render_patient_html(report)
     assert "99% / 3.10" in html and "purity: PURPLE file tumor_sample.purple.purity.tsv" in html
+
+
+def test_a_changed_caller_purity_file_changes_the_batch_and_the_nightly_inputs(tmp_path: Path) -> None:
+    """The caller's purity file beside the copy numbers is evidence: editing it must re-decide the sample."""
+    from mdm2screen.nightly import patient_input_paths
+    from mdm2screen.pipeline import prepare
+
+    folder = tmp_path / "purple"
+    folder.mkdir()
+    source = DATA / "umccr_gpgr_v2.39" / "purple.cnv.somatic.tsv"
+    cn = Path(shutil.copy(source, folder / source.name))
+    purity = DATA / "umccr_gpgr_v2.39" / "purple.purity.tsv"
+    shutil.copy(purity, folder / purity.name)
+    sheet = tmp_path / "samples.tsv"
+    sheet.write_text(f"patient_id\tsample_id\tbuild\tcn_file\tvcf\nP1\tP1-T\tGRCh38\t{cn}\t{cn}\n")
+    cohort = prepare({"samples": str(sheet), "outdir": str(tmp_path / "out")})
+    roles = {role: path for _, role, path in patient_input_paths(cohort, "P1")}
+    assert roles["caller_estimate"] == str((folder / purity.name).absolute())
+    before = cohort.batches()[0].fingerprint
+    (folder / purity.name).write_text((folder / purity.name).read_text() + "\n")
+    assert prepare({"samples": str(sheet), "outdir": str(tmp_path / "out")}).batches()[0].fingerprint != before

@@ -45,7 +45,15 @@ from . import __version__, runlog
 from .errors import ConfigError
 from .fileio import atomic_write, sha256_file
 from .paths import output_folder_problem
-from .pipeline import Cohort, log_cohort_problems, prepare, summarize, write_patient_outputs, write_rows
+from .pipeline import (
+    Cohort,
+    log_cohort_problems,
+    prepare,
+    sample_input_files,
+    summarize,
+    write_patient_outputs,
+    write_rows,
+)
 from .registry import ChecksumStats, DecisionRecord, Registry, StoredDecision, now_utc, registry_path
 from .report import SUMMARY_COLUMNS, summary_row
 from .runner import run_in_workers
@@ -167,13 +175,13 @@ class Plan:
 def patient_input_paths(cohort: Cohort, patient_id: str) -> list[tuple[str, str, str]]:
     """(sample_id, role, absolute path) of every data file a patient's decision reads.
 
-    Besides each sample's own files (``SampleRow.files``) this includes the target BED of the
-    sample's assay: it is the evidence that TP53 was examined.
+    Besides each sample's own files and its caller's purity files (``pipeline.sample_input_files``)
+    this includes the target BED of the sample's assay: it is the evidence that TP53 was examined.
     """
     assays = cohort.settings["assays"]
     out = []
     for row in cohort.patients[patient_id]:
-        for role, path in row.files():
+        for role, path in sample_input_files(row):
             out.append((row.sample_id, role, str(Path(path).absolute())))
         if row.assay and assays.get(row.assay):
             out.append((row.sample_id, "assay_targets", str(Path(assays[row.assay]).absolute())))

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import runlog
+from .cn.caller_meta import sidecar_paths
 from .concordance import gistic_concordance, write_concordance_tsv
 from .config import Settings, load_settings
 from .criteria import Arms, load_arms
@@ -117,11 +118,22 @@ class Cohort:
                 if not pids:
                     continue
                 # Sorted as text: comparing Path objects part by part cost 0.15 s at 10,000 samples.
-                files = sorted({os.fspath(p) for pid in pids for row in self.patients[pid] for _, p in row.files()})
+                files = sorted(
+                    {os.fspath(p) for pid in pids for row in self.patients[pid] for _, p in sample_input_files(row)}
+                )
                 parts = [self.patient_fingerprint(p) for p in pids] + [_stat_signature(f) for f in files]
                 digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
                 out.append(Batch(f"{labels[sheet]}_b{i:0{width}d}", pids, digest))
         return out
+
+
+def sample_input_files(row: SampleRow) -> list[tuple[str, Path]]:
+    """(role, path) of every file a sample's evidence reads: the sheet's files and the copy-number
+    caller's purity/ploidy files beside ``cn_file`` (a changed purity file re-decides the sample)."""
+    files = list(row.files())
+    if row.cn_file is not None:
+        files += [("caller_estimate", path) for path in sidecar_paths(row.cn_file)]
+    return files
 
 
 def _sheet_labels(sheets: list[Path]) -> dict[Path, str]:
