@@ -16,7 +16,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                     "mdm2screen.model", "mdm2screen.reference", "mdm2screen.config")),
     ("readers", ("mdm2screen.cn", "mdm2screen.variants.vcf", "mdm2screen.variants.maf", "mdm2screen.variants.fields",
                  "mdm2screen.variants.records", "mdm2screen.variants.headers", "mdm2screen.variants.sv",
-                 "mdm2screen.sheet", "mdm2screen.ihc")),
+                 "mdm2screen.sheet", "mdm2screen.ihc", "mdm2screen.sharedfiles")),
     ("evidence", ("mdm2screen.cn.genelevel", "mdm2screen.variants", "mdm2screen.evidence")),
     ("decision", ("mdm2screen.criteria", "mdm2screen.decision")),
     ("reports", ("mdm2screen.report", "mdm2screen.concordance", "mdm2screen.export")),

@@ -47,6 +47,8 @@ from .fileio import atomic_write, sha256_file
 from .paths import output_folder_problem
 from .pipeline import (
     Cohort,
+    ensure_shared_extracts,
+    load_shared_extracts,
     log_cohort_problems,
     prepare,
     sample_input_files,
@@ -300,6 +302,10 @@ def screen_patients(
     """
     if not items:
         return
+    # Shared files (a cohort MAF, a multi-sample SEG) parsed once, or not at all while their
+    # extract is current; loaded here, before any worker forks.
+    ensure_shared_extracts(cohort)
+    load_shared_extracts(cohort, [item.patient_id for item in items])
     if jobs <= 1 or len(items) < PARALLEL_MIN_PATIENTS:
         screener = Screener(cohort.settings, cohort.arms, cohort.ihc)
         buffer: list[DecisionRecord | PatientFailure] = []

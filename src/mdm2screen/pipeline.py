@@ -136,6 +136,153 @@ def sample_input_files(row: SampleRow) -> list[tuple[str, Path]]:
     return files
 
 
+# --------------------------------------------------------------------------- shared files (sharedfiles.py)
+
+SHARED_FOLDER = "shared"
+
+
+# Cohort formats: one file holds many samples (cBioPortal/GENIE/TCGA segment files).
+_COHORT_CN_FORMATS = frozenset({"seg", "seg_log10"})
+
+
+def shared_sources(rows: Iterable[SampleRow]) -> list[str]:
+    """Cohort files several sample rows read: a MAF in ``vcf`` or a segment (SEG) file in ``cn_file``.
+
+    Each is parsed once per run into an extract (``sharedfiles``). Which files qualify is read from
+    their first lines, not from how often a sheet names them alone: a single-sample file that two
+    samples happen to share gains nothing from an extract, and a file that becomes shared when a
+    new sheet arrives would change the inputs of batches that did not change. A VCF named by
+    several rows has no extract either: its reader fetches each sample's region from the index.
+    """
+    cn: Counter[str] = Counter()
+    cn_formats: dict[str, set[str | None]] = {}
+    variants: Counter[str] = Counter()
+    for row in rows:
+        if row.cn_file is not None:
+            path = os.fspath(row.cn_file)
+            cn[path] += 1
+            cn_formats.setdefault(path, set()).add(row.cn_format)
+        if row.vcf is not None:
+            variants[os.fspath(row.vcf)] += 1
+    found = {path for path, n in cn.items() if n > 1 and _is_cohort_cn(path, cn_formats[path])}
+    found |= {path for path, n in variants.items() if n > 1 and _is_maf(path)}
+    return sorted(found)
+
+
+def _is_maf(path: str) -> bool:
+    from .errors import InputError
+    from .variants import detect_variant_format
+
+    try:
+        return detect_variant_format(path) == "maf"
+    except InputError:  # unreadable: each sample reports it when screened
+        return False
+
+
+def _is_cohort_cn(path: str, declared: set[str | None]) -> bool:
+    """Whether the copy-number file is a segment file, from the sheet's ``cn_format`` or its first lines."""
+    from itertools import islice
+
+    from .cn.detect import detect_from_lines
+    from .errors import InputError
+    from .fileio import iter_text_lines
+
+    named = {fmt for fmt in declared if fmt}
+    if named:
+        return named <= _COHORT_CN_FORMATS
+    try:
+        return detect_from_lines(path, list(islice(iter_text_lines(path), 200))) in _COHORT_CN_FORMATS
+    except (InputError, OSError, UnicodeError):  # unreadable: each sample reports it when screened
+        return False
+
+
+def shared_extract_path(outdir: Path, source: str | os.PathLike[str]) -> Path:
+    from .sharedfiles import extract_path
+
+    return extract_path(Path(outdir) / SHARED_FOLDER, source)
+
+
+@dataclass(frozen=True)
+class SharedFile:
+    """A file several sample rows read, and the extract it is parsed into once per run."""
+
+    source: str
+    extract: Path
+    patients: list[str]  # one patient per (build, copy-number format) naming it: whose reads the extract holds
+
+
+def shared_files(cohort: Cohort) -> list[SharedFile]:
+    """The cohort's shared files (:func:`shared_sources`) with their extracts and representative patients."""
+    out = []
+    for source in shared_sources(cohort.rows):
+        out.append(
+            SharedFile(
+                source, shared_extract_path(cohort.outdir, source), sorted(_representatives(cohort.rows, source))
+            )
+        )
+    return out
+
+
+def _representatives(rows: Iterable[SampleRow], source: str) -> dict[str, SampleRow]:
+    """Patient ID -> the first row naming ``source`` for each distinct (build, copy-number format)."""
+    chosen: dict[tuple[str, str | None], SampleRow] = {}
+    for row in rows:
+        if source in (os.fspath(row.cn_file) if row.cn_file else None, os.fspath(row.vcf) if row.vcf else None):
+            chosen.setdefault((row.build, row.cn_format), row)
+    return {row.patient_id: row for row in chosen.values()}
+
+
+def write_shared_extract(cohort: Cohort, source: str) -> Path:
+    """Parse the shared file ``source`` as screening reads it and write its extract; return its path.
+
+    The parse is the evidence layer's own: one sample naming the file is assembled for each distinct
+    (build, copy-number format) that names it, which leaves the readers' parses in their caches.
+    """
+    from .sharedfiles import write_extract
+
+    representatives = _representatives(cohort.rows, source)
+    screener = _screener(cohort)
+
+    def parse() -> None:
+        for row in representatives.values():
+            screener.evidence.assemble(row, row.patient_id)
+
+    dest = shared_extract_path(cohort.outdir, source)
+    write_extract(source, dest, parse)
+    return dest
+
+
+def ensure_shared_extracts(cohort: Cohort, sources: Iterable[str] | None = None) -> list[Path]:
+    """The extract of every shared file (``sources``, default all of the cohort's), written where it is
+    missing or stale: what ``screen`` and ``nightly`` do before screening (Snakemake has a rule each)."""
+    from .sharedfiles import SourceStamp, read_header
+
+    paths = []
+    for source in shared_sources(cohort.rows) if sources is None else sources:
+        dest = shared_extract_path(cohort.outdir, source)
+        header = read_header(dest)
+        try:
+            fresh = header is not None and header.usable_for(SourceStamp.of(source)) is None
+        except OSError:
+            continue  # gone: each sample naming it reports that when screened
+        paths.append(dest if fresh else write_shared_extract(cohort, source))
+    return paths
+
+
+def load_shared_extracts(cohort: Cohort, patient_ids: Iterable[str] | None = None) -> list[str]:
+    """Load the extracts in ``OUTDIR/shared/`` of the files these patients' samples read (None: every
+    patient, every sample slice) into the readers' caches; return the sources now answered from them."""
+    from .sharedfiles import load_extracts
+
+    rows = cohort.rows if patient_ids is None else [r for pid in patient_ids for r in cohort.patients[pid]]
+    sources = {os.fspath(p) for r in rows for p in (r.cn_file, r.vcf) if p is not None}
+    extracts = [path for path in (shared_extract_path(cohort.outdir, s) for s in sorted(sources)) if path.is_file()]
+    if not extracts:
+        return []
+    names = None if patient_ids is None else {n for r in rows for n in (r.sample_id, r.tumor_sample, r.cn_sample) if n}
+    return load_extracts(extracts, names).used
+
+
 def _sheet_labels(sheets: list[Path]) -> dict[Path, str]:
     """A readable, unique label per sheet for batch IDs (rule names and file names): its file
     name reduced to letters, digits and '_', with a short hash of the path when two collide."""
@@ -283,8 +430,13 @@ def run_batch(
     jobs: int = 1,
     job_log: runlog.JobLog | None = None,
     progress: runlog.Progress | None = None,
+    shared_extracts: bool = True,
 ) -> list[dict[str, str]]:
     """Screen the given patients, write their reports, return (and optionally write) summary rows.
+
+    ``shared_extracts``: first load the slices of these patients' samples from the extracts of the
+    shared files they read (``OUTDIR/shared/``, written before the batches); False when the caller
+    has loaded them already.
 
     ``jobs`` > 1 screens them in that many worker processes (see ``_screen_in_workers``); the
     reports, the rows and their order are the same as with one. ``job_log``: the batch's log
@@ -301,6 +453,8 @@ def run_batch(
     started = time.monotonic()
     if job_log is not None:
         job_log.info("%s: %s", job_log.title, batch_opening(cohort, len(patient_ids)))
+    if shared_extracts:
+        load_shared_extracts(cohort, patient_ids)  # before any worker forks: they inherit the caches
     if jobs > 1 and len(patient_ids) > 1:
         ((summary, written),) = _screen_in_workers(cohort, [patient_ids], jobs, progress=progress)
     else:
@@ -460,11 +614,14 @@ def screen_cohort(cohort: Cohort, *, jobs: int = 1, batches: list[Batch] | None 
     """
     batches = cohort.batches() if batches is None else batches
     tables = [cohort.outdir / "batches" / f"{b.id}.tsv" for b in batches]
+    # Each shared file parsed once, before the batches; loaded whole here, before workers fork.
+    ensure_shared_extracts(cohort)
+    load_shared_extracts(cohort)
     with runlog.Progress(sum(len(b.patients) for b in batches), batches=len(batches)) as progress:
         if jobs <= 1:
             for batch, table in zip(batches, tables, strict=True):
                 with runlog.job_log(runlog.batch_log_path(cohort.outdir, batch.id), f"batch {batch.id}") as job:
-                    run_batch(cohort, batch.patients, table, job_log=job, progress=progress)
+                    run_batch(cohort, batch.patients, table, job_log=job, progress=progress, shared_extracts=False)
                 progress.batch_done()
             return tables
         logs = _BatchLogs(cohort, batches)

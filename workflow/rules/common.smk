@@ -10,7 +10,7 @@ from snakemake.utils import validate
 from mdm2screen.errors import ConfigError
 from mdm2screen.fileio import sha256_file
 from mdm2screen.paths import schema_path
-from mdm2screen.pipeline import gistic_samples, prepare
+from mdm2screen.pipeline import gistic_samples, prepare, shared_files
 
 # Without --configfile/--config the demo cohort runs (a deployment passes its own config). Loaded
 # here rather than with the `configfile:` directive so that keys left out of another cohort's file
@@ -55,8 +55,24 @@ ARMS_SHA256 = COHORT.arms.sha256
 ASSAY_FILES = {
     str(path): sha256_file(path) for path in COHORT.settings["assays"].values()
 }
+# Files many samples read (a cohort MAF, a multi-sample SEG): each is parsed once, by its own
+# rule (shared.smk), into an extract that each batch job loads only its samples' slices of.
+SHARED_FILES = shared_files(COHORT)
+_extract_of = {shared.source: str(shared.extract) for shared in SHARED_FILES}
+BATCH_EXTRACTS = {
+    batch.id: sorted(
+        {
+            _extract_of[os.fspath(path)]
+            for pid in batch.patients
+            for row in COHORT.patients[pid]
+            for path in (row.cn_file, row.vcf)
+            if path is not None and os.fspath(path) in _extract_of
+        }
+    )
+    for batch in BATCHES
+}
 # The parsed cohort is not needed past this point; the batches hold what the rules use.
-del COHORT, _first_rows
+del COHORT, _first_rows, _extract_of
 
 
 def missing_patient_reports(batch):

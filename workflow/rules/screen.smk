@@ -15,6 +15,9 @@ for _batch in BATCHES:
     rule:
         name:
             f"screen_{_batch.id}"
+        input:
+            # The extracts of the shared files its samples read (shared.smk), loaded in the job.
+            extracts=BATCH_EXTRACTS[_batch.id],
         output:
             rows=f"{OUTDIR}/batches/{_batch.id}.tsv",
             reports=MISSING_REPORTS[_batch.id],

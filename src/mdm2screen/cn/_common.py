@@ -728,6 +728,9 @@ class ParsedFile:
     max_end: dict[str, tuple[int, int | None]] = field(default_factory=dict)  # chrom -> (end, line)
     # Rows per sample set aside off the screened genes' chromosomes (read.py, keep_chromosomes).
     set_aside: dict[str, int] = field(default_factory=dict)
+    # None: every sample's segments are held. Otherwise only these samples' are (a slice of a
+    # shared-file extract, sharedfiles.py); every name is still a key of ``samples``.
+    loaded_samples: frozenset[str] | None = None
 
     def finish(self) -> ParsedFile:
         """Sort segments and index the furthest coordinate per chromosome (for build checks)."""

@@ -82,7 +82,9 @@ def cache_clear() -> None:
         _stats.update(hits=0, misses=0)
 
 
-def _parse_file(path: str, fmt: str | None, keep_chromosomes: frozenset[str] | None = None) -> ParsedFile:
+def _parse_file(
+    path: str, fmt: str | None, keep_chromosomes: frozenset[str] | None = None, *, fresh: bool = False
+) -> ParsedFile:
     # One stat: missing, a folder, a FIFO or device (never opened), no permission, empty.
     p = check_readable(path, code="cn_missing")
     try:
@@ -92,7 +94,7 @@ def _parse_file(path: str, fmt: str | None, keep_chromosomes: frozenset[str] | N
         raise InputError(p, "file does not exist (it disappeared while being read)", code="cn_missing") from exc
     key = (real, st.st_size, st.st_mtime_ns, fmt, keep_chromosomes)
     with _cache_lock:
-        hit = _cache.get(key)
+        hit = None if fresh else _cache.get(key)
         if hit is not None:
             _cache.move_to_end(key)
             _stats["hits"] += 1
@@ -246,6 +248,24 @@ def _select(parsed: ParsedFile, sample: str | None, fallback: str | None = None)
     )
 
 
+def parsed_key_chromosomes(keep_chromosomes: Collection[str] | None) -> frozenset[str] | None:
+    """``keep_chromosomes`` as the parse cache keys it (normalised contig names)."""
+    return frozenset(normalize_contig(c) for c in keep_chromosomes) if keep_chromosomes is not None else None
+
+
+def _holds(parsed: ParsedFile, sample: str | None, fallback: str | None) -> bool:
+    """Whether ``parsed`` holds the segments of every sample :func:`_select` may pick for these names."""
+    if parsed.loaded_samples is None or not parsed.names_samples:
+        return True
+    if sample:
+        candidates = {sample}
+    elif len(parsed.samples) == 1:
+        candidates = set(parsed.samples)
+    else:
+        candidates = {fallback} if fallback else set()
+    return all(name in parsed.loaded_samples for name in candidates if name in parsed.samples)
+
+
 def _check_build(parsed: ParsedFile, build: str) -> None:
     if parsed.contig_lengths:
         check_contig_lengths(parsed.path, parsed.contig_lengths, build)
@@ -291,9 +311,10 @@ def read_copy_number(
             found=fmt,
             code="cn_format_unknown",
         )
-    parsed = _parse_file(
-        path, fmt, frozenset(normalize_contig(c) for c in keep_chromosomes) if keep_chromosomes is not None else None
-    )
+    parsed = _parse_file(path, fmt, parsed_key_chromosomes(keep_chromosomes))
+    if not _holds(parsed, sample, fallback_sample):
+        # A slice of a shared-file extract without this sample's segments: parse the file itself.
+        parsed = _parse_file(path, fmt, parsed_key_chromosomes(keep_chromosomes), fresh=True)
     _check_build(parsed, declared)
     chosen_sample, segments, notes = _select(parsed, sample, fallback_sample)
     if not _usable(parsed, chosen_sample if parsed.names_samples else ""):

@@ -34,6 +34,30 @@ REQUIRED = ("hugo_symbol", "chromosome", "start_position", "reference_allele", "
 ALLELES = ("tumor_seq_allele2", "tumor_seq_allele1")
 TRANSCRIPT_COLUMNS = ("transcript_id", "annotation_transcript", "refseq_mrna_id", "refseq")
 MISSING = ("", ".", "NA", "N/A", "NaN", "nan", "None", "__UNKNOWN__")
+# The columns a TP53-region row keeps (what read_maf and _row_alleles read): a GENIE MAF has over
+# 100 columns, and the index of a cohort MAF is held, and written as a shared-file extract, whole.
+ROW_COLUMNS = frozenset(
+    (
+        *REQUIRED,
+        *ALLELES,
+        *TRANSCRIPT_COLUMNS,
+        "end_position",
+        "t_alt_count",
+        "t_ref_count",
+        "t_depth",
+        "filter",
+        "mutation_status",
+        "dbsnp_rs",
+        "hgvsc",
+        "cdna_change",
+        "hgvsp",
+        "hgvsp_short",
+        "protein_change",
+        "amino_acid_change",
+        "variant_classification",
+        "ncbi_build",
+    )
+)
 # Rows kept in the cache: TP53 in either build, with room for any splice margin.
 CACHE_PAD = 5000
 _CACHE_SIZE = 8
@@ -62,6 +86,9 @@ class MafIndex:
     errors: dict[str, InputError] = field(default_factory=dict)  # first bad TP53-chromosome row per barcode
     # cBioPortal's "#sequenced_samples: A B C" comment: samples profiled, with or without rows -> its line
     sequenced: dict[str, int] = field(default_factory=dict)
+    # None: every barcode's TP53 rows are held. Otherwise only these barcodes' are (a slice of a
+    # shared-file extract, sharedfiles.py); the per-barcode counts and checks are whole.
+    loaded: frozenset[str] | None = None
 
 
 _cache: OrderedDict[tuple[str, int, int], MafIndex] = OrderedDict()
@@ -69,8 +96,17 @@ _lock = threading.Lock()
 _stats = {"hits": 0, "misses": 0}
 
 
+def _clean(field: str) -> str:
+    return field.strip().strip('"').strip()
+
+
 def _split(line: str) -> list[str]:
-    return [f.strip().strip('"').strip() for f in line.split("\t")]
+    return [_clean(f) for f in line.split("\t")]
+
+
+def _field(fields: list[str], at: int | None) -> str:
+    """The cleaned field at ``at``; "" when the row is shorter or the column absent."""
+    return _clean(fields[at]) if at is not None and at < len(fields) else ""
 
 
 def is_maf_header(fields: list[str]) -> bool:
@@ -133,25 +169,30 @@ def _parse(path: Path, shown: str) -> MafIndex:
                     code="maf_header_invalid",
                 )
             index = MafIndex(columns=columns)
+            # Column positions (the last of a repeated name, as a dict of the row would keep), and the
+            # columns a TP53 row keeps: rows are split once and only those fields cleaned.
+            at = {name: i for i, name in enumerate(columns)}
+            at_barcode, at_build = at["tumor_sample_barcode"], at.get("ncbi_build")
+            at_chrom, at_start = at["chromosome"], at["start_position"]
+            kept = [(name, i) for name, i in at.items() if name in ROW_COLUMNS]
             continue
         if line.startswith("#"):
             continue
-        fields = _split(line)
-        if fields and fields[0].lower() == "hugo_symbol":
+        fields = line.split("\t")
+        if _clean(fields[0]).lower() == "hugo_symbol":
             continue  # repeated header of a concatenated MAF
-        values = dict(zip(columns, fields, strict=False))
-        barcode = values.get("tumor_sample_barcode", "").strip()
+        barcode = _field(fields, at_barcode)
         if not barcode:
             continue
         index.rows_per_barcode[barcode] = index.rows_per_barcode.get(barcode, 0) + 1
-        build_value = _value(values, "ncbi_build")
-        if build_value is not None:
+        build_value = _field(fields, at_build)
+        if build_value and build_value not in MISSING:
             index.builds.setdefault(barcode, {}).setdefault(build_value, number)
-        chrom = normalize_contig(values.get("chromosome", ""))
+        chrom = normalize_contig(_field(fields, at_chrom))
         if chrom != tp53_chrom:
             continue
         index.chrom_rows[barcode] = index.chrom_rows.get(barcode, 0) + 1
-        raw = values.get("start_position", "").strip()
+        raw = _field(fields, at_start)
         start = _position(raw)
         if start is None:
             index.errors.setdefault(
@@ -170,6 +211,7 @@ def _parse(path: Path, shown: str) -> MafIndex:
         if start > index.max_chrom_pos.get(barcode, (0, 0))[0]:
             index.max_chrom_pos[barcode] = (start, number)
         if any(lo <= start <= hi for lo, hi in windows):
+            values = {name: _clean(fields[i]) for name, i in kept if i < len(fields)}
             index.tp53_rows.setdefault(barcode, []).append(MafRow(number, values))
     if index is None:
         raise InputError(
@@ -183,14 +225,14 @@ def _parse(path: Path, shown: str) -> MafIndex:
     return index
 
 
-def load_maf(path: str | Path) -> MafIndex:
-    """Parsed MAF index, from the per-process cache when the file is unchanged."""
+def load_maf(path: str | Path, *, fresh: bool = False) -> MafIndex:
+    """Parsed MAF index, from the per-process cache when the file is unchanged (``fresh``: parse anyway)."""
     p = check_input(path)
     real = os.path.realpath(p)
     stat = os.stat(real)
     key = (real, stat.st_size, stat.st_mtime_ns)
     with _lock:
-        if key in _cache:
+        if key in _cache and not fresh:
             _cache.move_to_end(key)
             _stats["hits"] += 1
             return _cache[key]
@@ -302,6 +344,8 @@ def read_maf(
     shown = str(path)
     index = load_maf(path)
     barcode = tumor_sample or sample_id
+    if index.loaded is not None and barcode in index.rows_per_barcode and barcode not in index.loaded:
+        index = load_maf(path, fresh=True)  # a shared-file extract's slice without this barcode's rows
     how = "sample sheet tumor_sample" if tumor_sample else "sample_id"
     longer = sorted(b for b in index.rows_per_barcode if barcode and b != barcode and b.startswith(barcode))
     if barcode and barcode not in index.rows_per_barcode and longer:

@@ -1,0 +1,306 @@
+"""Shared input files, parsed once per run: extracts that batch jobs load, each only its samples' slice.
+
+A cohort MAF or a multi-sample SEG named by thousands of sample-sheet rows used to be parsed by
+every batch job again (cost: file size x number of batches; hours at GENIE size). The readers
+already reduce such a file to what screening needs, with the source's own line numbers:
+``variants.maf.MafIndex`` (every barcode's row count, build values, furthest position and first
+bad row, and its TP53-region rows) and ``cn._common.ParsedFile`` (every sample's name, the build
+check's coordinates, and the segments on the screened genes' chromosomes). An *extract* is that
+reduction written to disk once (:func:`write_extract`: a Snakemake rule per shared file, or
+``mdm2screen screen``/``nightly`` before their batches). :func:`load_extracts` puts it into the
+readers' caches, in a batch job with only that batch's samples' slices (TP53 rows, segments): the
+per-sample part is stored sample by sample behind an offset table, so a job of 1,000 patients
+reads 1,000 slices however large the cohort.
+
+The readers answer from their cache exactly as after their own parse: exact barcode matching
+with the closest candidates (every name is in the common part), NCBI_Build and contig checks,
+line numbers of bad rows in the source file. The sliced object says which samples it holds
+(``MafIndex.loaded``, ``ParsedFile.loaded_samples``); asked for another, the reader parses the
+source itself. So an extract changes how long a run takes, never what it decides.
+
+Validity. An extract records the source's real path, size, modification time and SHA-256, the
+mdm2screen version and a fingerprint of the reader code. It is used only while the source's
+size and modification time are the recorded ones and the reader code is the same; otherwise it
+is ignored (logged) and the reader parses the source. :func:`write_extract` reuses an existing
+extract whose source has the same SHA-256 (a copied or touched file) without parsing again.
+
+Format. Python pickles of the readers' own objects (protocol 5): a header, then per cache entry
+its common part, an offset table and the per-sample slices. An exact round trip of the readers'
+objects, far faster to load than any text format. Extracts are written by the run into its own
+output folder (``OUTDIR/shared/``) and read from nowhere else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import logging
+import os
+import pickle
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from . import __version__
+from .cn import read as cn_read
+from .cn._common import ParsedFile
+from .fileio import atomic_write, sha256_file
+from .paths import safe_child
+from .variants import maf
+from .variants.maf import MafIndex
+
+log = logging.getLogger(__name__)
+
+MAGIC = "mdm2screen shared-file extract"
+FORMAT_VERSION = 1
+SUFFIX = ".extract"
+# The code whose output an extract holds: a change to any of these makes old extracts stale.
+_READER_CODE = ("cn", "variants/maf.py", "variants/records.py", "genome.py", "reference.py", "fileio.py", "model.py")
+
+
+# --------------------------------------------------------------------------- the two reader caches
+
+
+def _split_maf(index: MafIndex) -> tuple[MafIndex, dict[str, Any]]:
+    return dataclasses.replace(index, tp53_rows={}, loaded=None), dict(index.tp53_rows)
+
+
+def _join_maf(common: MafIndex, slices: dict[str, Any], wanted: frozenset[str] | None) -> MafIndex:
+    common.tp53_rows = slices
+    common.loaded = wanted
+    return common
+
+
+def _split_cn(parsed: ParsedFile) -> tuple[ParsedFile, dict[str, Any]]:
+    if not parsed.names_samples:  # one unnamed sample: nothing to slice
+        return parsed, {}
+    common = dataclasses.replace(parsed, samples={name: [] for name in parsed.samples}, loaded_samples=None)
+    return common, dict(parsed.samples)
+
+
+def _join_cn(common: ParsedFile, slices: dict[str, Any], wanted: frozenset[str] | None) -> ParsedFile:
+    for name, segments in slices.items():
+        common.samples[name] = segments
+    common.loaded_samples = wanted if common.names_samples else None
+    return common
+
+
+@dataclass(frozen=True)
+class _Cache:
+    export: Callable[[str], list[tuple[tuple, Any]]]
+    store: Callable[[tuple, Any], None]
+    split: Callable[[Any], tuple[Any, dict[str, Any]]]
+    join: Callable[[Any, dict[str, Any], frozenset[str] | None], Any]
+
+
+_CACHES: dict[str, _Cache] = {
+    "cn": _Cache(cn_read.cache_export, cn_read.cache_import, _split_cn, _join_cn),
+    "maf": _Cache(maf.cache_export, maf.cache_import, _split_maf, _join_maf),
+}
+
+
+# --------------------------------------------------------------------------- identity and header
+
+
+@cache
+def reader_fingerprint() -> str:
+    """SHA-256 over the reader modules' source and the package's reference data."""
+    package = Path(__file__).parent
+    files: list[Path] = []
+    for name in _READER_CODE:
+        path = package / name
+        files += sorted(path.glob("*.py")) if path.is_dir() else [path]
+    files += sorted((package / "data" / "reference").glob("*.tsv"))
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class SourceStamp:
+    """What identifies the source file's state for an extract."""
+
+    real_path: str
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, path: str | os.PathLike[str]) -> SourceStamp:
+        real = os.path.realpath(path)
+        st = os.stat(real)
+        return cls(real, st.st_size, st.st_mtime_ns)
+
+
+@dataclass(frozen=True)
+class ExtractHeader:
+    magic: str
+    format_version: int
+    mdm2screen: str
+    readers: str
+    source: SourceStamp
+    source_sha256: str
+    entries: int
+
+    def usable_for(self, stamp: SourceStamp) -> str | None:
+        """None when this extract may stand for the source now at ``stamp``; else why not."""
+        if self.magic != MAGIC or self.format_version != FORMAT_VERSION:
+            return "not an extract of this format version"
+        if self.mdm2screen != __version__ or self.readers != reader_fingerprint():
+            return "written by other reader code"
+        if self.source != stamp:
+            return "the source file has changed since (size or modification time)"
+        return None
+
+
+def extract_name(source: str | os.PathLike[str]) -> str:
+    """File name of the extract of ``source``: a readable stem and a hash of its real path."""
+    real = os.path.realpath(source)
+    stem = "".join(c if c.isalnum() or c in "._-" else "_" for c in Path(real).name)[:60] or "file"
+    return f"{stem}.{hashlib.sha256(real.encode()).hexdigest()[:16]}{SUFFIX}"
+
+
+def extract_path(folder: str | os.PathLike[str], source: str | os.PathLike[str]) -> Path:
+    return safe_child(Path(folder), extract_name(source))
+
+
+def read_header(path: str | os.PathLike[str]) -> ExtractHeader | None:
+    """The header of the extract at ``path``; None when there is none or it cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            return _load_header(handle)
+    except OSError:
+        return None
+
+
+def _load_header(handle: BinaryIO) -> ExtractHeader | None:
+    try:
+        header = pickle.load(handle)
+    except Exception:  # noqa: BLE001 - any unreadable extract is simply not used
+        return None
+    return header if isinstance(header, ExtractHeader) else None
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_extract(
+    source: str | os.PathLike[str], dest: str | os.PathLike[str], parse: Callable[[], None]
+) -> ExtractHeader:
+    """Write the extract of ``source`` to ``dest`` (atomically) and return its header.
+
+    ``parse`` reads the source through the readers exactly as screening does (for example by
+    assembling the evidence of a sample that names it), which leaves the parse in the readers'
+    caches; every cached parse of the source is then written. When ``dest`` already holds an
+    extract of a source with the same content (SHA-256) by the same reader code, its entries are
+    kept and only the source's stamp renewed.
+    """
+    stamp = SourceStamp.of(source)
+    digest = sha256_file(stamp.real_path)
+    entries: list[tuple[str, tuple, Any]] | None = None
+    previous = read_header(dest)
+    if (
+        previous is not None
+        and previous.source_sha256 == digest
+        and previous.source.real_path == stamp.real_path
+        and previous.usable_for(previous.source) is None
+    ):
+        entries = _read_entries(Path(dest), None)
+        if entries is not None:  # keys hold the stamp: a touched file is found under its new one
+            entries = [
+                (name, (stamp.real_path, stamp.size, stamp.mtime_ns, *key[3:]), obj) for name, key, obj in entries
+            ]
+    if entries is None:
+        parse()
+        entries = [
+            (name, key, obj)
+            for name, cache_ in _CACHES.items()
+            for key, obj in cache_.export(stamp.real_path)
+            if tuple(key[:3]) == (stamp.real_path, stamp.size, stamp.mtime_ns)
+        ]
+    header = ExtractHeader(MAGIC, FORMAT_VERSION, __version__, reader_fingerprint(), stamp, digest, len(entries))
+    buffer = io.BytesIO()
+    pickle.dump(header, buffer, protocol=5)
+    for name, key, obj in entries:
+        common, slices = _CACHES[name].split(obj)
+        blobs = {sample: pickle.dumps(part, protocol=5) for sample, part in slices.items()}
+        offsets: dict[str, tuple[int, int]] = {}
+        at = 0
+        for sample, blob in blobs.items():
+            offsets[sample] = (at, len(blob))
+            at += len(blob)
+        pickle.dump((name, key, common, offsets, at), buffer, protocol=5)
+        for blob in blobs.values():
+            buffer.write(blob)
+    atomic_write(Path(dest), buffer.getvalue())
+    return header
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _read_entries(path: Path, wanted: frozenset[str] | None) -> list[tuple[str, tuple, Any]] | None:
+    """The entries of the extract at ``path``, each joined with the slices of ``wanted`` (None: all)."""
+    entries = []
+    try:
+        with open(path, "rb") as handle:
+            header = _load_header(handle)
+            if header is None:
+                return None
+            for _ in range(header.entries):
+                name, key, common, offsets, length = pickle.load(handle)
+                base = handle.tell()
+                slices = {}
+                for sample in offsets if wanted is None else (s for s in wanted if s in offsets):
+                    at, size = offsets[sample]
+                    handle.seek(base + at)
+                    slices[sample] = pickle.loads(handle.read(size))
+                handle.seek(base + length)
+                entries.append((name, key, _CACHES[name].join(common, slices, wanted)))
+    except Exception:  # noqa: BLE001 - a damaged extract is ignored, the source parsed instead
+        return None
+    return entries
+
+
+@dataclass
+class LoadResult:
+    used: list[str] = field(default_factory=list)  # sources now answered from an extract
+    ignored: dict[str, str] = field(default_factory=dict)  # extract path -> why it was not used
+
+
+def load_extracts(paths: Iterable[str | os.PathLike[str]], samples: Collection[str] | None = None) -> LoadResult:
+    """Put every usable extract among ``paths`` into the readers' caches (absent paths are skipped).
+
+    ``samples``: the sample names (barcodes, cn_sample, sample_id) whose per-sample slices to read;
+    None reads them all. A reader asked later for a sample outside them parses the source itself.
+    """
+    wanted = frozenset(samples) if samples is not None else None
+    result = LoadResult()
+    for raw in paths:
+        path = Path(raw)
+        header = read_header(path)
+        if header is None:
+            if path.exists():
+                result.ignored[str(path)] = "not a readable extract"
+            continue
+        try:
+            stamp = SourceStamp.of(header.source.real_path)
+        except OSError:
+            result.ignored[str(path)] = "its source file is gone"
+            continue
+        why = header.usable_for(stamp)
+        entries = _read_entries(path, wanted) if why is None else None
+        if why is None and entries is None:
+            why = "the extract is damaged"
+        if why is not None or entries is None:
+            result.ignored[str(path)] = why or "unusable"
+            continue
+        for name, key, obj in entries:
+            _CACHES[name].store(key, obj)
+        result.used.append(header.source.real_path)
+    for path_text, why in result.ignored.items():
+        log.warning("shared-file extract %s not used (%s): its source is parsed instead", path_text, why)
+    return result
