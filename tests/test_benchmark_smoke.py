@@ -174,8 +174,10 @@ def test_shared_file_cohort_parses_and_is_read_once_per_job(bench):
     shared = bench["results"]["shared"]
     assert shared["rows"] == 12 and shared["reports"] == shared["patients"] == 12
     assert shared["run"]["returncode"] == 0
-    assert shared["per_job_probe"]["maf_parses"] == 1
-    assert shared["per_job_probe"]["cn_parses"] == 1
+    # Each shared file is parsed once per run into an extract; a batch job loads its slices, parsing nothing.
+    assert shared["per_job_probe"]["extracts"] == 2
+    assert shared["per_job_probe"]["maf_parses"] == 0
+    assert shared["per_job_probe"]["cn_parses"] == 0
     root = bench["dir"] / "shared"
     sheet = root / "samples" / "cohort.tsv"
     truth = {t["sample_id"]: t for t in _rows(root / "truth.tsv")}

@@ -175,3 +175,38 @@ def test_reader_errors_survive_the_round_trip() -> None:
                        expected="an integer >= 1", found="x", code="maf_value_invalid")  # fmt: skip
     again = pickle.loads(pickle.dumps(error))
     assert (str(again), again.code, again.line, again.field) == (str(error), error.code, 7, "Start_Position")
+
+
+def test_nightly_after_rows_appended_to_the_shared_maf_screens_only_the_new_patients(tmp_path: Path) -> None:
+    """Rows of new samples appended to a cohort MAF leave every other sample's slice, and so its
+    decision key, as it was: a nightly run screens the new patients alone."""
+    from mdm2screen.nightly import run_nightly
+
+    full = _write_study(tmp_path / "study")
+    lines = full.read_text().splitlines()
+    header, rows = lines[0], lines[1:]
+    held_out, kept = rows[-4:], rows[:-4]
+    held_barcodes = {r.split("\t")[6] for r in held_out}
+    maf_path = Path(held_out[0].split("\t")[4])
+    with gzip.open(maf_path, "rt") as handle:
+        maf_lines = handle.read().splitlines(keepends=True)
+    column = next(ln for ln in maf_lines if ln.startswith("Hugo_Symbol")).split("\t").index("Tumor_Sample_Barcode")
+    later = [
+        ln for ln in maf_lines if not ln.startswith(("#", "Hugo_Symbol")) and ln.split("\t")[column] in held_barcodes
+    ]
+    assert later, "the held-out tumours have MAF rows"
+    with gzip.open(maf_path, "wt") as handle:
+        handle.writelines(ln for ln in maf_lines if ln not in set(later))
+    sheets = tmp_path / "sheets"
+    sheets.mkdir()
+    (sheets / "run1.tsv").write_text("\n".join([header, *kept]) + "\n")
+    config = {"samples": str(sheets), "outdir": str(tmp_path / "out")}
+    first = run_nightly(dict(config), jobs=1)
+    assert first.n_screened == len({r.split("\t")[0] for r in kept})
+
+    with gzip.open(maf_path, "at") as handle:  # a second gzip member: new samples' rows appended
+        handle.writelines(later)
+    (sheets / "run2.tsv").write_text("\n".join([header, *held_out]) + "\n")
+    second = run_nightly(dict(config), jobs=1)
+    assert second.n_screened == len({r.split("\t")[0] for r in held_out})
+    assert {p.patient_id for p in second.plan.todo} == {r.split("\t")[0] for r in held_out}

@@ -52,6 +52,8 @@ from .pipeline import (
     log_cohort_problems,
     prepare,
     sample_input_files,
+    shared_slice_digests,
+    slice_name,
     summarize,
     write_patient_outputs,
     write_rows,
@@ -60,6 +62,7 @@ from .registry import ChecksumStats, DecisionRecord, Registry, StoredDecision, n
 from .report import SUMMARY_COLUMNS, summary_row
 from .runner import run_in_workers
 from .screen import Screener
+from .sheet import SampleRow
 
 log = logging.getLogger("mdm2screen")
 
@@ -195,11 +198,19 @@ def plan_run(cohort: Cohort, registry: Registry, *, force: bool = False) -> Plan
     paths = {pid: patient_input_paths(cohort, pid) for pid in cohort.patients}
     stats = ChecksumStats()
     sums = registry.checksums((p for items in paths.values() for _, _, p in items), stats)
+    # A shared cohort file (MAF, SEG) counts by each sample's own slice of it, not the whole file:
+    # rows appended for new samples must not re-decide everyone else.
+    ensure_shared_extracts(cohort)
+    slices = shared_slice_digests(cohort)
     current = registry.current_keys()
     todo: list[PatientPlan] = []
     unchanged: list[str] = []
     for pid in sorted(cohort.patients):
-        inputs = [{"sample_id": s, "role": r, "path": p, "sha256": sums.get(p)} for s, r, p in paths[pid]]
+        rows = {row.sample_id: row for row in cohort.patients[pid]}
+        inputs = [
+            {"sample_id": s, "role": r, "path": p, "sha256": _input_digest(p, rows[s], r, sums, slices)}
+            for s, r, p in paths[pid]
+        ]
         key = decision_key(cohort.patient_fingerprint(pid), inputs)
         stored = current.get(pid)
         if stored is None:
@@ -215,6 +226,15 @@ def plan_run(cohort: Cohort, registry: Registry, *, force: bool = False) -> Plan
             continue
         todo.append(PatientPlan(pid, key, inputs, why))
     return Plan(todo, unchanged, stats)
+
+
+def _input_digest(
+    path: str, row: SampleRow, role: str, sums: dict[str, str | None], slices: dict[str, dict[str, str]]
+) -> str | None:
+    """The file's SHA-256, or for a shared file the digest of this sample's slice (``slice:<hex>``)."""
+    name = slice_name(row, role)
+    digest = slices.get(path, {}).get(name) if name else None
+    return f"slice:{digest}" if digest else sums.get(path)
 
 
 # --------------------------------------------------------------------------- screening

@@ -269,6 +269,28 @@ def ensure_shared_extracts(cohort: Cohort, sources: Iterable[str] | None = None)
     return paths
 
 
+def shared_slice_digests(cohort: Cohort) -> dict[str, dict[str, str]]:
+    """Absolute path of each shared file -> sample name -> digest of that sample's slice (from the
+    current extracts; a file without a usable extract is absent). Nightly keys patients on these."""
+    from .sharedfiles import sample_digests
+
+    return {
+        str(Path(source).absolute()): digests
+        for source in shared_sources(cohort.rows)
+        if (digests := sample_digests(shared_extract_path(cohort.outdir, source)))
+    }
+
+
+def slice_name(row: SampleRow, role: str) -> str | None:
+    """The name by which a shared file's reader finds ``row``'s sample: the MAF barcode or the
+    segment file's sample (as the readers look them up: sheet column, else sample_id)."""
+    if role == "vcf":
+        return row.tumor_sample or row.sample_id
+    if role == "cn_file":
+        return row.cn_sample or row.sample_id
+    return None
+
+
 def load_shared_extracts(cohort: Cohort, patient_ids: Iterable[str] | None = None) -> list[str]:
     """Load the extracts in ``OUTDIR/shared/`` of the files these patients' samples read (None: every
     patient, every sample slice) into the readers' caches; return the sources now answered from them."""

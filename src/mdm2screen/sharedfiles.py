@@ -24,8 +24,12 @@ size and modification time are the recorded ones and the reader code is the same
 is ignored (logged) and the reader parses the source. :func:`write_extract` reuses an existing
 extract whose source has the same SHA-256 (a copied or touched file) without parsing again.
 
+Per-sample digests. Each entry also records, per sample, a digest of everything the reader uses
+for that sample (:func:`sample_digests`): a nightly run keys a patient on its own slice of a
+shared file rather than on the whole file, so rows appended for new samples re-decide only them.
+
 Format. Python pickles of the readers' own objects (protocol 5): a header, then per cache entry
-its common part, an offset table and the per-sample slices. An exact round trip of the readers'
+its per-sample digests, common part, offset table and the per-sample slices. An exact round trip of the readers'
 objects, far faster to load than any text format. Extracts are written by the run into its own
 output folder (``OUTDIR/shared/``) and read from nowhere else.
 """
@@ -55,7 +59,7 @@ from .variants.maf import MafIndex
 log = logging.getLogger(__name__)
 
 MAGIC = "mdm2screen shared-file extract"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 SUFFIX = ".extract"
 # The code whose output an extract holds: a change to any of these makes old extracts stale.
 _READER_CODE = ("cn", "variants/maf.py", "variants/records.py", "genome.py", "reference.py", "fileio.py", "model.py")
@@ -88,17 +92,49 @@ def _join_cn(common: ParsedFile, slices: dict[str, Any], wanted: frozenset[str] 
     return common
 
 
+def _digest(*parts: object) -> str:
+    return hashlib.sha256(pickle.dumps(parts, protocol=5)).hexdigest()
+
+
+def _maf_digests(index: MafIndex) -> dict[str, str]:
+    # Everything read_maf uses for one barcode, and nothing of the others: appending another
+    # sample's rows leaves this one's digest as it was.
+    return {
+        barcode: _digest(
+            index.columns,
+            count,
+            index.chrom_rows.get(barcode),
+            index.builds.get(barcode),
+            index.max_chrom_pos.get(barcode),
+            str(index.errors[barcode]) if barcode in index.errors else None,
+            index.sequenced.get(barcode),
+            index.tp53_rows.get(barcode),
+        )
+        for barcode, count in index.rows_per_barcode.items()
+    }
+
+
+def _cn_digests(parsed: ParsedFile) -> dict[str, str]:
+    if not parsed.names_samples:
+        return {}
+    shared = (parsed.fmt, parsed.purity, parsed.ploidy, parsed.contig_lengths, parsed.is_bin_level, parsed.notes,
+              parsed.max_end)  # fmt: skip
+    return {name: _digest(shared, parsed.set_aside.get(name), segments) for name, segments in parsed.samples.items()}
+
+
 @dataclass(frozen=True)
 class _Cache:
     export: Callable[[str], list[tuple[tuple, Any]]]
     store: Callable[[tuple, Any], None]
     split: Callable[[Any], tuple[Any, dict[str, Any]]]
     join: Callable[[Any, dict[str, Any], frozenset[str] | None], Any]
+    # Per sample, a digest of everything the reader uses for that sample (nightly's input keys).
+    digests: Callable[[Any], dict[str, str]]
 
 
 _CACHES: dict[str, _Cache] = {
-    "cn": _Cache(cn_read.cache_export, cn_read.cache_import, _split_cn, _join_cn),
-    "maf": _Cache(maf.cache_export, maf.cache_import, _split_maf, _join_maf),
+    "cn": _Cache(cn_read.cache_export, cn_read.cache_import, _split_cn, _join_cn, _cn_digests),
+    "maf": _Cache(maf.cache_export, maf.cache_import, _split_maf, _join_maf, _maf_digests),
 }
 
 
@@ -225,6 +261,7 @@ def write_extract(
     buffer = io.BytesIO()
     pickle.dump(header, buffer, protocol=5)
     for name, key, obj in entries:
+        digests = _CACHES[name].digests(obj)
         common, slices = _CACHES[name].split(obj)
         blobs = {sample: pickle.dumps(part, protocol=5) for sample, part in slices.items()}
         offsets: dict[str, tuple[int, int]] = {}
@@ -232,7 +269,7 @@ def write_extract(
         for sample, blob in blobs.items():
             offsets[sample] = (at, len(blob))
             at += len(blob)
-        pickle.dump((name, key, common, offsets, at), buffer, protocol=5)
+        pickle.dump((name, key, digests, common, offsets, at), buffer, protocol=5)
         for blob in blobs.values():
             buffer.write(blob)
     atomic_write(Path(dest), buffer.getvalue())
@@ -251,7 +288,7 @@ def _read_entries(path: Path, wanted: frozenset[str] | None) -> list[tuple[str, 
             if header is None:
                 return None
             for _ in range(header.entries):
-                name, key, common, offsets, length = pickle.load(handle)
+                name, key, _digests, common, offsets, length = pickle.load(handle)
                 base = handle.tell()
                 slices = {}
                 for sample in offsets if wanted is None else (s for s in wanted if s in offsets):
@@ -263,6 +300,32 @@ def _read_entries(path: Path, wanted: frozenset[str] | None) -> list[tuple[str, 
     except Exception:  # noqa: BLE001 - a damaged extract is ignored, the source parsed instead
         return None
     return entries
+
+
+def sample_digests(path: str | os.PathLike[str]) -> dict[str, str]:
+    """Sample name -> digest of what the readers use for it, from the extract at ``path`` (every
+    entry; a name in several entries gets their digests combined). Empty when the extract is
+    unusable for its source as it is now."""
+    header = read_header(path)
+    if header is None:
+        return {}
+    try:
+        if header.usable_for(SourceStamp.of(header.source.real_path)) is not None:
+            return {}
+    except OSError:
+        return {}
+    found: dict[str, list[str]] = {}
+    try:
+        with open(path, "rb") as handle:
+            _load_header(handle)
+            for _ in range(header.entries):
+                _name, _key, digests, _common, _offsets, length = pickle.load(handle)
+                for sample, digest in digests.items():
+                    found.setdefault(sample, []).append(digest)
+                handle.seek(handle.tell() + length)
+    except Exception:  # noqa: BLE001 - a damaged extract gives no digests: whole-file checksums apply
+        return {}
+    return {sample: digests[0] if len(digests) == 1 else _digest(*digests) for sample, digests in found.items()}
 
 
 @dataclass
