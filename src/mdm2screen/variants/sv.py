@@ -63,17 +63,16 @@ from .records import Region, check_input, input_error, read_count
 # Private helpers of vcf.py, shared so that SV VCFs are opened, checked and streamed the one way VCFs are.
 from .vcf import (
     PYSAM_ERRORS,
-    RECORD_EXPECTED,
     _check_header_build,
     _check_last_line,
     _is_bcf,
-    _line_text,
     _LineNumbers,
     _quiet,
     _readable_copy,
     _scrub,
     _usable_index,
     _verify_index,
+    malformed_record,
 )
 
 SV_TYPES = ("DEL", "DUP", "INV", "INS", "CNV", "BND")
@@ -847,25 +846,15 @@ def _stream(vf: pysam.VariantFile, collector: _Collector, shown: str, readable: 
     lines = _LineNumbers(readable)
     ordinal = 0
 
-    def malformed(exc: BaseException, line: int | None, where: str = "") -> InputError:
-        return InputError(
-            shown,
-            f"malformed VCF record{where}: {_scrub(exc, readable, shown)}",
-            line=line,
-            expected=RECORD_EXPECTED,
-            found=_line_text(readable, line),
-            code="vcf_unreadable",
-        )
-
     try:
         for rec in vf:
             ordinal += 1
             try:
                 collector.add(rec, lines.of(ordinal))
             except PYSAM_ERRORS as exc:  # e.g. fewer sample columns than the header names
-                raise malformed(exc, lines.of(ordinal)) from exc
+                raise malformed_record(exc, shown, readable, lines.of(ordinal)) from exc
     except PYSAM_ERRORS as exc:  # htslib could not read the next record (InputError is none of these)
-        raise malformed(exc, lines.of(ordinal + 1), f" after record {ordinal}") from exc
+        raise malformed_record(exc, shown, readable, lines.of(ordinal + 1), f" after record {ordinal}") from exc
 
 
 def _read_indexed(p: Path, head: _Header) -> _Collector | str | None:

@@ -884,6 +884,18 @@ def _start(shown: str, header: pysam.VariantHeader, reading: _Reading) -> _Colle
     return collector
 
 
+def malformed_record(exc: BaseException, shown: str, readable: Path, line: int | None, where: str = "") -> InputError:
+    """The error for a record htslib could not parse: the file's line and its text, paths scrubbed."""
+    return InputError(
+        shown,
+        f"malformed VCF record{where}: {_scrub(exc, readable, shown)}",
+        line=line,
+        expected=RECORD_EXPECTED,
+        found=_line_text(readable, line),
+        code="vcf_unreadable",
+    )
+
+
 def _collect_streamed(vf: pysam.VariantFile, collector: _Collector, shown: str, readable: Path) -> None:
     """Every record of the file, in file order; those on TP53's chromosome go to the collector.
 
@@ -896,16 +908,6 @@ def _collect_streamed(vf: pysam.VariantFile, collector: _Collector, shown: str, 
     on_chrom: dict[int, bool] = {}
     ordinal = 0
 
-    def malformed(exc: BaseException, line: int | None, where: str = "") -> InputError:
-        return InputError(
-            shown,
-            f"malformed VCF record{where}: {_scrub(exc, readable, shown)}",
-            line=line,
-            expected=RECORD_EXPECTED,
-            found=_line_text(readable, line),
-            code="vcf_unreadable",
-        )
-
     try:
         for rec in vf:
             ordinal += 1
@@ -915,7 +917,7 @@ def _collect_streamed(vf: pysam.VariantFile, collector: _Collector, shown: str, 
                 try:
                     wanted = on_chrom[rid] = normalize_contig(rec.chrom) == chrom
                 except PYSAM_ERRORS as exc:
-                    raise malformed(exc, lines.of(ordinal)) from exc
+                    raise malformed_record(exc, shown, readable, lines.of(ordinal)) from exc
             if not wanted:
                 continue
             line = lines.of(ordinal)
@@ -923,9 +925,9 @@ def _collect_streamed(vf: pysam.VariantFile, collector: _Collector, shown: str, 
                 collector.add(rec, line)
             except PYSAM_ERRORS as exc:
                 # e.g. fewer sample columns than the header names, unparsable FORMAT values
-                raise malformed(exc, line) from exc
+                raise malformed_record(exc, shown, readable, line) from exc
     except PYSAM_ERRORS as exc:  # htslib could not read the next record (InputError is none of these)
-        raise malformed(exc, lines.of(ordinal + 1), f" after record {ordinal}") from exc
+        raise malformed_record(exc, shown, readable, lines.of(ordinal + 1), f" after record {ordinal}") from exc
 
 
 def _finish(shown: str, collector: _Collector, indexed: bool) -> RawVariants:
