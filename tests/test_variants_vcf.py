@@ -510,10 +510,12 @@ class TestAnnotations:
         assert call.annotation_source == "computed"
         assert (call.hgvs_c, call.hgvs_p) == ("c.524G>A", "p.Arg175His")
 
-    def test_symbolic_allele_is_listed_not_interpreted(self, tmp_path):
+    def test_symbolic_allele_of_unknown_extent_starting_inside_tp53_is_a_breakpoint_in_the_gene(self, tmp_path):
+        # No END or SVLEN: the extent is unknown, but the deletion starts inside TP53 (intron 5), a breakpoint in
+        # the gene. One classification judges SVs of either file (sv.classify_tp53_sv: breakend_in_gene).
         rec = {"pos": 7578000, "ref": "A", "alts": ("<DEL>",), "samples": {"TUMOR": {"AF": (0.5,)}}}
         source, evidence = status(write_vcf(tmp_path / "sv.vcf", [rec]))
         (call,) = source.variants
-        assert call.consequence == "other" and not call.decides
-        assert any("structural-variant allele" in n for n in source.notes)
-        assert evidence.status == "wild_type"
+        assert call.consequence == "structural_rearrangement" and call.decides
+        assert any("unknown extent starting inside the gene" in n for n in source.notes)
+        assert evidence.status == "mutated"

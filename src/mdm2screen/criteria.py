@@ -387,7 +387,7 @@ def _tp53(ev: Evidence, c: Criterion) -> CriterionResult:
             f"{v.hgvs_p or v.hgvs_c or f'{v.chrom}:{v.pos}{v.ref}>{v.alt}'} ({v.consequence.replace('_', ' ')}, VAF {'unknown' if v.vaf is None else f'{v.vaf:.1%}'})"
             for v in tp53.deciding
         ]
-        parts += [r.message for r in tp53.reasons if r.code == "tp53_homozygous_deletion"]
+        parts += [r.message for r in tp53.reasons if r.code in ("tp53_structural_variant", "tp53_homozygous_deletion")]
         text = "TP53 mutated: " + "; ".join(parts or ["see variants"])
         return CriterionResult(c, "not_met", text, Reason("tp53_mutated", text))
     why = _join(tp53.reasons) or "TP53 could not be assessed"

@@ -4,6 +4,13 @@ The order of a patient's samples (collection date), which sample decides (the mo
 evaluable one), the policy for a newer sample that cannot be evaluated, and the history between
 samples (acquired TP53 mutations, MDM2 amplification lost) live here; each arm's criteria are in
 ``criteria.py``. Nothing here reads a file.
+
+Resistance over time: the timeline lists every sample (collection date, tissue or plasma, MDM2 copy
+number, TP53 status and variants with their VAF), and with the patient's MDM2-inhibitor start date
+(sample sheet ``treatment_start``) every TP53 variant first seen in a sample collected after it is an
+event (acquired TP53 mutations are the known resistance mechanism to MDM2 inhibitors). The TP53 flags a
+sample carries (possible germline TP53, possibly clonal haematopoiesis) are patient-level reasons: a
+germline finding concerns the patient, whichever sample decides.
 """
 
 from __future__ import annotations
@@ -15,7 +22,8 @@ from typing import Any
 
 from .criteria import ArmResult, Arms, Criterion, Evidence, evaluate_arm
 from .evidence import SampleEvidence
-from .model import AmplificationRule, Reason
+from .model import AmplificationRule, Reason, VariantCall
+from .variants.tp53 import TP53Assessment
 
 GENE_KINDS = ("gene_amplified", "gene_deleted", "gene_not_deleted")  # criteria that name a gene's copy number
 
@@ -68,6 +76,8 @@ class PatientDecision:
     arm_results: list[ArmResult]  # default arm first
     reasons: list[Reason]  # top-level, de-duplicated
     events: list[dict[str, Any]]  # history between consecutive samples
+    # Per sample, oldest first, and the MDM2-inhibitor start date (resistance over time).
+    timeline: dict[str, Any] = field(default_factory=dict)
 
 
 class Decider:
@@ -133,9 +143,20 @@ class Decider:
             extra.append(note)
             if self.policy["newer_sample_unevaluable"] == "INDETERMINATE":
                 arm_results = [_downgrade(a, note) for a in arm_results]
-        events = history_events([d.evidence for d in chronological])
-        reasons = [*arm_results[0].reasons, *extra, *(Reason(e["code"], e["message"]) for e in events)]
-        return PatientDecision(patient_id, decided, chronological, chosen, arm_results, _dedupe(reasons), events)
+        ordered = [d.evidence for d in chronological]
+        start = treatment_start(ordered)
+        events = history_events(ordered) + treatment_events(ordered, start)
+        flags = [
+            Reason(r.code, f"sample {ev.row.sample_id}: {r.message}")
+            for ev in ordered
+            if isinstance(ev.tp53, TP53Assessment)
+            for r in ev.tp53.flags
+        ]
+        reasons = [*arm_results[0].reasons, *extra, *flags, *(Reason(e["code"], e["message"]) for e in events)]
+        return PatientDecision(
+            patient_id, decided, chronological, chosen, arm_results, _dedupe(reasons), events,
+            timeline=timeline(chronological, chosen, start),
+        )  # fmt: skip
 
 
 def _downgrade(arm: ArmResult, note: Reason) -> ArmResult:
@@ -210,3 +231,117 @@ def history_events(chronological: list[SampleEvidence]) -> list[dict[str, Any]]:
                 }
             )
     return events
+
+
+# --------------------------------------------------------------------------- resistance over time
+
+# Categories of a TP53 variant that make it a finding worth following over time: what counts or was held
+# back by a policy, and what is below the VAF threshold (acquired mutations often start subclonal).
+FOLLOWED = ("deciding", "below_vaf", "vaf_unknown", "possible_clonal_haematopoiesis", "possible_germline")
+
+
+def _label(v: VariantCall) -> str:
+    return v.hgvs_p or v.hgvs_c or f"{v.chrom}:{v.pos}{v.ref}>{v.alt}"
+
+
+def treatment_start(samples: list[SampleEvidence]) -> dt.date | None:
+    """The patient's MDM2-inhibitor start date (the sample sheet checks that every row gives the same one)."""
+    return next((ev.row.treatment_start for ev in samples if ev.row.treatment_start is not None), None)
+
+
+def treatment_events(chronological: list[SampleEvidence], start: dt.date | None) -> list[dict[str, Any]]:
+    """Every TP53 variant first seen in a sample collected after the MDM2-inhibitor start date (none
+    without a start date). "First seen": no earlier sample lists the variant in any category; an undated
+    sample cannot be placed against the start date and is an event of its own."""
+    if start is None:
+        return []
+    events: list[dict[str, Any]] = []
+    seen: set[tuple[str, int, str, str]] = set()
+    earlier: list[str] = []
+    for ev in chronological:
+        row = ev.row
+        date = row.collection_date
+        if date is None:
+            events.append(
+                {
+                    "code": "treatment_timing_unknown",
+                    "message": f"sample {row.sample_id} has no collection_date: whether it was taken before or after "
+                    f"the MDM2-inhibitor start ({start.isoformat()}) is unknown",
+                    "sample": row.sample_id,
+                    "treatment_start": start.isoformat(),
+                }
+            )
+        elif date > start:
+            for v in ev.tp53.variants:
+                if v.category not in FOLLOWED or v.key() in seen:
+                    continue
+                before = (
+                    f"not in the earlier sample(s) {', '.join(earlier)}"
+                    if earlier
+                    else "no earlier sample of this patient to compare with"
+                )
+                events.append(
+                    {
+                        "code": "tp53_variant_after_treatment_start",
+                        "message": (
+                            f"TP53 variant {_label(v)} (VAF {_vaf_text(v.vaf)}, {v.category.replace('_', ' ')}) in "
+                            f"{row.sample_id} collected {date.isoformat()}, after the MDM2-inhibitor start "
+                            f"{start.isoformat()}; {before}: acquired after MDM2-inhibitor start, possible resistance"
+                        ),
+                        "variant": _label(v),
+                        "sample": row.sample_id,
+                        "collection_date": date.isoformat(),
+                        "treatment_start": start.isoformat(),
+                        "vaf": v.vaf,
+                        "category": v.category,
+                        "earlier_samples": list(earlier),
+                    }
+                )
+        seen.update(v.key() for v in ev.tp53.variants)
+        earlier.append(row.sample_id)
+    return events
+
+
+def timeline(chronological: list[SampleDecision], chosen: SampleDecision, start: dt.date | None) -> dict[str, Any]:
+    """Per sample, oldest first (undated last): date, tissue or plasma, MDM2 copy number, TP53 status and
+    variants with VAF; with the MDM2-inhibitor start date, whether each sample was taken after it."""
+    rows = []
+    for d in chronological:
+        ev, row = d.evidence, d.evidence.row
+        mdm2 = ev.genes["MDM2"]
+        date = row.collection_date
+        tp53 = ev.tp53
+        shown = tp53.to_dict()  # with the evidence layer's annotations (biallelic, flags) when it made them
+        annotated = {(v["chrom"], v["pos"], v["ref"], v["alt"]): v for v in shown["all_variants"]}
+        rows.append(
+            {
+                "sample_id": row.sample_id,
+                "collection_date": date.isoformat() if date else None,
+                "sample_type": row.sample_type,
+                "used_for_decision": d is chosen,
+                "after_treatment_start": None if start is None or date is None else date > start,
+                "mdm2": {"call": mdm2.call, "copy_number": mdm2.copy_number, "amplified": mdm2.amplified},
+                "tp53_status": tp53.status,
+                "tp53_variants": [
+                    {
+                        "variant": _label(v),
+                        "hgvs_c": v.hgvs_c,
+                        "hgvs_p": v.hgvs_p,
+                        "consequence": v.consequence,
+                        "vaf": v.vaf,
+                        "decides": v.decides,
+                        "category": v.category,
+                        "biallelic": annotated.get(v.key(), {}).get("biallelic"),
+                        "flags": list(annotated.get(v.key(), {}).get("flags") or []),
+                    }
+                    for v in tp53.variants
+                    if v.category in FOLLOWED or v.decides
+                ],
+                "tp53_structural_variants": [
+                    f["label"]
+                    for f in ((shown.get("structural_variants") or {}).get("variants") or [])
+                    if f.get("category") in ("deciding", "uncertain", "germline")
+                ],
+            }
+        )
+    return {"treatment_start": start.isoformat() if start else None, "samples": rows}

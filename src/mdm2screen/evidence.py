@@ -46,13 +46,18 @@ from .model import (
     CoverageEvidence,
     GeneCopyNumber,
     Reason,
+    Segment,
     TP53Evidence,
     VariantSource,
 )
 from .reference import gene_locus
 from .sheet import GENE_PANEL_KEYWORDS, SampleRow
 from .variants import TP53Settings, assess_coverage, assess_tp53, read_tp53_variants
+from .variants.calls import read_vcf_column, vcf_sample_columns
 from .variants.headers import FileSoftware, variant_file_software
+from .variants.sv import read_structural_variants, sv_region
+from .variants.sv_evidence import StructuralEvidence, judge_structural_variants
+from .variants.tp53 import OriginPolicy, TP53Context, match_benign
 from .variants.transcript import tp53_model
 
 log = logging.getLogger(__name__)
@@ -163,6 +168,9 @@ class EvidenceAssembler:
         self.settings = settings
         self.ihc = ihc
         self.tp53_settings = TP53Settings.from_config(settings["tp53"])
+        self.origin_policy = OriginPolicy.from_config(settings["policy"])
+        self.sv_flank = int(settings["structural_variants"]["flank"])
+        self.loh_max_minor_cn = float(settings["copy_number"]["loh_max_minor_cn"])
         # Genes an arm names are evaluated even when copy_number.genes does not list them.
         self.genes = list(dict.fromkeys([*settings.genes(), *(g for g in arm_genes if g != "TP53")]))
         self.rules: dict[str, AmplificationRule] = {g: settings.amplification_rule(g) for g in [*self.genes, "TP53"]}
@@ -182,7 +190,9 @@ class EvidenceAssembler:
 
     def _copy_number(
         self, row: SampleRow, errors: list[Reason], files: list[dict[str, Any]], software: list[dict[str, Any]]
-    ) -> tuple[dict[str, GeneCopyNumber], dict[str, Any] | None, PurityPloidy]:
+    ) -> tuple[dict[str, GeneCopyNumber], dict[str, Any] | None, PurityPloidy, list[Segment] | None]:
+        """Each gene's copy number, the chromosome 12 plot data, the purity and ploidy used, and the
+        segments on TP53's chromosome (allele-specific copy numbers for LOH; None: no usable file)."""
         genes: dict[str, GeneCopyNumber] = {}
         profile: CopyNumberProfile | None = None
         if row.cn_file is None:
@@ -211,7 +221,7 @@ class EvidenceAssembler:
         if profile is None:
             for gene in [*self.genes, "TP53"]:
                 genes[gene] = unassessable_gene(gene, row.build, reason)
-            return genes, None, self._sheet_only(row)
+            return genes, None, self._sheet_only(row), None
         assert row.cn_file is not None  # a profile was read from it
         chosen = self._purity_ploidy(row, profile, errors, files, software)
         qc_failure = next((r for r in errors if r.code == "caller_qc_failed"), None)
@@ -220,7 +230,7 @@ class EvidenceAssembler:
             # none of them makes a call, amplified or not.
             for gene in [*self.genes, "TP53"]:
                 genes[gene] = unassessable_gene(gene, row.build, qc_failure)
-            return genes, None, chosen
+            return genes, None, chosen, None
         purity, ploidy = chosen.purity, chosen.ploidy
         source = chosen.purity_source if purity is not None else None
         for gene in [*self.genes, "TP53"]:
@@ -256,7 +266,8 @@ class EvidenceAssembler:
             ],
             "threshold": self.rules["MDM2"].amplified_at if self.rules["MDM2"].mode == "absolute" else None,
         }
-        return genes, chr12, chosen
+        tp53_chrom = gene_locus("TP53", row.build).chrom
+        return genes, chr12, chosen, [seg for seg in profile.segments if seg.chrom == tp53_chrom]
 
     def _ploidy_not_stated(self) -> str:
         lo, hi = self.rules["MDM2"].unknown_ploidy
@@ -398,7 +409,13 @@ class EvidenceAssembler:
             return CoverageEvidence(verified=True, adequate=False, method="error", detail=reason.message)
 
     def _tp53(
-        self, row: SampleRow, cn: GeneCopyNumber, errors: list[Reason], files: list[dict[str, Any]]
+        self,
+        row: SampleRow,
+        cn: GeneCopyNumber,
+        errors: list[Reason],
+        files: list[dict[str, Any]],
+        purity_ploidy: PurityPloidy,
+        segments: list[Segment] | None,
     ) -> TP53Evidence:
         coverage = self._coverage(row, errors)
         source = None
@@ -440,7 +457,10 @@ class EvidenceAssembler:
                     failure = Reason(code, f"variant file unusable: {exc}")
             except Exception as exc:  # noqa: BLE001 - one patient's file never stops the batch
                 failure = _unexpected(row.vcf, "variant file", exc)
-        evidence = assess_tp53(source, coverage, cn=cn, settings=self.tp53_settings, build=row.build)
+        context = self._tp53_context(row, cn, source, errors, files, purity_ploidy, segments)
+        evidence = assess_tp53(source, coverage, cn=cn, settings=self.tp53_settings, build=row.build, context=context)
+        if context.normal_sample is not None and context.normal is None:
+            evidence.reasons.append(Reason("tp53_normal_not_read", context.normal_detail))
         if row.assay and row.assay not in self.settings["assays"]:
             evidence.reasons.append(
                 Reason(
@@ -468,6 +488,131 @@ class EvidenceAssembler:
                 )
             )
         return evidence
+
+    def _tp53_context(
+        self,
+        row: SampleRow,
+        cn: GeneCopyNumber,
+        source: VariantSource | None,
+        errors: list[Reason],
+        files: list[dict[str, Any]],
+        purity_ploidy: PurityPloidy,
+        segments: list[Segment] | None,
+    ) -> TP53Context:
+        """What the TP53 assessment weighs beyond the variant file: the SV VCF, allele-specific copy number,
+        the matched normal (or why there is none), the sample type, purity, and the origin policies."""
+        model = tp53_model(row.build)
+        coding = self._coding("TP53", row.build)
+        context = TP53Context(
+            policy=self.origin_policy,
+            loh_max_minor_cn=self.loh_max_minor_cn,
+            sample_type=row.sample_type,
+            normal_named=row.normal_sample is not None,
+            purity=purity_ploidy.purity,
+            # The TP53 copy number at a stated purity: with purity unknown it is a range, no expectation.
+            tp53_copy_number=(
+                cn.copy_number if purity_ploidy.purity is not None and cn.call != "not_assessable" else None
+            ),
+            segments=segments,
+            coding=(model.chrom, min(a for a, _ in coding), max(b for _, b in coding)) if coding else None,
+        )
+        if row.sv_vcf is not None:
+            context.structural, context.structural_failure = self._structural_variants(row, files)
+            if context.structural_failure is not None:
+                errors.append(context.structural_failure)
+        if source is not None:
+            self._matched_normal(row, source, context)
+        return context
+
+    def _structural_variants(
+        self, row: SampleRow, files: list[dict[str, Any]]
+    ) -> tuple[StructuralEvidence | None, Reason | None]:
+        """The sample's SV VCF read around TP53 and judged; a file that cannot be read is a reason."""
+        assert row.sv_vcf is not None
+        region = sv_region(row.build, self.sv_flank)
+        try:
+            source = read_structural_variants(
+                row.sv_vcf,
+                build=row.build,
+                region=region,
+                tumor_sample=row.tumor_sample,
+                normal_sample=row.normal_sample,
+            )
+        except InputError as exc:
+            code = exc.code if exc.code.startswith(("vcf_", "build_", "input_")) else "sv_unreadable"
+            return None, Reason(code, f"structural-variant file unusable: {exc}; TP53 cannot be called wild type")
+        except Exception as exc:  # noqa: BLE001 - one patient's file never stops the batch
+            return None, _unexpected(row.sv_vcf, "structural-variant file", exc)
+        for f in files:
+            if f["role"] == "sv_vcf":
+                f["format"] = "sv_vcf"
+        judged = judge_structural_variants(
+            source, tp53_model(row.build), region=region, flank=self.sv_flank, settings=self.tp53_settings
+        )
+        return judged, None
+
+    def _matched_normal(self, row: SampleRow, source: VariantSource, context: TP53Context) -> None:
+        """Find the matched normal's column and read it, or say why germline origin rests on the tumour alone
+        (tumour-only) or on the caller's own filters (a caller that had a normal this file does not name)."""
+        if source.format != "vcf":
+            if row.normal_sample:
+                context.normal_detail = (
+                    f"the sample sheet names the matched normal {row.normal_sample!r}, but a MAF's normal columns "
+                    "are not read: germline origin rests on the caller's germline filters"
+                )
+            else:
+                context.normal_detail = (
+                    "a MAF: whether its caller had a matched normal is not read from it; germline origin rests on "
+                    "the caller's germline filters"
+                )
+            return
+        column, how = row.normal_sample, "the sample sheet's normal_sample"
+        if column is None:
+            if not self._needs_origin_check(source, row.build):
+                context.tumour_only_detail = "no TP53 variant whose VAF could point to germline origin"
+                return
+            found = vcf_sample_columns(source.path)
+            if found is None:
+                context.tumour_only_detail = "the VCF's sample columns could not be read"
+                return
+            columns, declared = found
+            others = [c for c in columns if c != source.sample]
+            if not others:
+                context.tumour_only = True
+                context.tumour_only_detail = (
+                    f"tumour-only: the VCF has {'no sample column' if not columns else f'one sample column ({columns[0]})'}"
+                    " and the sample sheet names no normal_sample"
+                )
+                return
+            if declared in others:
+                column, how = declared, "the VCF's ##normal_sample header line"
+            elif source.sample == "TUMOR" and "NORMAL" in others:
+                column, how = "NORMAL", "Strelka2's NORMAL column"
+            else:
+                context.tumour_only_detail = (
+                    f"the VCF has other sample columns ({', '.join(others)}), so its caller probably had a matched "
+                    "normal; name it in the sample sheet's normal_sample to check TP53 variants against it"
+                )
+                return
+        context.normal_sample = column
+        try:
+            context.normal = read_vcf_column(source.path, build=row.build, sample=column, settings=self.tp53_settings)
+            context.normal_detail = f"column {column} ({how})"
+        except InputError as exc:
+            detail = (
+                f"the matched normal {column!r} ({how}) is not a sample column of the VCF"
+                if exc.code == "vcf_sample_not_found"
+                else f"the matched normal {column!r} ({how}) could not be read: {exc}"
+            )
+            context.normal_detail = f"{detail}; TP53 variants are judged as in a tumour-only sample"
+            context.tumour_only, context.tumour_only_detail = True, context.normal_detail
+
+    def _needs_origin_check(self, source: VariantSource, build: str) -> bool:
+        """Whether any TP53 record could be flagged (a deciding kind of change, not a benign polymorphism):
+        the VCF's sample columns are read only then."""
+        canon = tp53_model(build).build
+        deciding = self.tp53_settings.deciding_consequences
+        return any(call.consequence in deciding and match_benign(call, canon) is None for call in source.variants)
 
     @staticmethod
     def _tp53_copy_number(evidence: TP53Evidence, cn: GeneCopyNumber) -> None:
@@ -498,8 +643,8 @@ class EvidenceAssembler:
         # _copy_number fills the detected format into the cn_file entry: keep it last when present.
         files.sort(key=lambda f: f["role"] == "cn_file")
         software: list[dict[str, Any]] = []
-        genes, chr12, purity_ploidy = self._copy_number(row, errors, files, software)
-        tp53 = self._tp53(row, genes["TP53"], errors, files)
+        genes, chr12, purity_ploidy, tp53_segments = self._copy_number(row, errors, files, software)
+        tp53 = self._tp53(row, genes["TP53"], errors, files, purity_ploidy, tp53_segments)
         tp53.copy_number = genes["TP53"]
         software[:0] = self._input_software(row, files)
         rows = self.ihc.for_patient(patient_id)
@@ -520,15 +665,15 @@ class EvidenceAssembler:
 
     @staticmethod
     def _input_software(row: SampleRow, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Tool versions the variant and copy-number files name in their headers (the audit's record of
+        """Tool versions the variant, SV and copy-number files name in their headers (the audit's record of
         the caller and annotation tools). Never an error of the sample: a problem is a note."""
         found = []
         for f in files:
-            if f["role"] not in ("vcf", "cn_file"):
+            if f["role"] not in ("vcf", "cn_file", "sv_vcf"):
                 continue
             try:
-                if f["role"] == "vcf":
-                    kind = f["format"] if f["format"] in ("vcf", "maf") else None
+                if f["role"] in ("vcf", "sv_vcf"):
+                    kind = "vcf" if f["role"] == "sv_vcf" else f["format"] if f["format"] in ("vcf", "maf") else None
                     entry: FileSoftware | None = variant_file_software(f["path"], kind)
                 else:
                     entry = cn_file_software(f["path"], f["format"]) if f["format"] else None

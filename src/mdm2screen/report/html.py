@@ -44,6 +44,16 @@ IHC_WORDS = {
     "not_done": "not done",
 }
 TP53_WORDS = {"wild_type": "wild type", "mutated": "mutated", "not_assessable": "not assessable"}
+# Variant flags (tp53.variants[].flags) as the report says them.
+FLAG_WORDS = {
+    "possible_germline_tp53": "possible germline TP53 (Li-Fraumeni): genetic counselling",
+    "possible_clonal_haematopoiesis": "possibly from clonal haematopoiesis",
+}
+ORIGIN_WORDS = {
+    "matched_normal": "against the matched normal",
+    "tumour_only": "tumour-only: by the tumour VAF against a heterozygous germline variant's",
+    "caller_only": "by the caller's germline filters only",
+}
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
@@ -123,6 +133,28 @@ def fmt_words(value: object) -> str:
 def fmt_ihc(value: object) -> str:
     """IHC/FISH state in words (``absent`` -> ``no result``)."""
     return NA if _missing(value) else IHC_WORDS.get(str(value), str(value).replace("_", " "))
+
+
+def _word_of(words: Mapping[str, str], value: object) -> str:
+    # Values read from a report may be any JSON type: only a string is looked up (a list is unhashable).
+    if isinstance(value, str) and value in words:
+        return words[value]
+    return fmt_words(value)
+
+
+def fmt_flag(value: object) -> str:
+    """A TP53 variant flag in words (``possible_germline_tp53`` -> the genetic counselling text)."""
+    return _word_of(FLAG_WORDS, value)
+
+
+def fmt_origin(value: object) -> str:
+    """How germline origin was judged, in words."""
+    return _word_of(ORIGIN_WORDS, value)
+
+
+def fmt_tp53(value: object) -> str:
+    """A TP53 status in words."""
+    return _word_of(TP53_WORDS, value)
 
 
 def fmt_locus(gene: Mapping[str, Any] | None) -> str:
@@ -272,6 +304,9 @@ def environment() -> Environment:
         short=fmt_short_hash,
         compact=fmt_compact,
         ihc=fmt_ihc,
+        flag=fmt_flag,
+        origin=fmt_origin,
+        tp53=fmt_tp53,
     )
     env.globals.update(
         status_style=status_style,
@@ -325,7 +360,9 @@ def _tally(criteria: list[Any]) -> list[tuple[str, str, int]]:
 
 def _event_level(event: Mapping[str, Any]) -> str:
     code = str(event.get("code", "")).lower()
-    if any(word in code for word in ("acquired", "mutation", "lost", "loss", "discordant", "conflict")):
+    if any(
+        word in code for word in ("acquired", "mutation", "lost", "loss", "discordant", "conflict", "after_treatment")
+    ):
         return "danger"
     return "info"
 
@@ -401,6 +438,12 @@ def build_view(report: Mapping[str, Any], title: str) -> dict[str, Any]:
         variants = [_dict(v) for v in _list(tp53.get("variants"))]
     # Deciding variants first, then by position (non-numeric positions last).
     variants.sort(key=lambda v: (not v.get("decides"), _float(v.get("pos")) or math.inf))
+    structural = _dict(tp53.get("structural_variants"))
+    sv_rows = [_dict(x) for x in _list(structural.get("variants"))]
+    sv_rows.sort(
+        key=lambda x: (x.get("category") not in ("deciding", "uncertain", "germline"), _float(x.get("pos")) or math.inf)
+    )
+    timeline = _dict(report.get("timeline"))
     provenance = _dict(report.get("provenance"))
     profile = _dict(report.get("chr12_profile"))
     threshold = _dict(mdm2.get("threshold"))
@@ -420,6 +463,14 @@ def build_view(report: Mapping[str, Any], title: str) -> dict[str, Any]:
         "events": events,
         "variants": variants,
         "deciding": [x for x in variants if x.get("decides")],
+        # Possible germline TP53 and clonal haematopoiesis: called out at the top of the page and in the TP53 section.
+        "tp53_flags": [_dict(f) for f in _list(tp53.get("flags"))],
+        "tp53_loh": _dict(tp53.get("loh")) or None,
+        "tp53_origin": _dict(tp53.get("origin")) or None,
+        "structural": structural or None,
+        "sv_rows": sv_rows,
+        "timeline": [_dict(x) for x in _list(timeline.get("samples"))],
+        "treatment_start": timeline.get("treatment_start"),
         "samples_with_errors": [s for s in samples if s.get("errors")],
         "config_rows": list(config_rows),
         "config_table": config_table,  # keys and values escaped

@@ -34,7 +34,7 @@ from ..paths import reference_path, repo_root
 from ..variants.transcript import HGVS_CONVENTION
 from ..variants.transcript import TRANSCRIPT as TP53_TRANSCRIPT
 
-SCHEMA_VERSION = "1.3.0"
+SCHEMA_VERSION = "1.4.0"
 # The genomic sequence the TP53 HGVS is computed on (reference.py, data/reference/README.md).
 TP53_GENOMIC = "RefSeqGene NG_017013.2 (GRCh37 17:7563097-7595868, GRCh38 17:7659779-7692550)"
 REFERENCE = {
@@ -69,6 +69,7 @@ class SampleSummary:
     build: str
     collection_date: str | None
     tumor_type: str | None
+    sample_type: str | None  # tissue | plasma (cfDNA/ctDNA) | None: not stated
     purity: float | None  # what the copy numbers were read at: the sheet's, else the caller's own
     ploidy: float | None
     purity_source: str  # "sample sheet", "<caller> file <name>", "copy-number file <name>", "not stated (...)"
@@ -110,6 +111,7 @@ class SampleSummary:
             build=row.build,
             collection_date=row.collection_date.isoformat() if row.collection_date else None,
             tumor_type=row.tumor_type,
+            sample_type=row.sample_type,
             purity=pp.purity,
             ploidy=pp.ploidy,
             purity_source=pp.purity_source,
@@ -223,6 +225,8 @@ class PatientReport:
     ihc: IHCSection
     samples: list[SampleSummary]
     history: dict[str, Any]
+    # Per sample over time (date, tissue/plasma, MDM2, TP53 with VAFs) and the MDM2-inhibitor start date.
+    timeline: dict[str, Any]
     chr12_profile: dict[str, Any] | None
     provenance: Provenance
 
@@ -297,6 +301,7 @@ def build_report(decision: PatientDecision, ctx: ReportContext) -> PatientReport
         ),
         samples=[SampleSummary.of(d, d is decision.chosen) for d in decision.chronological],
         history={"events": decision.events},
+        timeline=copy.deepcopy(decision.timeline),
         chr12_profile=chosen.chr12,
         provenance=Provenance(
             pipeline_version=__version__,

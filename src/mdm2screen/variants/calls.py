@@ -11,10 +11,22 @@ import functools
 import re
 from pathlib import Path
 
+import pysam
+
+from ..errors import InputError
 from ..model import VariantCall, VariantSource
 from .maf import read_maf
 from .records import RawAllele, RawVariants, StructuralAllele
-from .tp53 import BUILD_SUSPECT_NOTE, REFERENCE_MISMATCH_NOTE, TP53Settings, tp53_region
+from .sv import Breakend, StructuralVariant, classify_tp53_sv, junction_of, parse_breakend
+from .tp53 import (
+    BUILD_SUSPECT_NOTE,
+    REFERENCE_MISMATCH_NOTE,
+    STRUCTURAL_UNCERTAIN_NOTE,
+    NormalSupport,
+    TP53Settings,
+    VariantKey,
+    tp53_region,
+)
 from .transcript import (
     ENSEMBL_TRANSCRIPT,
     MAF_CLASSES,
@@ -25,7 +37,7 @@ from .transcript import (
     splice_side,
     tp53_model,
 )
-from .vcf import read_vcf
+from .vcf import PYSAM_ERRORS, _quiet, _readable_copy, read_vcf
 
 # The canonical TP53 transcript as files name it: Ensembl, RefSeq, and the UCSC known gene Oncotator MAFs use.
 CANONICAL_IDS = (ENSEMBL_TRANSCRIPT, "NM_000546", "uc002gim")
@@ -49,6 +61,33 @@ def read_vcf_calls(path: str | Path, *, build: str, tumor_sample: str | None, se
         # Duplicates are reported with their line numbers, which only streaming gives.
         source = to_source(read(use_index=False), model, settings)
     return source
+
+
+def read_vcf_column(
+    path: str | Path, *, build: str, sample: str, settings: TP53Settings
+) -> dict[VariantKey, NormalSupport]:
+    """Another sample column's values (the matched normal's) at each TP53 record of a VCF, by normalised
+    variant: the reader reads that column exactly as it reads the tumour's (``build`` canonical). Raises
+    InputError as read_vcf does (``vcf_sample_not_found`` when ``sample`` is not a column)."""
+    model = tp53_model(build)
+    raw = read_vcf(path, build=model.build, region=tp53_region(model.build, settings), tumor_sample=sample,
+                   transcripts=CANONICAL_IDS)  # fmt: skip
+    source = to_source(raw, model, settings)
+    return {call.key(): NormalSupport(sample, call.vaf, call.depth, call.alt_count) for call in source.variants}
+
+
+def vcf_sample_columns(path: str | Path) -> tuple[list[str], str | None] | None:
+    """(the sample columns a VCF's header names, its ``##normal_sample=`` value), or None when the header
+    cannot be read (the variant reader reports the file itself). Whether a caller had a matched normal is
+    judged from them."""
+    try:
+        with _readable_copy(Path(path)) as (readable, _), _quiet(), pysam.VariantFile(str(readable)) as vf:
+            declared = next(
+                (str(r.value).strip() for r in vf.header.records if r.key == "normal_sample" and r.value), None
+            )
+            return list(vf.header.samples), declared
+    except (InputError, OSError, *PYSAM_ERRORS):
+        return None
 
 
 def read_maf_calls(
@@ -153,10 +192,16 @@ def _call(allele: RawAllele, model: TP53Model, settings: TP53Settings, notes: li
             call.consequence = splice_side(model, allele.pos, allele.end or allele.pos)
         call.annotation_source = "MAF"
     if allele.sv is not None:
-        consequence, text = structural_consequence(model, allele.sv, settings)
+        consequence, text, uncertain = structural_consequence(model, allele, allele.sv, settings)
         if consequence is not None:
             call.consequence, call.annotation_source = consequence, "computed"
-        notes.append(f"{call.chrom}:{call.pos} {allele.alt}: {text}")
+        accepted = {a.lower() for a in settings.accepted_filters}
+        if uncertain and all(f.lower() in accepted for f in allele.filters or ["."]):
+            # A passing SV that may reach TP53: never wild type (assess_tp53 reads this note).
+            notes.append(f"{STRUCTURAL_UNCERTAIN_NOTE}{call.chrom}:{call.pos} {allele.alt} (FILTER "
+                         f"{';'.join(allele.filters or ['.'])}): {text}; TP53 cannot be called wild type")  # fmt: skip
+        else:
+            notes.append(f"{call.chrom}:{call.pos} {allele.alt}: {text}")
     if allele.vaf_field is not None and allele.vaf is not None:
         notes.append(f"{call.chrom}:{call.pos} {call.ref}>{call.alt}: VAF from {allele.vaf_field}")
     return call
@@ -174,57 +219,49 @@ def _in_other_build_cds(pos: int, ref: str, other: TP53Model) -> bool:
 # --------------------------------------------------------------------------- structural variants
 
 
-def structural_consequence(model: TP53Model, sv: StructuralAllele, settings: TP53Settings) -> tuple[str | None, str]:
-    """(consequence class or None, note) of a structural variant for TP53.
+def as_structural_variant(allele: RawAllele, sv: StructuralAllele) -> StructuralVariant:
+    """A symbolic or breakend record of the small-variant VCF as the SV reader's StructuralVariant, so that
+    one classification (:func:`.sv.classify_tp53_sv`) judges SVs of either file."""
+    orientation = junction = None
+    mate = Breakend(sv.mate[0], sv.mate[1]) if sv.mate is not None else None
+    try:
+        parsed = parse_breakend(allele.alt)
+    except ValueError:
+        parsed = None
+    if parsed is not None and mate is not None:
+        orientation = parsed[0]
+        junction = junction_of(orientation, sv.pos, mate.pos) if mate.chrom == sv.chrom else "translocation"
+    elif sv.svtype == "BND" and mate is None:
+        orientation = "single"
+    interval = sv.svtype != "BND"
+    return StructuralVariant(
+        ids=(), svtype=sv.svtype, svtype_stated=None,
+        notation="breakend" if parsed is not None else "symbolic" if allele.alt.startswith("<") else "single_breakend",
+        chrom=sv.chrom, pos=sv.pos, end=sv.end if interval else None, sized=sv.sized, mate=mate,
+        orientation=orientation, junction=junction, filters=tuple(allele.filters), qual=None, imprecise=False,
+        ci_pos=None, ci_end=None, somatic_score=None, info_support=(), tumour=None, normal=None, event=None,
+        line=allele.line,
+    )  # fmt: skip
 
-    A deletion of any coding base removes part of the protein: structural_deletion. Any other SV with a
-    breakpoint inside the gene body (transcript start to end) disrupts the gene: structural_rearrangement,
-    unless it lies wholly inside one intron, away from the splice region, and is not a breakend.
+
+def structural_consequence(
+    model: TP53Model, allele: RawAllele, sv: StructuralAllele, settings: TP53Settings
+) -> tuple[str | None, str, bool]:
+    """(consequence class or None, note, uncertain) of a structural variant of the small-variant VCF.
+
+    :func:`.sv.classify_tp53_sv` places it (splice margin: ``settings.margin``): a deletion of coding bases is
+    structural_deletion, any other breakpoint inside the gene structural_rearrangement; an SV whose extent or
+    position is uncertain (no END or SVLEN, starting before the gene) has no class and ``uncertain`` True;
+    one wholly inside an intron, holding the whole gene or outside it is listed, not counted.
     """
-    if not sv.sized:
-        return (
-            None,
-            f"structural-variant allele <{sv.svtype}> of unknown extent (no INFO/END or SVLEN): listed but not interpreted",
-        )
-    if sv.svtype == "DEL":
-        first, last = sv.pos + 1, sv.end  # POS is the padding base before the deleted bases
-        exons = [e.number for e in model.exons if e.cds_start is not None and e.cds_end is not None
-                 and first <= e.cds_end and last >= e.cds_start]  # fmt: skip
-        if exons:
-            return "structural_deletion", (
-                f"structural deletion {first}-{last} removes coding bases of TP53 exon(s) "
-                f"{', '.join(map(str, sorted(exons)))}"
-            )
-        return None, f"structural deletion {first}-{last} removes no TP53 coding base; listed, not counted"
-    breakpoints = []
-    if sv.svtype == "BND":
-        if sv.chrom == model.chrom:
-            breakpoints.append(sv.pos)
-        if sv.mate is not None and sv.mate[0] == model.chrom:
-            breakpoints.append(sv.mate[1])
-    elif sv.svtype == "INS":
-        breakpoints = [sv.pos]
-    else:
-        breakpoints = [sv.pos + 1, sv.end]
-    inside = [b for b in breakpoints if model.tx_start <= b <= model.tx_end]
-    what = f"structural {sv.svtype}" + (f" {sv.pos}-{sv.end}" if sv.svtype not in ("BND", "INS") else f" at {sv.pos}")
-    if not inside:
-        return None, f"{what}: no breakpoint inside the TP53 gene body; listed, not counted"
-    if sv.svtype != "BND" and _within_one_intron(model, min(sv.pos, *breakpoints), max(sv.end, *breakpoints), settings):
-        return None, f"{what} lies wholly inside a TP53 intron; listed, not counted"
-    return (
-        "structural_rearrangement",
-        f"{what} has a breakpoint inside the TP53 gene body (at {', '.join(map(str, inside))})",
-    )
-
-
-def _within_one_intron(model: TP53Model, first: int, last: int, settings: TP53Settings) -> bool:
-    """True when first..last lies inside one intron, at least the splice margin away from both exons."""
-    spans = sorted((e.start, e.end) for e in model.exons)
-    for (_, left_end), (right_start, _) in zip(spans, spans[1:], strict=False):
-        if left_end + settings.margin < first and last < right_start - settings.margin:
-            return True
-    return False
+    placed = classify_tp53_sv(as_structural_variant(allele, sv), model, splice_margin=settings.margin)
+    if placed.kind == "deletion_over_coding_exons":
+        return "structural_deletion", placed.detail, False
+    if placed.effect == "disrupting":
+        return "structural_rearrangement", placed.detail, False
+    if placed.effect == "uncertain":
+        return None, placed.detail, True
+    return None, f"{placed.detail}; listed, not counted", False
 
 
 # --------------------------------------------------------------------------- building calls
