@@ -210,3 +210,34 @@ def test_nightly_after_rows_appended_to_the_shared_maf_screens_only_the_new_pati
     second = run_nightly(dict(config), jobs=1)
     assert second.n_screened == len({r.split("\t")[0] for r in held_out})
     assert {p.patient_id for p in second.plan.todo} == {r.split("\t")[0] for r in held_out}
+
+
+@pytest.mark.parametrize("name", ["<svg onload=alert(1)>.seg", ".hidden.maf", "x" * 300 + ".seg", "é-ü.seg", "-.seg"])
+def test_extract_names_are_safe_file_names_whatever_the_source(tmp_path: Path, name: str) -> None:
+    from mdm2screen.paths import is_valid_id
+    from mdm2screen.sharedfiles import extract_name
+
+    extracted = extract_name(tmp_path / name)
+    assert is_valid_id(extracted) and extracted.endswith(".extract")
+    assert extract_name(tmp_path / name) == extracted != extract_name(tmp_path / ("other" + name))
+
+
+def test_a_batch_takes_the_shared_files_checksums_from_their_extracts(study, monkeypatch) -> None:
+    """The audit block's SHA-256 of a cohort MAF/SEG comes from the extract: no batch hashes them again."""
+    from mdm2screen import evidence
+
+    cohort, plain = study
+    ensure_shared_extracts(cohort)
+    _clear()
+    evidence._sha256_cached.cache_clear()
+    shared = {os.path.abspath(s) for s in shared_sources(cohort.rows)}
+    real_hash = evidence.sha256_file
+
+    def only_unshared(path):
+        assert os.path.abspath(path) not in shared, f"{path} hashed again"
+        return real_hash(path)
+
+    monkeypatch.setattr(evidence, "sha256_file", only_unshared)
+    batch = sorted(cohort.patients)[:5]
+    load_shared_extracts(cohort, batch)
+    assert _reports(cohort, batch) == {pid: plain[pid] for pid in batch}

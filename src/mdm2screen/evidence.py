@@ -67,7 +67,17 @@ CHR12_WINDOW = 8_000_000  # bases either side of CDK4..MDM2 shown in the report'
 
 @lru_cache(maxsize=4096)
 def _sha256_cached(path: str, size: int, mtime_ns: int) -> str:
-    return sha256_file(path)
+    return _KNOWN_SHA256.get((path, size, mtime_ns)) or sha256_file(path)
+
+
+# Checksums computed elsewhere for a file in this state (a shared-file extract's header): a batch
+# job need not hash a cohort MAF of hundreds of megabytes again for its reports' audit block.
+_KNOWN_SHA256: dict[tuple[str, int, int], str] = {}
+
+
+def remember_sha256(path: str | os.PathLike[str], size: int, mtime_ns: int, digest: str) -> None:
+    """Record the SHA-256 of ``path`` while it has this size and modification time."""
+    _KNOWN_SHA256[(os.path.abspath(path), size, mtime_ns)] = digest
 
 
 def file_sha256(path: Path) -> str | None:

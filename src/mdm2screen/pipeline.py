@@ -298,11 +298,27 @@ def load_shared_extracts(cohort: Cohort, patient_ids: Iterable[str] | None = Non
 
     rows = cohort.rows if patient_ids is None else [r for pid in patient_ids for r in cohort.patients[pid]]
     sources = {os.fspath(p) for r in rows for p in (r.cn_file, r.vcf) if p is not None}
-    extracts = [path for path in (shared_extract_path(cohort.outdir, s) for s in sorted(sources)) if path.is_file()]
+    extract_of = {source: shared_extract_path(cohort.outdir, source) for source in sorted(sources)}
+    extracts = [path for path in extract_of.values() if path.is_file()]
     if not extracts:
         return []
     names = None if patient_ids is None else {n for r in rows for n in (r.sample_id, r.tumor_sample, r.cn_sample) if n}
-    return load_extracts(extracts, names).used
+    used = load_extracts(extracts, names).used
+    _remember_source_checksums(extract_of, set(used))
+    return used
+
+
+def _remember_source_checksums(extract_of: dict[str, Path], used: set[str]) -> None:
+    """Hand the sources' SHA-256 from their extracts to the audit block's checksums (``evidence.file_sha256``)."""
+    from .evidence import remember_sha256
+    from .sharedfiles import SourceStamp, read_header
+
+    for source, extract in extract_of.items():
+        if os.path.realpath(source) not in used:
+            continue
+        header = read_header(extract)
+        if header is not None and header.source == SourceStamp.of(source):
+            remember_sha256(source, header.source.size, header.source.mtime_ns, header.source_sha256)
 
 
 def _sheet_labels(sheets: list[Path]) -> dict[Path, str]:

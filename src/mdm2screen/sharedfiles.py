@@ -193,10 +193,11 @@ class ExtractHeader:
 
 
 def extract_name(source: str | os.PathLike[str]) -> str:
-    """File name of the extract of ``source``: a readable stem and a hash of its real path."""
+    """File name of the extract of ``source``: a hash of its real path, then a readable stem (only
+    letters, digits, '.', '_' and '-': the name is a safe file name whatever the source's)."""
     real = os.path.realpath(source)
-    stem = "".join(c if c.isalnum() or c in "._-" else "_" for c in Path(real).name)[:60] or "file"
-    return f"{stem}.{hashlib.sha256(real.encode()).hexdigest()[:16]}{SUFFIX}"
+    stem = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in Path(real).name)[:60]
+    return f"{hashlib.sha256(real.encode()).hexdigest()[:16]}-{stem or 'file'}{SUFFIX}"
 
 
 def extract_path(folder: str | os.PathLike[str], source: str | os.PathLike[str]) -> Path:

@@ -347,8 +347,13 @@ def read_maf(
     if index.loaded is not None and barcode in index.rows_per_barcode and barcode not in index.loaded:
         index = load_maf(path, fresh=True)  # a shared-file extract's slice without this barcode's rows
     how = "sample sheet tumor_sample" if tumor_sample else "sample_id"
-    longer = sorted(b for b in index.rows_per_barcode if barcode and b != barcode and b.startswith(barcode))
-    if barcode and barcode not in index.rows_per_barcode and longer:
+    # Only for a barcode the file lacks: scanning every barcode per sample was quadratic in a cohort MAF.
+    longer = (
+        sorted(b for b in index.rows_per_barcode if b.startswith(barcode))
+        if barcode and barcode not in index.rows_per_barcode
+        else []
+    )
+    if longer:
         # Not "a sample without mutations": the sheet gave a shortened barcode (a TCGA sample barcode is a
         # prefix of its tumour and normal aliquots). The screening layer must not read this as no mutation.
         raise InputError(
