@@ -28,8 +28,9 @@ Per-sample digests. Each entry also records, per sample, a digest of everything 
 for that sample (:func:`sample_digests`): a nightly run keys a patient on its own slice of a
 shared file rather than on the whole file, so rows appended for new samples re-decide only them.
 
-Format. Python pickles of the readers' own objects (protocol 5): a header, then per cache entry
-its per-sample digests, common part, offset table and the per-sample slices. An exact round trip of the readers'
+Format. JSON: a header line, then per cache entry a line with its per-sample digests, common
+part and offset table, followed by the per-sample slices (each a JSON value). Python's json keeps
+key order and writes floats exactly, so the round trip is exact; it is data only, never code. An exact round trip of the readers'
 objects, far faster to load than any text format. Extracts are written by the run into its own
 output folder (``OUTDIR/shared/``) and read from nowhere else.
 """
@@ -38,10 +39,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
+import json
 import logging
 import os
-import pickle
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -51,54 +51,75 @@ from typing import Any, BinaryIO
 from . import __version__
 from .cn import read as cn_read
 from .cn._common import ParsedFile
+from .errors import InputError
 from .fileio import atomic_write, sha256_file
+from .model import GeneRow, Segment
 from .paths import safe_child
 from .variants import maf
-from .variants.maf import MafIndex
+from .variants.maf import MafIndex, MafRow
 
 log = logging.getLogger(__name__)
 
 MAGIC = "mdm2screen shared-file extract"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 SUFFIX = ".extract"
 # The code whose output an extract holds: a change to any of these makes old extracts stale.
 _READER_CODE = ("cn", "variants/maf.py", "variants/records.py", "genome.py", "reference.py", "fileio.py", "model.py")
 
 
 # --------------------------------------------------------------------------- the two reader caches
+#
+# Each reader object is written as JSON: a common part and per-sample slices. Python's json writes
+# floats by repr and keeps key order, so the round trip is exact; tuples and frozensets, which
+# JSON lacks, are rebuilt by the decoders below. (No pickle: an extract is data, never code.)
 
 
-def _split_maf(index: MafIndex) -> tuple[MafIndex, dict[str, Any]]:
-    return dataclasses.replace(index, tp53_rows={}, loaded=None), dict(index.tp53_rows)
+def _error_to_json(error: InputError) -> dict[str, Any]:
+    found = error.found if error.found is None or isinstance(error.found, (str, int, float)) else str(error.found)
+    return {"path": error.path, "detail": error.detail, "line": error.line, "field": error.field,
+            "expected": error.expected, "found": found, "code": error.code}  # fmt: skip
 
 
-def _join_maf(common: MafIndex, slices: dict[str, Any], wanted: frozenset[str] | None) -> MafIndex:
-    common.tp53_rows = slices
-    common.loaded = wanted
-    return common
+def _error_from_json(d: dict[str, Any]) -> InputError:
+    return InputError(d["path"], d["detail"], line=d["line"], field=d["field"], expected=d["expected"],
+                      found=d["found"], code=d["code"])  # fmt: skip
 
 
-def _split_cn(parsed: ParsedFile) -> tuple[ParsedFile, dict[str, Any]]:
-    if not parsed.names_samples:  # one unnamed sample: nothing to slice
-        return parsed, {}
-    common = dataclasses.replace(parsed, samples={name: [] for name in parsed.samples}, loaded_samples=None)
-    return common, dict(parsed.samples)
+def _maf_common(index: MafIndex) -> dict[str, Any]:
+    return {
+        "columns": index.columns,
+        "rows_per_barcode": index.rows_per_barcode,
+        "chrom_rows": index.chrom_rows,
+        "builds": index.builds,
+        "max_chrom_pos": index.max_chrom_pos,
+        "errors": {barcode: _error_to_json(e) for barcode, e in index.errors.items()},
+        "sequenced": index.sequenced,
+    }
 
 
-def _join_cn(common: ParsedFile, slices: dict[str, Any], wanted: frozenset[str] | None) -> ParsedFile:
-    for name, segments in slices.items():
-        common.samples[name] = segments
-    common.loaded_samples = wanted if common.names_samples else None
-    return common
+def _maf_split(index: MafIndex) -> tuple[dict[str, Any], dict[str, Any]]:
+    slices = {barcode: [[row.line, row.values] for row in rows] for barcode, rows in index.tp53_rows.items()}
+    return _maf_common(index), slices
 
 
-def _digest(*parts: object) -> str:
-    return hashlib.sha256(pickle.dumps(parts, protocol=5)).hexdigest()
+def _maf_join(common: dict[str, Any], slices: dict[str, Any], wanted: frozenset[str] | None) -> MafIndex:
+    return MafIndex(
+        columns=common["columns"],
+        rows_per_barcode=common["rows_per_barcode"],
+        chrom_rows=common["chrom_rows"],
+        tp53_rows={barcode: [MafRow(line, values) for line, values in rows] for barcode, rows in slices.items()},
+        builds=common["builds"],
+        max_chrom_pos={barcode: (pos, line) for barcode, (pos, line) in common["max_chrom_pos"].items()},
+        errors={barcode: _error_from_json(e) for barcode, e in common["errors"].items()},
+        sequenced=common["sequenced"],
+        loaded=wanted,
+    )
 
 
 def _maf_digests(index: MafIndex) -> dict[str, str]:
     # Everything read_maf uses for one barcode, and nothing of the others: appending another
     # sample's rows leaves this one's digest as it was.
+    common = _maf_common(index)
     return {
         barcode: _digest(
             index.columns,
@@ -106,35 +127,109 @@ def _maf_digests(index: MafIndex) -> dict[str, str]:
             index.chrom_rows.get(barcode),
             index.builds.get(barcode),
             index.max_chrom_pos.get(barcode),
-            str(index.errors[barcode]) if barcode in index.errors else None,
+            common["errors"].get(barcode),
             index.sequenced.get(barcode),
-            index.tp53_rows.get(barcode),
+            [[row.line, row.values] for row in index.tp53_rows.get(barcode, [])],
         )
         for barcode, count in index.rows_per_barcode.items()
     }
 
 
+_SEGMENT_FIELDS = tuple(f.name for f in dataclasses.fields(Segment))
+
+
+def _segments_to_json(segments: list[Segment]) -> list[list[Any]]:
+    return [[getattr(seg, name) for name in _SEGMENT_FIELDS] for seg in segments]
+
+
+def _segments_from_json(rows: list[list[Any]]) -> list[Segment]:
+    return [Segment(*row) for row in rows]
+
+
+def _cn_common(parsed: ParsedFile) -> dict[str, Any]:
+    return {
+        "path": parsed.path,
+        "fmt": parsed.fmt,
+        "names": list(parsed.samples),
+        "names_samples": parsed.names_samples,
+        "purity": parsed.purity,
+        "ploidy": parsed.ploidy,
+        "contig_lengths": parsed.contig_lengths,
+        "gene_rows": None
+        if parsed.gene_rows is None
+        else {gene: dataclasses.asdict(row) for gene, row in parsed.gene_rows.items()},
+        "is_bin_level": parsed.is_bin_level,
+        "notes": parsed.notes,
+        "max_end": parsed.max_end,
+        "set_aside": parsed.set_aside,
+    }
+
+
+def _cn_split(parsed: ParsedFile) -> tuple[dict[str, Any], dict[str, Any]]:
+    return _cn_common(parsed), {name: _segments_to_json(segs) for name, segs in parsed.samples.items()}
+
+
+def _cn_join(common: dict[str, Any], slices: dict[str, Any], wanted: frozenset[str] | None) -> ParsedFile:
+    # A file naming no sample is read whole: there is nothing to slice.
+    held = wanted if common["names_samples"] else None
+    return ParsedFile(
+        path=common["path"],
+        fmt=common["fmt"],
+        samples={name: _segments_from_json(slices[name]) if name in slices else [] for name in common["names"]},
+        names_samples=common["names_samples"],
+        purity=common["purity"],
+        ploidy=common["ploidy"],
+        contig_lengths=common["contig_lengths"],
+        gene_rows=None
+        if common["gene_rows"] is None
+        else {gene: GeneRow(**row) for gene, row in common["gene_rows"].items()},
+        is_bin_level=common["is_bin_level"],
+        notes=common["notes"],
+        max_end={chrom: (end, line) for chrom, (end, line) in common["max_end"].items()},
+        set_aside=common["set_aside"],
+        loaded_samples=held,
+    )
+
+
 def _cn_digests(parsed: ParsedFile) -> dict[str, str]:
     if not parsed.names_samples:
         return {}
-    shared = (parsed.fmt, parsed.purity, parsed.ploidy, parsed.contig_lengths, parsed.is_bin_level, parsed.notes,
-              parsed.max_end)  # fmt: skip
-    return {name: _digest(shared, parsed.set_aside.get(name), segments) for name, segments in parsed.samples.items()}
+    common = _cn_common(parsed)
+    shared = [common[k] for k in ("fmt", "purity", "ploidy", "contig_lengths", "is_bin_level", "notes", "max_end")]
+    return {
+        name: _digest(shared, parsed.set_aside.get(name), _segments_to_json(segments))
+        for name, segments in parsed.samples.items()
+    }
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, separators=(",", ":")).encode()).hexdigest()
+
+
+def _key_to_json(key: tuple) -> list[Any]:
+    return [sorted(part) if isinstance(part, frozenset) else part for part in key]
+
+
+def _key_from_json(cache_name: str, key: list[Any]) -> tuple:
+    if cache_name == "cn":  # (real path, size, mtime_ns, format, kept chromosomes)
+        real, size, mtime, fmt, keep = key
+        return (real, size, mtime, fmt, frozenset(keep) if keep is not None else None)
+    return tuple(key)
 
 
 @dataclass(frozen=True)
 class _Cache:
     export: Callable[[str], list[tuple[tuple, Any]]]
     store: Callable[[tuple, Any], None]
-    split: Callable[[Any], tuple[Any, dict[str, Any]]]
-    join: Callable[[Any, dict[str, Any], frozenset[str] | None], Any]
+    split: Callable[[Any], tuple[dict[str, Any], dict[str, Any]]]
+    join: Callable[[dict[str, Any], dict[str, Any], frozenset[str] | None], Any]
     # Per sample, a digest of everything the reader uses for that sample (nightly's input keys).
     digests: Callable[[Any], dict[str, str]]
 
 
 _CACHES: dict[str, _Cache] = {
-    "cn": _Cache(cn_read.cache_export, cn_read.cache_import, _split_cn, _join_cn, _cn_digests),
-    "maf": _Cache(maf.cache_export, maf.cache_import, _split_maf, _join_maf, _maf_digests),
+    "cn": _Cache(cn_read.cache_export, cn_read.cache_import, _cn_split, _cn_join, _cn_digests),
+    "maf": _Cache(maf.cache_export, maf.cache_import, _maf_split, _maf_join, _maf_digests),
 }
 
 
@@ -215,10 +310,17 @@ def read_header(path: str | os.PathLike[str]) -> ExtractHeader | None:
 
 def _load_header(handle: BinaryIO) -> ExtractHeader | None:
     try:
-        header = pickle.load(handle)
+        d = json.loads(handle.readline())
+        return ExtractHeader(
+            d["magic"], d["format_version"], d["mdm2screen"], d["readers"], SourceStamp(**d["source"]),
+            d["source_sha256"], d["entries"],
+        )  # fmt: skip
     except Exception:  # noqa: BLE001 - any unreadable extract is simply not used
         return None
-    return header if isinstance(header, ExtractHeader) else None
+
+
+def _header_line(header: ExtractHeader) -> bytes:
+    return (json.dumps(dataclasses.asdict(header), separators=(",", ":")) + "\n").encode()
 
 
 # --------------------------------------------------------------------------- writing
@@ -258,23 +360,31 @@ def write_extract(
             for key, obj in cache_.export(stamp.real_path)
             if tuple(key[:3]) == (stamp.real_path, stamp.size, stamp.mtime_ns)
         ]
-    header = ExtractHeader(MAGIC, FORMAT_VERSION, __version__, reader_fingerprint(), stamp, digest, len(entries))
-    buffer = io.BytesIO()
-    pickle.dump(header, buffer, protocol=5)
+    encoded = []
     for name, key, obj in entries:
-        digests = _CACHES[name].digests(obj)
-        common, slices = _CACHES[name].split(obj)
-        blobs = {sample: pickle.dumps(part, protocol=5) for sample, part in slices.items()}
-        offsets: dict[str, tuple[int, int]] = {}
-        at = 0
-        for sample, blob in blobs.items():
-            offsets[sample] = (at, len(blob))
-            at += len(blob)
-        pickle.dump((name, key, digests, common, offsets, at), buffer, protocol=5)
-        for blob in blobs.values():
-            buffer.write(blob)
-    atomic_write(Path(dest), buffer.getvalue())
+        try:
+            encoded.append(_encode_entry(name, key, obj))
+        except (TypeError, ValueError) as exc:  # a value JSON cannot hold: batches parse this one themselves
+            log.warning("shared file %s: one parse not written to its extract (%s)", stamp.real_path, exc)
+    header = ExtractHeader(MAGIC, FORMAT_VERSION, __version__, reader_fingerprint(), stamp, digest, len(encoded))
+    atomic_write(Path(dest), b"".join([_header_line(header), *encoded]))
     return header
+
+
+def _encode_entry(name: str, key: tuple, obj: Any) -> bytes:
+    """One entry: a JSON line (cache, key, per-sample digests, common part, offset table), then the slices."""
+    cache_ = _CACHES[name]
+    digests = cache_.digests(obj)
+    common, slices = cache_.split(obj)
+    blobs = {sample: json.dumps(part, separators=(",", ":")).encode() for sample, part in slices.items()}
+    offsets: dict[str, tuple[int, int]] = {}
+    at = 0
+    for sample, blob in blobs.items():
+        offsets[sample] = (at, len(blob))
+        at += len(blob)
+    line = {"cache": name, "key": _key_to_json(key), "digests": digests, "common": common, "offsets": offsets,
+            "length": at}  # fmt: skip
+    return b"".join([(json.dumps(line, separators=(",", ":")) + "\n").encode(), *blobs.values()])
 
 
 # --------------------------------------------------------------------------- loading
@@ -289,15 +399,17 @@ def _read_entries(path: Path, wanted: frozenset[str] | None) -> list[tuple[str, 
             if header is None:
                 return None
             for _ in range(header.entries):
-                name, key, _digests, common, offsets, length = pickle.load(handle)
+                entry = json.loads(handle.readline())
+                name, offsets = entry["cache"], entry["offsets"]
                 base = handle.tell()
                 slices = {}
                 for sample in offsets if wanted is None else (s for s in wanted if s in offsets):
                     at, size = offsets[sample]
                     handle.seek(base + at)
-                    slices[sample] = pickle.loads(handle.read(size))
-                handle.seek(base + length)
-                entries.append((name, key, _CACHES[name].join(common, slices, wanted)))
+                    slices[sample] = json.loads(handle.read(size))
+                handle.seek(base + entry["length"])
+                key = _key_from_json(name, entry["key"])
+                entries.append((name, key, _CACHES[name].join(entry["common"], slices, wanted)))
     except Exception:  # noqa: BLE001 - a damaged extract is ignored, the source parsed instead
         return None
     return entries
@@ -320,10 +432,10 @@ def sample_digests(path: str | os.PathLike[str]) -> dict[str, str]:
         with open(path, "rb") as handle:
             _load_header(handle)
             for _ in range(header.entries):
-                _name, _key, digests, _common, _offsets, length = pickle.load(handle)
-                for sample, digest in digests.items():
+                entry = json.loads(handle.readline())
+                for sample, digest in entry["digests"].items():
                     found.setdefault(sample, []).append(digest)
-                handle.seek(handle.tell() + length)
+                handle.seek(handle.tell() + entry["length"])
     except Exception:  # noqa: BLE001 - a damaged extract gives no digests: whole-file checksums apply
         return {}
     return {sample: digests[0] if len(digests) == 1 else _digest(*digests) for sample, digests in found.items()}
