@@ -272,3 +272,42 @@ def test_a_white_cell_sample_named_in_the_sheet_counts_where_its_column_is_not_r
     assert judged(sample_type="plasma").status == "not_assessable"
     named = judged(sample_type="plasma", normal_named=True)
     assert named.status == "mutated" and named.flags == []
+
+
+# --------------------------------------------------------------------------- MAF input
+
+GLIOMA_MAF = VARIANT_DATA / "RTCGA_gbmlgg" / "GBMLGG.mutations.subset.maf.gz"
+GLIOMA_TUMOUR = "TCGA-02-0003-01A-01D-1490-08"  # TP53 17:7,577,094 G>A p.Arg282Trp, normal -10A-01D-1490-08
+
+
+def glioma_tp53_maf(tmp_path: Path, *, normal: str, alt: int, ref: int) -> Path:
+    """The glioma MAF's header and this tumour's TP53 row, with Matched_Norm_Sample_Barcode and read counts set
+    (the TCGA file has no count columns: t_alt_count/t_ref_count are added, as GDC MAFs carry them)."""
+    import gzip
+
+    with gzip.open(GLIOMA_MAF, "rt") as handle:
+        lines = handle.read().splitlines()
+    header = lines[0].split("\t")
+    row = next(ln for ln in lines[1:] if ln.startswith("TP53\t") and GLIOMA_TUMOUR in ln).split("\t")
+    row[header.index("Matched_Norm_Sample_Barcode")] = normal
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "tp53.maf"
+    path.write_text(
+        "\t".join([*header, "t_alt_count", "t_ref_count"]) + "\n" + "\t".join([*row, str(alt), str(ref)]) + "\n"
+    )
+    return path
+
+
+def test_a_maf_without_a_matched_normal_is_judged_tumour_only(tmp_path):
+    """Matched_Norm_Sample_Barcode empty on the sample's TP53 rows: a tumour-only call, so a VAF of 0.5 is
+    possible germline; the same row with its normal named rests on the caller's germline filters."""
+    extra = {"tumor_sample": GLIOMA_TUMOUR}
+    tumour_only = screen(tmp_path / "a", glioma_tp53_maf(tmp_path / "a", normal="", alt=24, ref=26), extra=extra)
+    assert tumour_only["tp53"]["origin"]["germline_check"] == "tumour_only"
+    assert tumour_only["tp53"]["status"] == "not_assessable" and codes(tumour_only)[0] == "tp53_possible_germline"
+    subclonal = screen(tmp_path / "b", glioma_tp53_maf(tmp_path / "b", normal="", alt=8, ref=42), extra=extra)
+    assert subclonal["tp53"]["status"] == "mutated"  # VAF 0.16: not a heterozygote's
+    paired = glioma_tp53_maf(tmp_path / "c", normal="TCGA-02-0003-10A-01D-1490-08", alt=24, ref=26)
+    with_normal = screen(tmp_path / "c", paired, extra=extra)
+    assert with_normal["tp53"]["origin"]["germline_check"] == "caller_only"
+    assert with_normal["tp53"]["status"] == "mutated"

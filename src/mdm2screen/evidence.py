@@ -55,6 +55,7 @@ from .sheet import GENE_PANEL_KEYWORDS, SampleRow
 from .variants import TP53Settings, assess_coverage, assess_tp53, read_tp53_variants
 from .variants.calls import read_vcf_column, vcf_sample_columns
 from .variants.headers import FileSoftware, variant_file_software
+from .variants.maf import matched_normals
 from .variants.sv import read_structural_variants, sv_region
 from .variants.sv_evidence import StructuralEvidence, judge_structural_variants
 from .variants.tp53 import OriginPolicy, TP53Context, match_benign
@@ -565,15 +566,28 @@ class EvidenceAssembler:
         """Find the matched normal's column and read it, or say why germline origin rests on the tumour alone
         (tumour-only) or on the caller's own filters (a caller that had a normal this file does not name)."""
         if source.format != "vcf":
+            normals = matched_normals(source.path, source.sample) if source.sample else None
             if row.normal_sample:
                 context.normal_detail = (
                     f"the sample sheet names the matched normal {row.normal_sample!r}, but a MAF's normal columns "
                     "are not read: germline origin rests on the caller's germline filters"
                 )
+            elif normals == set() and self._needs_origin_check(source, row.build):
+                # The MAF's own column says these calls had no matched normal: judge the tumour VAF.
+                context.tumour_only = True
+                context.tumour_only_detail = (
+                    "tumour-only: the MAF's Matched_Norm_Sample_Barcode is empty on this sample's TP53 rows and the "
+                    "sample sheet names no normal_sample"
+                )
+            elif normals:
+                context.normal_detail = (
+                    f"the MAF's calls had the matched normal {', '.join(sorted(normals))}, whose columns are not "
+                    "read: germline origin rests on the caller's germline filters"
+                )
             else:
                 context.normal_detail = (
-                    "a MAF: whether its caller had a matched normal is not read from it; germline origin rests on "
-                    "the caller's germline filters"
+                    "a MAF without a Matched_Norm_Sample_Barcode column: whether its caller had a matched normal is "
+                    "not known; germline origin rests on the caller's germline filters"
                 )
             return
         column, how = row.normal_sample, "the sample sheet's normal_sample"

@@ -56,6 +56,7 @@ ROW_COLUMNS = frozenset(
         "amino_acid_change",
         "variant_classification",
         "ncbi_build",
+        "matched_norm_sample_barcode",
     )
 )
 # Rows kept in the cache: TP53 in either build, with room for any splice margin.
@@ -269,6 +270,18 @@ def cache_import(key: tuple, index: MafIndex) -> None:
         _cache.move_to_end((key[0], key[1], key[2]))
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
+
+
+def matched_normals(path: str | Path, barcode: str) -> set[str] | None:
+    """The Matched_Norm_Sample_Barcode values of ``barcode``'s TP53-region rows (empty: the rows name no
+    normal, a tumour-only call); None when the MAF has no such column (nothing is known)."""
+    index = load_maf(path)
+    if "matched_norm_sample_barcode" not in index.columns:
+        return None
+    if index.loaded is not None and barcode not in index.loaded:
+        index = load_maf(path, fresh=True)
+    rows = index.tp53_rows.get(barcode, [])
+    return {v for row in rows if (v := _value(row.values, "matched_norm_sample_barcode")) is not None}
 
 
 def _count(shown: str, values: dict[str, str], key: str, line: int) -> int | None:
