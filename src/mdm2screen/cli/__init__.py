@@ -8,7 +8,8 @@ log (``screen``, ``nightly``, ``patient``: ``runlog.run_log``) ends with ``log: 
 Exit codes (documented in the README, "Exit codes"):
   0  the run finished; INDETERMINATE patients are results, not failures
   1  an unexpected internal error
-  2  the configuration, sample sheet, IHC table or arms file is broken (every problem listed)
+  2  the configuration, sample sheet, IHC table or arms file is broken, or (`check`) a data file a
+     run could not read (every problem listed)
   3  another nightly run holds the lock on the output folder
 """
 
