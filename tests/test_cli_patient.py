@@ -324,3 +324,15 @@ def test_control_characters_reach_the_terminal_escaped(tmp_path, capsys):
     assert "\x1b" not in printed and "tumour\\x1b[2J.cns: file does not exist" in printed
     report = json.loads((tmp_path / "one" / "patients" / "tumour_2J.json").read_text())
     assert str(hostile) in report["samples"][0]["errors"][0]["message"]  # the report keeps it as it is
+
+
+def test_fish_signal_counts_give_the_ratio_and_polysomy(tmp_path, capsys):
+    """--fish-signals MDM2,CEP12 (and --fish-nuclei) go on the FISH row as the IHC table's signal columns."""
+    _, polysomy = _patient(tmp_path / "a", "--fish-signals", "4,3.8", "--fish-nuclei", "50")
+    assert polysomy["ihc"]["fish"]["state"] == "not_amplified" and polysomy["ihc"]["fish"]["finding"] == "polysomy"
+    assert "50 nuclei scored" in polysomy["ihc"]["fish"]["detail"]
+    _, amplified = _patient(tmp_path / "b", "--fish-signals", "5.2,2")
+    assert amplified["ihc"]["fish"]["state"] == "amplified" and "ratio 2.60" in amplified["ihc"]["fish"]["detail"]
+    capsys.readouterr()
+    code = main(["patient", *ELIGIBLE, "--fish-signals", "4", "--out", str(tmp_path / "c")])
+    assert code == 2 and "option --fish-signals: expected MDM2,CEP12" in capsys.readouterr().err

@@ -68,11 +68,13 @@ IHC_OPTIONS = {
     "fish": ("--fish", "MDM2_FISH", "result"),
     "fish_ratio": ("--fish-ratio", "MDM2_FISH", "ratio"),
 }
-IHC_COLUMNS = ("patient_id", "sample_id", "marker", "result", "ratio", "method")
+IHC_COLUMNS = (
+    "patient_id", "sample_id", "marker", "result", "ratio", "mdm2_signals", "cep12_signals", "nuclei_scored", "method"
+)  # fmt: skip
 # Keys this command sets itself: the sheet and IHC table it writes, the folder given with --out.
 OWN_CONFIG_KEYS = {
     "samples": "--cn/--vcf and the other sample options",
-    "ihc": "--ihc-mdm2/--ihc-p53/--fish/--fish-ratio",
+    "ihc": "--ihc-mdm2/--ihc-p53/--fish/--fish-ratio/--fish-signals",
     "outdir": "--out",
 }
 # A table cell cannot hold these: the readers split fields at tabs and lines at "\n" (or a lone "\r").
@@ -107,6 +109,8 @@ class PatientInput:
     ihc_p53: str | None = None
     fish: str | None = None
     fish_ratio: str | None = None
+    fish_signals: str | None = None  # "MDM2,CEP12": mean signals per nucleus
+    fish_nuclei: str | None = None
 
 
 @dataclass(frozen=True)
@@ -285,6 +289,31 @@ def _ihc_rows(patient: PatientInput, patient_id: str, sample_id: str) -> list[tu
                 },
             )
         )
+    return _with_fish_counts(patient, rows, patient_id, sample_id)
+
+
+def _with_fish_counts(
+    patient: PatientInput, rows: list[tuple[str, dict[str, str]]], patient_id: str, sample_id: str
+) -> list[tuple[str, dict[str, str]]]:
+    """Signal counts and nuclei go on the FISH row (made when only counts are given: ihc.py computes
+    the ratio from them). Their values are checked by the IHC reader, as a table's would be."""
+    if patient.fish_signals is None and patient.fish_nuclei is None:
+        return rows
+    fish = next((row for option, row in rows if row["marker"] == "MDM2_FISH"), None)
+    if fish is None:
+        fish = {"patient_id": patient_id, "sample_id": sample_id, "marker": "MDM2_FISH",
+                "method": "entered with mdm2screen patient --fish-signals"}  # fmt: skip
+        rows.append(("--fish-signals", fish))
+    if patient.fish_signals is not None:
+        parts = [p.strip() for p in patient.fish_signals.split(",")]
+        if len(parts) != 2 or not all(parts):
+            raise ConfigError(
+                [f"option --fish-signals: expected MDM2,CEP12 mean signals per nucleus (e.g. 4.1,3.9), found "
+                 f"{patient.fish_signals!r}"]
+            )  # fmt: skip
+        fish["mdm2_signals"], fish["cep12_signals"] = parts
+    if patient.fish_nuclei is not None:
+        fish["nuclei_scored"] = patient.fish_nuclei
     return rows
 
 

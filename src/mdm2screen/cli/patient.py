@@ -51,6 +51,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     fish = ihc.add_mutually_exclusive_group()
     fish.add_argument("--fish", metavar="RESULT", help="MDM2 FISH: amplified, not_amplified, equivocal, ...")
     fish.add_argument("--fish-ratio", metavar="RATIO", help="MDM2/CEP12 FISH ratio (scored with ihc_scoring)")
+    ihc.add_argument(
+        "--fish-signals",
+        metavar="MDM2,CEP12",
+        help="FISH mean signals per nucleus, MDM2 then CEP12 (gives the ratio; > 2 of both with ratio < 2 is polysomy)",
+    )
+    ihc.add_argument("--fish-nuclei", metavar="N", help="nuclei scored for the FISH result")
     parser.add_argument(
         "--arm",
         action="append",
@@ -94,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
         ihc_p53=args.ihc_p53,
         fish=args.fish,
         fish_ratio=args.fish_ratio,
+        fish_signals=args.fish_signals,
+        fish_nuclei=args.fish_nuclei,
     )
     result = screen_one(patient, args.out, config=config, overrides=args.set, arms=args.arm)
     if args.json:
