@@ -241,3 +241,23 @@ def test_a_batch_takes_the_shared_files_checksums_from_their_extracts(study, mon
     batch = sorted(cohort.patients)[:5]
     load_shared_extracts(cohort, batch)
     assert _reports(cohort, batch) == {pid: plain[pid] for pid in batch}
+
+
+def test_a_file_naming_no_sample_is_loaded_whole_with_any_slice(tmp_path: Path) -> None:
+    """A copy-number file that names no sample (a CNVkit .cns) has one unnamed slice: a batch asking for
+    its own sample names must still get it, never an empty profile."""
+    from mdm2screen.cn import read_copy_number
+
+    cns = Path(shutil.copy(REPO / "resources" / "demo" / "data" / "etal_cnvkit" / "tr95t.cns", tmp_path / "t.cns"))
+    extract = tmp_path / "t.extract"
+    _clear()
+
+    def parse() -> None:
+        read_copy_number(cns, build="GRCh37", keep_chromosomes=["12", "17"])
+
+    write_extract(cns, extract, parse)
+    _clear()
+    assert load_extracts([extract], samples={"SOME-SAMPLE"}).used
+    before = _parses()
+    profile = read_copy_number(cns, sample="SOME-SAMPLE", build="GRCh37", keep_chromosomes=["12", "17"])
+    assert profile.segments and _parses() == before

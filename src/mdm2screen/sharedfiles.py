@@ -403,7 +403,8 @@ def _read_entries(path: Path, wanted: frozenset[str] | None) -> list[tuple[str, 
                 name, offsets = entry["cache"], entry["offsets"]
                 base = handle.tell()
                 slices = {}
-                for sample in offsets if wanted is None else (s for s in wanted if s in offsets):
+                # "" is the one sample of a file that names none: always read with any slice.
+                for sample in offsets if wanted is None else [s for s in (*wanted, "") if s in offsets]:
                     at, size = offsets[sample]
                     handle.seek(base + at)
                     slices[sample] = json.loads(handle.read(size))
