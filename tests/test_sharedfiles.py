@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import json
 import os
 import pickle
 import shutil
@@ -261,3 +262,20 @@ def test_a_file_naming_no_sample_is_loaded_whole_with_any_slice(tmp_path: Path) 
     before = _parses()
     profile = read_copy_number(cns, sample="SOME-SAMPLE", build="GRCh37", keep_chromosomes=["12", "17"])
     assert profile.segments and _parses() == before
+
+
+def test_a_shared_file_gone_before_its_extract_does_not_stop_the_run(tmp_path: Path) -> None:
+    """The extract records that it stands for nothing; loading ignores it, and each sample reports the file."""
+    from mdm2screen.pipeline import write_shared_extract
+
+    sheet = _write_study(tmp_path / "study")
+    cohort = prepare({"samples": str(sheet), "outdir": str(tmp_path / "out")})
+    seg = next(s for s in shared_sources(cohort.rows) if s.endswith(".seg"))
+    os.unlink(seg)
+    extract = write_shared_extract(cohort, seg)
+    assert extract.is_file() and read_header(extract) is None
+    result = load_extracts([extract])
+    assert result.used == [] and result.ignored[str(extract)] == "not a readable extract"
+    pid = sorted(cohort.patients)[0]
+    report = _reports(cohort, [pid])[pid]
+    assert report["mdm2"]["call"] == "not_assessable" and "cn_missing" in json.dumps(report["samples"])

@@ -238,7 +238,8 @@ def write_shared_extract(cohort: Cohort, source: str) -> Path:
     The parse is the evidence layer's own: one sample naming the file is assembled for each distinct
     (build, copy-number format) that names it, which leaves the readers' parses in their caches.
     """
-    from .sharedfiles import write_extract
+    from .errors import InputError
+    from .sharedfiles import write_extract, write_unusable_extract
 
     representatives = _representatives(cohort.rows, source)
     screener = _screener(cohort)
@@ -248,7 +249,13 @@ def write_shared_extract(cohort: Cohort, source: str) -> Path:
             screener.evidence.assemble(row, row.patient_id)
 
     dest = shared_extract_path(cohort.outdir, source)
-    write_extract(source, dest, parse)
+    try:
+        write_extract(source, dest, parse)
+    except (InputError, OSError) as exc:
+        # An unreadable shared file must not stop the run: the extract says so, batches ignore it,
+        # and every sample naming the file gets the reader's own error when screened.
+        log.warning("shared file %s: no extract (%s); its samples read it themselves", source, exc)
+        write_unusable_extract(dest, str(exc))
     return dest
 
 

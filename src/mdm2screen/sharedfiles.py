@@ -371,6 +371,12 @@ def write_extract(
     return header
 
 
+def write_unusable_extract(dest: str | os.PathLike[str], why: str) -> None:
+    """An extract that stands for nothing (the source could not be read): loaders ignore it, so every
+    sample reads the source and reports its problem; a workflow rule still has its output."""
+    atomic_write(Path(dest), (json.dumps({"magic": MAGIC, "unusable": why}) + "\n").encode())
+
+
 def _encode_entry(name: str, key: tuple, obj: Any) -> bytes:
     """One entry: a JSON line (cache, key, per-sample digests, common part, offset table), then the slices."""
     cache_ = _CACHES[name]
