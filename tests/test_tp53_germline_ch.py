@@ -280,7 +280,9 @@ GLIOMA_MAF = VARIANT_DATA / "RTCGA_gbmlgg" / "GBMLGG.mutations.subset.maf.gz"
 GLIOMA_TUMOUR = "TCGA-02-0003-01A-01D-1490-08"  # TP53 17:7,577,094 G>A p.Arg282Trp, normal -10A-01D-1490-08
 
 
-def glioma_tp53_maf(tmp_path: Path, *, normal: str, alt: int, ref: int) -> Path:
+def glioma_tp53_maf(
+    tmp_path: Path, *, normal: str, alt: int, ref: int, normal_counts: tuple[int, int] | None = None
+) -> Path:
     """The glioma MAF's header and this tumour's TP53 row, with Matched_Norm_Sample_Barcode and read counts set
     (the TCGA file has no count columns: t_alt_count/t_ref_count are added, as GDC MAFs carry them)."""
     import gzip
@@ -292,9 +294,10 @@ def glioma_tp53_maf(tmp_path: Path, *, normal: str, alt: int, ref: int) -> Path:
     row[header.index("Matched_Norm_Sample_Barcode")] = normal
     tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "tp53.maf"
-    path.write_text(
-        "\t".join([*header, "t_alt_count", "t_ref_count"]) + "\n" + "\t".join([*row, str(alt), str(ref)]) + "\n"
-    )
+    columns, values = ["t_alt_count", "t_ref_count"], [str(alt), str(ref)]
+    if normal_counts is not None:  # GDC MAFs carry the matched normal's counts as n_alt_count/n_ref_count
+        columns, values = [*columns, "n_alt_count", "n_ref_count"], [*values, *map(str, normal_counts)]
+    path.write_text("\t".join([*header, *columns]) + "\n" + "\t".join([*row, *values]) + "\n")
     return path
 
 
@@ -311,3 +314,16 @@ def test_a_maf_without_a_matched_normal_is_judged_tumour_only(tmp_path):
     with_normal = screen(tmp_path / "c", paired, extra=extra)
     assert with_normal["tp53"]["origin"]["germline_check"] == "caller_only"
     assert with_normal["tp53"]["status"] == "mutated"
+
+
+def test_a_maf_with_the_normals_read_counts_is_judged_against_the_normal(tmp_path):
+    """GDC MAF n_alt_count/n_ref_count: a variant the normal carries is possible germline; one it lacks is not."""
+    extra = {"tumor_sample": GLIOMA_TUMOUR}
+    normal = "TCGA-02-0003-10A-01D-1490-08"
+    in_normal = glioma_tp53_maf(tmp_path / "a", normal=normal, alt=30, ref=30, normal_counts=(14, 16))
+    carried = screen(tmp_path / "a", in_normal, extra=extra)
+    assert carried["tp53"]["origin"]["germline_check"] == "matched_normal"
+    assert carried["tp53"]["status"] == "not_assessable" and codes(carried)[0] == "tp53_possible_germline"
+    absent = glioma_tp53_maf(tmp_path / "b", normal=normal, alt=30, ref=30, normal_counts=(0, 40))
+    somatic = screen(tmp_path / "b", absent, extra=extra)
+    assert somatic["tp53"]["origin"]["germline_check"] == "matched_normal" and somatic["tp53"]["status"] == "mutated"

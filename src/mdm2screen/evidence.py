@@ -53,12 +53,12 @@ from .model import (
 from .reference import gene_locus
 from .sheet import GENE_PANEL_KEYWORDS, SampleRow
 from .variants import TP53Settings, assess_coverage, assess_tp53, read_tp53_variants
-from .variants.calls import read_vcf_column, vcf_sample_columns
+from .variants.calls import maf_normal_support, read_vcf_column, vcf_sample_columns
 from .variants.headers import FileSoftware, variant_file_software
 from .variants.maf import matched_normals
 from .variants.sv import read_structural_variants, sv_region
 from .variants.sv_evidence import StructuralEvidence, judge_structural_variants
-from .variants.tp53 import OriginPolicy, TP53Context, match_benign
+from .variants.tp53 import NormalSupport, OriginPolicy, TP53Context, VariantKey, match_benign
 from .variants.transcript import tp53_model
 
 log = logging.getLogger(__name__)
@@ -567,6 +567,13 @@ class EvidenceAssembler:
         (tumour-only) or on the caller's own filters (a caller that had a normal this file does not name)."""
         if source.format != "vcf":
             normals = matched_normals(source.path, source.sample) if source.sample else None
+            support: dict[VariantKey, NormalSupport] = {}
+            if normals:
+                try:
+                    support = maf_normal_support(source)
+                except InputError as exc:  # a bad count: the normal is not used, and the note says why
+                    context.normal_detail = f"the MAF's normal read counts could not be read: {exc}"
+                    return
             if row.normal_sample:
                 context.normal_detail = (
                     f"the sample sheet names the matched normal {row.normal_sample!r}, but a MAF's normal columns "
@@ -579,10 +586,16 @@ class EvidenceAssembler:
                     "tumour-only: the MAF's Matched_Norm_Sample_Barcode is empty on this sample's TP53 rows and the "
                     "sample sheet names no normal_sample"
                 )
+            elif normals and support:
+                context.normal = support
+                context.normal_sample = ", ".join(sorted(normals))
+                context.normal_detail = (
+                    f"the MAF's normal read counts (n_alt_count, n_ref_count, n_depth) of {context.normal_sample}"
+                )
             elif normals:
                 context.normal_detail = (
-                    f"the MAF's calls had the matched normal {', '.join(sorted(normals))}, whose columns are not "
-                    "read: germline origin rests on the caller's germline filters"
+                    f"the MAF's calls had the matched normal {', '.join(sorted(normals))}, but its rows give no normal "
+                    "read counts: germline origin rests on the caller's germline filters"
                 )
             else:
                 context.normal_detail = (

@@ -15,7 +15,7 @@ import pysam
 
 from ..errors import InputError
 from ..model import VariantCall, VariantSource
-from .maf import read_maf
+from .maf import normal_counts, read_maf
 from .records import RawAllele, RawVariants, StructuralAllele
 from .sv import Breakend, StructuralVariant, classify_tp53_sv, junction_of, parse_breakend
 from .tp53 import (
@@ -74,6 +74,23 @@ def read_vcf_column(
                    transcripts=CANONICAL_IDS)  # fmt: skip
     source = to_source(raw, model, settings)
     return {call.key(): NormalSupport(sample, call.vaf, call.depth, call.alt_count) for call in source.variants}
+
+
+def maf_normal_support(source: VariantSource) -> dict[VariantKey, NormalSupport]:
+    """The matched normal's read counts that a MAF gives on the rows of ``source``'s TP53 calls
+    (n_alt_count, n_ref_count, n_depth), by normalised variant; empty when no row gives them."""
+    if source.sample is None:
+        return {}
+    counts = normal_counts(source.path, source.sample)
+    support = {}
+    for call in source.variants:
+        if call.line is None or call.line not in counts:
+            continue
+        normal, alt, ref, depth = counts[call.line]
+        total = alt + ref if alt is not None and ref is not None else depth
+        vaf = alt / total if alt is not None and total else None
+        support[call.key()] = NormalSupport(normal or "matched normal", vaf, depth if depth is not None else total, alt)
+    return support
 
 
 def vcf_sample_columns(path: str | Path) -> tuple[list[str], str | None] | None:

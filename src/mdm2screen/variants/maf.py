@@ -57,6 +57,9 @@ ROW_COLUMNS = frozenset(
         "variant_classification",
         "ncbi_build",
         "matched_norm_sample_barcode",
+        "n_alt_count",
+        "n_ref_count",
+        "n_depth",
     )
 )
 # Rows kept in the cache: TP53 in either build, with room for any splice margin.
@@ -282,6 +285,24 @@ def matched_normals(path: str | Path, barcode: str) -> set[str] | None:
         index = load_maf(path, fresh=True)
     rows = index.tp53_rows.get(barcode, [])
     return {v for row in rows if (v := _value(row.values, "matched_norm_sample_barcode")) is not None}
+
+
+def normal_counts(path: str | Path, barcode: str) -> dict[int, tuple[str | None, int | None, int | None, int | None]]:
+    """Per TP53-region row of ``barcode`` (by line): the matched normal's barcode and its read counts
+    (n_alt_count, n_ref_count, n_depth), for rows that give any count. Counts are checked as the
+    tumour's are (InputError for a negative or non-numeric count)."""
+    index = load_maf(path)
+    if index.loaded is not None and barcode not in index.loaded:
+        index = load_maf(path, fresh=True)
+    shown = str(path)
+    out: dict[int, tuple[str | None, int | None, int | None, int | None]] = {}
+    for row in index.tp53_rows.get(barcode, []):
+        alt, ref, depth = (
+            _count(shown, row.values, key, row.line) for key in ("n_alt_count", "n_ref_count", "n_depth")
+        )
+        if alt is not None or ref is not None or depth is not None:
+            out[row.line] = (_value(row.values, "matched_norm_sample_barcode"), alt, ref, depth)
+    return out
 
 
 def _count(shown: str, values: dict[str, str], key: str, line: int) -> int | None:
