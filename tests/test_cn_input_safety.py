@@ -320,3 +320,21 @@ def test_sha256_of_valid_files_is_unchanged(tmp_path: Path) -> None:
 
     data = (CNVKIT / "tr95t.cns").read_bytes()
     assert sha256_file(CNVKIT / "tr95t.cns") == hashlib.sha256(data).hexdigest()
+
+
+def test_a_file_past_the_limit_is_read_once_per_process_not_once_per_sample(tmp_path: Path, monkeypatch) -> None:
+    """A cohort segment file too large to screen fails every sample that names it: the second sample gets
+    the same error from the failure cache, without the file being read up to the limit again."""
+    from mdm2screen.cn import read as cn_read
+
+    monkeypatch.setattr(_common, "MAX_ROWS_KEPT", 1_000)
+    path = tmp_path / "cohort.cns"
+    path.write_text(CNS_HEADER + cns_rows(2_000, "chr12"))
+    cn_read.cache_clear()
+    first = read_error(path)
+    misses = cn_read.cache_info()["misses"]
+    second = read_error(path)
+    assert cn_read.cache_info()["misses"] == misses  # not parsed again
+    assert second is not first and (str(second), second.code) == (str(first), "cn_too_large")
+    path.write_text(CNS_HEADER + cns_rows(20, "chr12"))  # the file changes: read again, and now usable
+    assert read_copy_number(path, build="GRCh37", keep_chromosomes={"12", "17"}).segments

@@ -44,6 +44,7 @@ sample sheet with 500 rows naming one multi-sample SEG file parses it once; a ch
 
 from __future__ import annotations
 
+import copy
 import difflib
 import os
 import threading
@@ -66,6 +67,9 @@ __all__ = ["FORMATS", "cache_clear", "cache_info", "read_copy_number"]
 # Measured on benchmarks/make_cohort.py --shared (500 rows, one 5.8 MB SEG): 0.4 s with, 192 s without.
 CACHE_SIZE = 8
 _cache: OrderedDict[tuple, ParsedFile] = OrderedDict()
+# Files that could not be used, by the same key: the error is raised again without reading the file.
+FAILURES_KEPT = 64
+_failures: OrderedDict[tuple, InputError] = OrderedDict()
 _cache_lock = threading.Lock()
 _stats = {"hits": 0, "misses": 0}
 
@@ -79,6 +83,7 @@ def cache_info() -> dict[str, int]:
 def cache_clear() -> None:
     with _cache_lock:
         _cache.clear()
+        _failures.clear()
         _stats.update(hits=0, misses=0)
 
 
@@ -99,7 +104,26 @@ def _parse_file(
             _cache.move_to_end(key)
             _stats["hits"] += 1
             return hit
+        failed = None if fresh else _failures.get(key)
+        if failed is not None:
+            _stats["hits"] += 1
+            raise copy.copy(failed)
         _stats["misses"] += 1
+    try:
+        return _parse_uncached(path, p, fmt, keep_chromosomes, key)
+    except InputError as exc:
+        # A file that cannot be used fails the same way for every sample naming it: a cohort SEG past
+        # the per-file limit was otherwise read up to the limit again for each of its samples.
+        with _cache_lock:
+            _failures[key] = exc
+            while len(_failures) > FAILURES_KEPT:
+                _failures.popitem(last=False)
+        raise
+
+
+def _parse_uncached(
+    path: str, p: Path, fmt: str | None, keep_chromosomes: frozenset[str] | None, key: tuple
+) -> ParsedFile:
     lines = read_cn_text(p)
     entry = BY_NAME[fmt if fmt is not None else detect_from_lines(path, lines)]
     if keep_chromosomes is not None and entry.coordinates is not None:
