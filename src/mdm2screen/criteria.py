@@ -267,17 +267,21 @@ def _join(reasons: list[Reason]) -> str:
     return "; ".join(r.message.rstrip(". ") for r in reasons)
 
 
+def _not_evaluated(c: Criterion, gene: str) -> CriterionResult:
+    return CriterionResult(
+        c,
+        "unknown",
+        f"{gene} was not evaluated",
+        Reason(f"{gene.lower()}_not_assessable", f"{gene} copy number was not evaluated"),
+    )
+
+
 def _gene(ev: Evidence, c: Criterion) -> CriterionResult:
     """Met only when the whole copy-number range is on the amplified side of this arm's rule."""
     gene = c.params["gene"]
     call = ev.genes.get(gene)
     if call is None:
-        return CriterionResult(
-            c,
-            "unknown",
-            f"{gene} was not evaluated",
-            Reason(f"{gene.lower()}_not_assessable", f"{gene} copy number was not evaluated"),
-        )
+        return _not_evaluated(c, gene)
     rule = ev.rule_for(c)
     j = judge(call, rule)
     applied = {
@@ -346,12 +350,7 @@ def _deletion(ev: Evidence, c: Criterion) -> CriterionResult:
     gene = c.params["gene"]
     call = ev.genes.get(gene)
     if call is None:
-        return CriterionResult(
-            c,
-            "unknown",
-            f"{gene} was not evaluated",
-            Reason(f"{gene.lower()}_not_assessable", f"{gene} copy number was not evaluated"),
-        )
+        return _not_evaluated(c, gene)
     present, text = deletion_reading(call)
     if present is None:
         return CriterionResult(c, "unknown", text, Reason(f"{gene.lower()}_deletion_unknown", text))
