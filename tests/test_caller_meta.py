@@ -497,3 +497,18 @@ def test_a_changed_caller_purity_file_changes_the_batch_and_the_nightly_inputs(t
     before = cohort.batches()[0].fingerprint
     (folder / purity.name).write_text((folder / purity.name).read_text() + "\n")
     assert prepare({"samples": str(sheet), "outdir": str(tmp_path / "out")}).batches()[0].fingerprint != before
+
+
+def test_one_row_files_with_several_rows_are_refused_and_say_so(tmp_path: Path) -> None:
+    """PURPLE purity.tsv and ASCAT metrics.txt hold one sample's estimate: more rows are refused, counted."""
+    purple = folder(tmp_path, "purple", purple__cnv__somatic__tsv=GPGR / "purple.cnv.somatic.tsv")
+    (purple / "purple.purity.tsv").write_text("purity\tploidy\n0.5\t3.1\n0.6\t3.0\n")
+    result = find(purple / "purple.cnv.somatic.tsv", "purple_somatic")
+    assert result.problems[0].message.endswith("purple.purity.tsv has 2 rows, not one; not used")
+    seg = PCGR / "T001-BRCA.grch37.cna.tsv"
+    ascat = folder(tmp_path, "ascat", A3__segments__txt=seg)
+    metrics = (BUILT / "ascat" / "A1.metrics.txt").read_text().splitlines()
+    (ascat / "A3.metrics.txt").write_text("\n".join([*metrics, metrics[1]]) + "\n")
+    result = find(ascat / "A3.segments.txt", "ascat")
+    assert result.purity == [] and codes(result) == ["caller_file_unreadable"]
+    assert result.problems[0].message.endswith("A3.metrics.txt has 2 rows (samples), not one; not used")

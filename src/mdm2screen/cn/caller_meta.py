@@ -245,6 +245,30 @@ def _columns(reader: _Reader, path: Path, header: list[str], *names: str) -> lis
     return [header.index(n.lower()) for n in names]
 
 
+def _single_row(
+    reader: _Reader, path: Path, *names: str, rows_are: str = "rows"
+) -> tuple[list[str], int, list[str], list[int]] | None:
+    """The one data row of a small table with the columns ``names``: (header, its line, its fields, the
+    columns' indexes). None when the file is absent or unusable (the problem is noted)."""
+    if not path.exists() or (lines := reader.lines(path)) is None:
+        return None
+    table = _table(reader, path, lines)
+    if table is None:
+        return None
+    header, rows = table
+    cols = _columns(reader, path, header, *names)
+    if cols is None:
+        return None
+    if len(rows) != 1:
+        reader.problem(
+            "caller_file_unreadable",
+            f"{reader.result.caller} file {path} has {len(rows)} {rows_are}, not one; not used",
+        )
+        return None
+    at, fields = rows[0]
+    return header, at, fields, cols
+
+
 # --------------------------------------------------------------------------- PURPLE
 
 
@@ -253,29 +277,18 @@ def _purple(cn: Path, reader: _Reader) -> None:
     assert m is not None
     prefix = m.group("prefix")
     purity_file = cn.with_name(f"{prefix}purple.purity.tsv")
-    if purity_file.exists() and (lines := reader.lines(purity_file)) is not None:
-        table = _table(reader, purity_file, lines)
-        if table is not None:
-            header, rows = table
-            cols = _columns(reader, purity_file, header, "purity", "ploidy")
-            if cols is not None and len(rows) != 1:
-                reader.problem(
-                    "caller_file_unreadable", f"PURPLE file {purity_file} has {len(rows)} rows, not one; not used"
-                )
-            elif cols is not None:
-                at, fields = rows[0]
-                reader.value("purity", fields[cols[0]], purity_file, f"line {at}, column 'purity'")
-                reader.value("ploidy", fields[cols[1]], purity_file, f"line {at}, column 'ploidy'")
-                if "status" in header:
-                    method = fields[header.index("status")]
-                    if method == "NO_TUMOR":
-                        _qc(reader, "NO_TUMOR", f"{purity_file.name} fit method (column 'status')")
-                if "version" in header and fields[header.index("version")]:
-                    reader.version(
-                        ToolRecord(
-                            "PURPLE", clean(fields[header.index("version")]), f"{purity_file.name} column 'version'"
-                        )
-                    )
+    if (row := _single_row(reader, purity_file, "purity", "ploidy")) is not None:
+        header, at, fields, cols = row
+        reader.value("purity", fields[cols[0]], purity_file, f"line {at}, column 'purity'")
+        reader.value("ploidy", fields[cols[1]], purity_file, f"line {at}, column 'ploidy'")
+        if "status" in header:
+            method = fields[header.index("status")]
+            if method == "NO_TUMOR":
+                _qc(reader, "NO_TUMOR", f"{purity_file.name} fit method (column 'status')")
+        if "version" in header and fields[header.index("version")]:
+            reader.version(
+                ToolRecord("PURPLE", clean(fields[header.index("version")]), f"{purity_file.name} column 'version'")
+            )
     qc_file = cn.with_name(f"{prefix}purple.qc")
     if qc_file.exists() and (lines := reader.lines(qc_file)) is not None:
         for i, line in enumerate(lines, start=1):
@@ -432,39 +445,23 @@ def _ascat(cn: Path, reader: _Reader) -> None:
     assert m is not None
     prefix = m.group("prefix")
     pp = cn.with_name(f"{prefix}.purityploidy.txt")
-    if pp.exists() and (lines := reader.lines(pp)) is not None:
-        table = _table(reader, pp, lines)
-        if table is not None:
-            header, rows = table
-            cols = _columns(reader, pp, header, "AberrantCellFraction", "Ploidy")
-            if cols is not None and len(rows) != 1:
-                reader.problem("caller_file_unreadable", f"ASCAT file {pp} has {len(rows)} rows, not one; not used")
-            elif cols is not None:
-                at, fields = rows[0]
-                purity, ploidy = fields[cols[0]], fields[cols[1]]
-                if _is_zero(purity) and _is_zero(ploidy):
-                    reader.problem(
-                        "caller_purity_not_estimated",
-                        f"ASCAT found no solution ({pp.name} line {at}: 0 and 0, what the nf-core ASCAT module "
-                        "writes then); purity and ploidy unknown",
-                    )
-                else:
-                    reader.value("purity", purity, pp, f"line {at}, column 'AberrantCellFraction'")
-                    reader.value("ploidy", ploidy, pp, f"line {at}, column 'Ploidy'")
+    if (row := _single_row(reader, pp, "AberrantCellFraction", "Ploidy")) is not None:
+        _, at, fields, cols = row
+        purity, ploidy = fields[cols[0]], fields[cols[1]]
+        if _is_zero(purity) and _is_zero(ploidy):
+            reader.problem(
+                "caller_purity_not_estimated",
+                f"ASCAT found no solution ({pp.name} line {at}: 0 and 0, what the nf-core ASCAT module "
+                "writes then); purity and ploidy unknown",
+            )
+        else:
+            reader.value("purity", purity, pp, f"line {at}, column 'AberrantCellFraction'")
+            reader.value("ploidy", ploidy, pp, f"line {at}, column 'Ploidy'")
     metrics = cn.with_name(f"{prefix}.metrics.txt")
-    if metrics.exists() and (lines := reader.lines(metrics)) is not None:
-        table = _table(reader, metrics, lines)
-        if table is not None:
-            header, rows = table
-            cols = _columns(reader, metrics, header, "purity", "ploidy")
-            if cols is not None and len(rows) != 1:
-                reader.problem(
-                    "caller_file_unreadable", f"ASCAT file {metrics} has {len(rows)} rows (samples), not one; not used"
-                )
-            elif cols is not None:
-                at, fields = rows[0]
-                reader.value("purity", fields[cols[0]], metrics, f"line {at}, column 'purity'")
-                reader.value("ploidy", fields[cols[1]], metrics, f"line {at}, column 'ploidy'")
+    if (row := _single_row(reader, metrics, "purity", "ploidy", rows_are="rows (samples)")) is not None:
+        _, at, fields, cols = row
+        reader.value("purity", fields[cols[0]], metrics, f"line {at}, column 'purity'")
+        reader.value("ploidy", fields[cols[1]], metrics, f"line {at}, column 'ploidy'")
 
 
 def _is_zero(text: str) -> bool:
