@@ -45,7 +45,6 @@ from __future__ import annotations
 import csv
 import math
 import re
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from functools import cache
@@ -73,6 +72,7 @@ from .vcf import (
     _usable_index,
     _verify_index,
     malformed_record,
+    verified_records,
 )
 
 SV_TYPES = ("DEL", "DUP", "INV", "INS", "CNV", "BND")
@@ -872,14 +872,9 @@ def _read_indexed(p: Path, head: _Header) -> _Collector | str | None:
     lines = next(iter(by_name.values()), [])
     collector = _Collector(head)
     try:
-        with tempfile.TemporaryFile(prefix="mdm2screen-sv-") as tmp:
-            tmp.write(header)
-            tmp.writelines(lines)
-            tmp.flush()
-            tmp.seek(0)
-            with pysam.VariantFile(tmp) as vf:
-                for rec in vf:
-                    collector.add(rec, None)
+        with verified_records(header, lines) as vf:
+            for rec in vf:
+                collector.add(rec, None)
     except (InputError, *PYSAM_ERRORS):
         return None  # the stream reports it with its line number
     return collector if collector.records == len(lines) else None

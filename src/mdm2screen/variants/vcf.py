@@ -960,6 +960,19 @@ class _Reading:
 _PLAIN_CONTIG = re.compile(r"[A-Za-z0-9]+")
 
 
+@contextmanager
+def verified_records(header: bytes, lines: list[bytes]) -> Iterator[pysam.VariantFile]:
+    """htslib over ``header`` and record ``lines`` read at a verified index's offsets, from a temporary
+    VCF: parsing just one chromosome's lines is the indexed fast path of both VCF readers."""
+    with tempfile.TemporaryFile(prefix="mdm2screen-vcf-") as tmp:
+        tmp.write(header)
+        tmp.writelines(lines)
+        tmp.flush()
+        tmp.seek(0)
+        with pysam.VariantFile(tmp) as vf:
+            yield vf
+
+
 def _read_indexed(shown: str, header: bytes, verified: dict[str, list[bytes]], reading: _Reading) -> RawVariants | None:
     """The fast path: TP53's chromosome of a bgzipped VCF whose index was verified against it.
 
@@ -974,18 +987,13 @@ def _read_indexed(shown: str, header: bytes, verified: dict[str, list[bytes]], r
         return None
     lines = verified[names[0]] if names else []
     try:
-        with tempfile.TemporaryFile(prefix="mdm2screen-vcf-") as tmp:
-            tmp.write(header)
-            tmp.writelines(lines)
-            tmp.flush()
-            tmp.seek(0)
-            with pysam.VariantFile(tmp) as vf:
-                collector = _start(shown, vf.header, reading)
-                count = 0
-                for count, rec in enumerate(vf, start=1):
-                    if count > len(lines):
-                        return None
-                    collector.add(rec, None)
+        with verified_records(header, lines) as vf:
+            collector = _start(shown, vf.header, reading)
+            count = 0
+            for count, rec in enumerate(vf, start=1):
+                if count > len(lines):
+                    return None
+                collector.add(rec, None)
     except (InputError, *PYSAM_ERRORS):
         return None
     return _finish(shown, collector, indexed=True) if count == len(lines) else None
