@@ -77,6 +77,11 @@ class Cohort:
         return self.settings.outdir
 
     @cached_property
+    def shared_sources(self) -> list[str]:
+        """The cohort files several rows read (:func:`shared_sources`), found once: each is sniffed."""
+        return shared_sources(self.rows)
+
+    @cached_property
     def config_sha256(self) -> str:
         """The decision-relevant configuration with the arms file (``Settings.sha256``), hashed once:
         every patient fingerprint holds it (0.2 s of a 10,000-sample parse when each hashed it)."""
@@ -214,7 +219,7 @@ class SharedFile:
 def shared_files(cohort: Cohort) -> list[SharedFile]:
     """The cohort's shared files (:func:`shared_sources`) with their extracts and representative patients."""
     out = []
-    for source in shared_sources(cohort.rows):
+    for source in cohort.shared_sources:
         out.append(
             SharedFile(
                 source, shared_extract_path(cohort.outdir, source), sorted(_representatives(cohort.rows, source))
@@ -265,7 +270,7 @@ def ensure_shared_extracts(cohort: Cohort, sources: Iterable[str] | None = None)
     from .sharedfiles import SourceStamp, read_header
 
     paths = []
-    for source in shared_sources(cohort.rows) if sources is None else sources:
+    for source in cohort.shared_sources if sources is None else sources:
         dest = shared_extract_path(cohort.outdir, source)
         header = read_header(dest)
         try:
@@ -283,7 +288,7 @@ def shared_slice_digests(cohort: Cohort) -> dict[str, dict[str, str]]:
 
     return {
         str(Path(source).absolute()): digests
-        for source in shared_sources(cohort.rows)
+        for source in cohort.shared_sources
         if (digests := sample_digests(shared_extract_path(cohort.outdir, source)))
     }
 

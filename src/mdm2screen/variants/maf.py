@@ -249,6 +249,14 @@ def load_maf(path: str | Path, *, fresh: bool = False) -> MafIndex:
     return index
 
 
+def _holding(index: MafIndex, path: str | Path, barcode: str | None) -> MafIndex:
+    """``index``, or the file parsed again when it is a shared-file extract's slice without this barcode's
+    TP53 rows (a barcode the file lacks needs none: the counts and names are whole)."""
+    if index.loaded is not None and barcode in index.rows_per_barcode and barcode not in index.loaded:
+        return load_maf(path, fresh=True)
+    return index
+
+
 def clear_cache() -> None:
     with _lock:
         _cache.clear()
@@ -281,9 +289,7 @@ def matched_normals(path: str | Path, barcode: str) -> set[str] | None:
     index = load_maf(path)
     if "matched_norm_sample_barcode" not in index.columns:
         return None
-    if index.loaded is not None and barcode not in index.loaded:
-        index = load_maf(path, fresh=True)
-    rows = index.tp53_rows.get(barcode, [])
+    rows = _holding(index, path, barcode).tp53_rows.get(barcode, [])
     return {v for row in rows if (v := _value(row.values, "matched_norm_sample_barcode")) is not None}
 
 
@@ -291,9 +297,7 @@ def normal_counts(path: str | Path, barcode: str) -> dict[int, tuple[str | None,
     """Per TP53-region row of ``barcode`` (by line): the matched normal's barcode and its read counts
     (n_alt_count, n_ref_count, n_depth), for rows that give any count. Counts are checked as the
     tumour's are (InputError for a negative or non-numeric count)."""
-    index = load_maf(path)
-    if index.loaded is not None and barcode not in index.loaded:
-        index = load_maf(path, fresh=True)
+    index = _holding(load_maf(path), path, barcode)
     shown = str(path)
     out: dict[int, tuple[str | None, int | None, int | None, int | None]] = {}
     for row in index.tp53_rows.get(barcode, []):
@@ -376,10 +380,8 @@ def read_maf(
     the HGVS columns are taken only from rows of ``transcripts`` (unversioned IDs) or rows naming none.
     """
     shown = str(path)
-    index = load_maf(path)
     barcode = tumor_sample or sample_id
-    if index.loaded is not None and barcode in index.rows_per_barcode and barcode not in index.loaded:
-        index = load_maf(path, fresh=True)  # a shared-file extract's slice without this barcode's rows
+    index = _holding(load_maf(path), path, barcode)
     how = "sample sheet tumor_sample" if tumor_sample else "sample_id"
     # Only for a barcode the file lacks: scanning every barcode per sample was quadratic in a cohort MAF.
     longer = (
